@@ -1,0 +1,28 @@
+"""riskmodel: will an emergency SOC 2 Type II programme be ready by the audit date?
+
+Monte Carlo simulation of remediation workstreams, their dependencies, discrete risk
+events and costs, reporting probabilities rather than single dates.
+
+Examples
+--------
+>>> import riskmodel
+>>> scenario = riskmodel.load_scenario("data/scenarios/soc2_readiness.yaml")  # doctest: +SKIP
+>>> result = riskmodel.simulate(scenario, iterations=20_000)  # doctest: +SKIP
+>>> result.p_meet(scenario.audit_date)  # doctest: +SKIP
+"""
+from ._version import __version__
+from .errors import Problem, ScenarioError, ScenarioWarning
+from .results import SimulationResult
+from .scenario import Scenario, load_scenario
+from .simulate import simulate
+
+__all__ = [
+    "__version__",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioWarning",
+    "SimulationResult",
+    "load_scenario",
+    "simulate",
+]

@@ -1,0 +1,140 @@
+"""Command line: ``riskmodel validate FILE`` and ``riskmodel simulate FILE``.
+
+Thin: parse arguments, call the library, print. Bad input prints one line per problem
+(file, key path or row, what is wrong) on stderr and exits with 2, writing nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .errors import ScenarioError, ScenarioWarning
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="riskmodel",
+        description="Monte Carlo readiness, date and cost forecasts for SOC 2 Type II programmes.",
+    )
+    p.add_argument("--version", action="version", version=f"riskmodel {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="check a scenario file and list every problem")
+    v.add_argument("scenario", help="scenario YAML file")
+
+    s = sub.add_parser("simulate", help="simulate a scenario and print its forecast")
+    s.add_argument("scenario", help="scenario YAML file")
+    s.add_argument("--iterations", type=_positive_int, help="iterations (default: the file's)")
+    s.add_argument("--seed", type=_seed, help="random seed (default: the file's)")
+    s.add_argument("--jobs", type=_positive_int, default=1, help="worker processes (default 1)")
+    s.add_argument("--json", action="store_true", help="print the JSON summary only")
+    s.add_argument("--output", help="also write the JSON summary to this file")
+    return p
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _validate(args) -> int:
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    print(f"{args.scenario}: OK ({len(scenario.workstreams)} workstreams, "
+          f"{len(scenario.risks)} risks, {len(scenario.all_targets)} target(s))")
+    return 0
+
+
+def _simulate(args) -> int:
+    from .scenario import load_scenario
+    from .simulate import simulate
+
+    output = Path(args.output) if args.output else None
+    if output is not None and not output.parent.is_dir():
+        raise ScenarioError(f"--output: folder {output.parent} does not exist")
+    scenario = load_scenario(args.scenario)
+    result = simulate(scenario, iterations=args.iterations, seed=args.seed, jobs=args.jobs)
+    doc = result.to_dict()
+    text = json.dumps(doc, indent=2)
+    if output is not None:
+        _write_atomic(output, text + "\n")
+    if args.json:
+        print(text)
+    else:
+        print(f"{scenario.name}  ({result.iterations:,} iterations, seed {result.seed}, "
+              f"{result.elapsed:.2f} s)")
+        print(result.summary().to_string(header=False, index_names=False))
+        print()
+        ws = result.workstreams()[["criticality", "sensitivity", "finish_p80"]]
+        print("Workstreams (criticality = share of iterations on the critical path)")
+        print(ws.round(2).to_string())
+        rk = result.risks()[["probability", "fired", "p80_finish_shift", "p80_cost_shift"]]
+        if len(rk):
+            print()
+            print("Risks (shift of the P80 finish in weeks and P80 cost if the risk is removed)")
+            print(rk.sort_values("p80_finish_shift", ascending=False).round(2).to_string())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``riskmodel`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    commands = {"validate": _validate, "simulate": _simulate}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScenarioWarning)
+        try:
+            code = commands[args.command](args)
+        except ScenarioError as exc:
+            for line in exc.lines:
+                print(line, file=sys.stderr)
+            code = EXIT_BAD_INPUT
+        except KeyboardInterrupt:
+            print("riskmodel: interrupted", file=sys.stderr)
+            code = 130
+        finally:
+            for w in caught:
+                if issubclass(w.category, ScenarioWarning):
+                    print(f"{args.scenario}: warning: {w.message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

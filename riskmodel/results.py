@@ -1,0 +1,341 @@
+"""Simulation results as labelled data: percentiles, P(meet), cost band, drivers.
+
+``SimulationResult`` holds the per-iteration finish and cost of a run plus per-block
+sums; every number printed or plotted is a method here, and ``to_dict()`` is the JSON
+contract of DESIGN §4.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .scenario.schema import RESERVED_MILESTONE, Scenario
+
+__all__ = ["SimulationResult", "FINISH_LEVELS", "COST_LEVELS", "rank_correlation"]
+
+FINISH_LEVELS = (5, 10, 20, 50, 70, 80, 90, 95)
+COST_LEVELS = (10, 50, 80, 90)
+SCHEMA = "riskmodel.summary/1"
+
+
+def rank_correlation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman correlation of each row of ``x`` with ``y`` (0 where a row is constant)."""
+    def ranks(a):
+        r = np.empty_like(a, dtype=float)
+        order = np.argsort(a, axis=-1, kind="stable")
+        np.put_along_axis(r, order, np.arange(a.shape[-1], dtype=float)[None, :]
+                          if a.ndim > 1 else np.arange(a.shape[-1], dtype=float), axis=-1)
+        return r
+
+    x = np.atleast_2d(np.asarray(x, dtype=float))
+    rx, ry = ranks(x), ranks(np.asarray(y, dtype=float)[None, :])[0]
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean()
+    sx = np.sqrt((rx**2).sum(axis=1))
+    sy = math.sqrt((ry**2).sum())
+    constant = (np.ptp(x, axis=1) == 0) | (sy == 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = (rx @ ry) / (sx * sy)
+    return np.where(constant, 0.0, rho)
+
+
+@dataclass
+class SimulationResult:
+    """The outcome of ``simulate``: a sample of finishes and costs, and what drove them.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    iterations, seed : int
+    finish : ndarray
+        Programme end (weeks from the start date) per iteration.
+    cost : ndarray
+        Readiness spend per iteration.
+    milestone_finish : dict of ndarray
+        Finish per iteration of every workstream a target is set on.
+    """
+
+    scenario: Scenario
+    iterations: int
+    seed: int
+    sampling: str
+    elapsed: float
+    finish: np.ndarray
+    cost: np.ndarray
+    milestone_finish: dict[str, np.ndarray]
+    criticality_: np.ndarray
+    fired_: np.ndarray
+    mean_duration_: np.ndarray
+    mean_fixed_: np.ndarray
+    mean_risk_cost_: np.ndarray
+    mean_programme_cost_: np.ndarray
+    detail: dict[str, np.ndarray]
+    plan: dict[str, Any]
+    without_risk: dict[str, np.ndarray] | None = None
+    disabled_risks: tuple[str, ...] = ()
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # -- construction --------------------------------------------------------------
+    @classmethod
+    def _from_blocks(cls, *, scenario, spec, blocks, plan, seed, elapsed, sampling,
+                     disabled_risks):
+        blocks = sorted(blocks, key=lambda b: b.index)
+        n = sum(b.size for b in blocks)
+        cat = lambda name: np.concatenate([getattr(b, name) for b in blocks], axis=-1)  # noqa
+        total = lambda name: np.sum([getattr(b, name) for b in blocks], axis=0)  # noqa
+        milestones = cat("milestones")
+        names = [spec.workstreams[j] for j in spec.milestones]
+        detailed = [b.detail for b in blocks if b.detail is not None]
+        detail = {k: np.concatenate([d[k] for d in detailed], axis=-1) for k in detailed[0]}
+        without = None
+        if blocks[0].without_risk is not None:
+            without = {k: np.concatenate([b.without_risk[k] for b in blocks], axis=-1)
+                       for k in blocks[0].without_risk}
+        return cls(
+            scenario=scenario, iterations=n, seed=seed, sampling=sampling, elapsed=elapsed,
+            finish=cat("end"), cost=cat("cost"),
+            milestone_finish={m: milestones[i] for i, m in enumerate(names)},
+            criticality_=total("critical_count") / n,
+            fired_=total("fired_count") / n,
+            mean_duration_=total("duration_sum") / n,
+            mean_fixed_=total("fixed_sum") / n,
+            mean_risk_cost_=total("risk_cost_sum") / n,
+            mean_programme_cost_=total("programme_sum") / n,
+            detail=detail,
+            plan={"finish": float(plan.end[0]), "cost": float(plan.cost[0]),
+                  "workstream_finish": plan.finish[:, 0].copy(),
+                  "workstream_duration": plan.duration[:, 0].copy(),
+                  "critical": plan.critical[:, 0].copy()},
+            without_risk=without,
+            disabled_risks=disabled_risks,
+        )
+
+    # -- time helpers ----------------------------------------------------------------
+    @property
+    def workstream_ids(self) -> list[str]:
+        return [w.id for w in self.scenario.workstreams]
+
+    @property
+    def risk_ids(self) -> list[str]:
+        return [r.id for r in self.scenario.risks]
+
+    def weeks(self, when: dt.date | str | float) -> float:
+        """Weeks from the start date of a date (or ISO text); numbers are weeks already."""
+        if isinstance(when, (int, float, np.floating)) and not isinstance(when, bool):
+            return float(when)
+        if isinstance(when, str):
+            when = dt.date.fromisoformat(when)
+        if isinstance(when, dt.datetime):
+            when = when.date()
+        return self.scenario.weeks_from_start(when)
+
+    def date_of(self, weeks: float) -> dt.date:
+        """Calendar date of a finish ``weeks`` after the start, rounded up to a day."""
+        return self.scenario.start_date + dt.timedelta(days=math.ceil(round(weeks * 7, 9)))
+
+    def finish_of(self, milestone: str = RESERVED_MILESTONE) -> np.ndarray:
+        """Per-iteration finish (weeks) of ``end`` or of a workstream a target is set on."""
+        if milestone == RESERVED_MILESTONE:
+            return self.finish
+        if milestone in self.milestone_finish:
+            return self.milestone_finish[milestone]
+        if milestone in self.workstream_ids and len(self.detail["finish"][0]) == self.iterations:
+            return self.detail["finish"][self.workstream_ids.index(milestone)].astype(float)
+        raise KeyError(f"no per-iteration finish kept for '{milestone}': add a target on it")
+
+    # -- probabilities and percentiles ------------------------------------------------
+    def p_meet(self, when: dt.date | str | float, milestone: str = RESERVED_MILESTONE) -> float:
+        """P(milestone finishes no later than ``when``: a date, ISO text or weeks)."""
+        return float(np.mean(self.finish_of(milestone) <= self.weeks(when) + 1e-12))
+
+    def std_error(self, p: float) -> float:
+        """Monte Carlo standard error of a probability estimated from this run.
+
+        The binomial formula; Latin hypercube sampling usually does better, so it is an
+        upper bound for monotone outcomes.
+        """
+        return math.sqrt(max(p * (1 - p), 0.0) / self.iterations)
+
+    def percentiles(self, of: str = "finish", levels: Sequence[float] = FINISH_LEVELS
+                    ) -> pd.Series:
+        """Percentiles (numpy's default method) of ``finish``, ``cost`` or a milestone."""
+        data = self.cost if of == "cost" else self.finish_of("end" if of == "finish" else of)
+        values = np.percentile(data, list(levels))
+        return pd.Series(values, index=[f"p{q:g}" for q in levels], name=of)
+
+    def finish_dates(self, levels: Sequence[float] = (10, 50, 80, 90),
+                     milestone: str = RESERVED_MILESTONE) -> pd.Series:
+        """Finish dates at percentiles, each rounded up to a day."""
+        weeks = self.percentiles(milestone if milestone != "end" else "finish", levels)
+        return weeks.map(self.date_of).rename("finish_date")
+
+    def targets(self) -> pd.DataFrame:
+        """Every target with P(met) and its standard error."""
+        rows = []
+        for t in self.scenario.all_targets:
+            p = self.p_meet(t.date, t.milestone)
+            rows.append({"target": t.id, "milestone": t.milestone, "date": t.date,
+                         "probability": p, "std_error": self.std_error(p)})
+        return pd.DataFrame(rows).set_index("target")
+
+    @property
+    def primary_target(self):
+        """The audit target (or the first target): the date the headline is about."""
+        return self.scenario.all_targets[0]
+
+    def cost_band(self, low: float | None = None, high: float | None = None) -> dict[str, float]:
+        """P(cost below, within and above the band), the scenario's band by default."""
+        band = self.scenario.cost_band
+        low = band.low if low is None else low
+        high = band.high if high is None else high
+        below = float(np.mean(self.cost < low))
+        above = float(np.mean(self.cost > high))
+        return {"low": low, "high": high, "p_below": below, "p_within": 1.0 - below - above,
+                "p_above": above}
+
+    def contingency(self, confidence: float = 0.8) -> dict[str, float]:
+        """Weeks and money to add to the deterministic plan to reach ``confidence``."""
+        q = 100 * confidence
+        return {
+            "weeks": float(np.percentile(self.finish, q)) - self.plan["finish"],
+            "cost": float(np.percentile(self.cost, q)) - self.plan["cost"],
+        }
+
+    def jcl(self, when: dt.date | str | float | None = None, budget: float | None = None,
+            milestone: str | None = None) -> float:
+        """Joint confidence: P(finish <= when and cost <= budget).
+
+        Defaults: the audit target's date and milestone, and the top of the cost band.
+        """
+        target = self.primary_target
+        when = target.date if when is None else when
+        milestone = target.milestone if milestone is None else milestone
+        budget = self.scenario.cost_band.high if budget is None else budget
+        ok = (self.finish_of(milestone) <= self.weeks(when) + 1e-12) & (self.cost <= budget)
+        return float(np.mean(ok))
+
+    # -- drivers -------------------------------------------------------------------
+    def workstreams(self) -> pd.DataFrame:
+        """Per workstream: criticality, sensitivity of the finish, P80 finish, durations."""
+        d = self.detail
+        sens = rank_correlation(d["duration"], self.finish[: d["duration"].shape[1]])
+        finish_p80 = np.percentile(d["finish"], 80, axis=1)
+        return pd.DataFrame(
+            {
+                "name": [w.name or w.id for w in self.scenario.workstreams],
+                "criticality": self.criticality_,
+                "sensitivity": sens,
+                "finish_p80": finish_p80.astype(float),
+                "mean_duration": self.mean_duration_,
+                "plan_duration": self.plan["workstream_duration"],
+                "plan_finish": self.plan["workstream_finish"],
+                "on_plan_critical_path": self.plan["critical"],
+            },
+            index=pd.Index(self.workstream_ids, name="workstream"),
+        )
+
+    def risks(self) -> pd.DataFrame:
+        """Per risk: how often it fired and how much it moves the P80 finish and cost.
+
+        Shifts compare this run with the same draws with the risk switched off (common
+        random numbers); NaN when the run was made with ``rank_risks=False``.
+        """
+        ids = self.risk_ids
+        shift_w = np.full(len(ids), np.nan)
+        shift_c = np.full(len(ids), np.nan)
+        if self.without_risk is not None and ids:
+            p80_f, p80_c = np.percentile(self.finish, 80), np.percentile(self.cost, 80)
+            shift_w = p80_f - np.percentile(self.without_risk["end"], 80, axis=1)
+            shift_c = p80_c - np.percentile(self.without_risk["cost"], 80, axis=1)
+        return pd.DataFrame(
+            {"name": [r.name or r.id for r in self.scenario.risks],
+             "probability": [r.probability for r in self.scenario.risks],
+             "fired": self.fired_, "p80_finish_shift": shift_w, "p80_cost_shift": shift_c,
+             "mean_cost": self.mean_risk_cost_},
+            index=pd.Index(ids, name="risk"),
+        )
+
+    # -- output --------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """The headline figures as a two-column table a person reads."""
+        d = self.to_dict()
+        cur = d["cost"]["currency"]
+        money = lambda x: f"{cur} {x:,.0f}"  # noqa: E731
+        rows = []
+        for tid, t in d["targets"].items():
+            rows.append((f"P({tid}: {t['milestone']} by {t['date']})",
+                         f"{t['probability']:.1%} ± {t['std_error']:.1%}"))
+        fd = d["finish_date"]
+        rows += [("Finish P50 / P80", f"{fd['p50']} / {fd['p80']}"),
+                 ("Finish P10 – P90 (weeks)", f"{d['finish']['p10']:.1f} – "
+                                              f"{d['finish']['p90']:.1f}"),
+                 ("Cost P50 / P80", f"{money(d['cost']['p50'])} / {money(d['cost']['p80'])}"),
+                 ("Cost P10 – P90", f"{money(d['cost']['p10'])} – {money(d['cost']['p90'])}")]
+        b = d["cost_band"]
+        rows.append((f"Cost below / within / above {money(b['low'])}–{money(b['high'])}",
+                     f"{b['p_below']:.0%} / {b['p_within']:.0%} / {b['p_above']:.0%}"))
+        rows += [("Deterministic plan", f"{d['deterministic']['finish']:.1f} weeks, "
+                                        f"{money(d['deterministic']['cost'])}"),
+                 ("Contingency to P80", f"{d['contingency']['p80']['weeks']:+.1f} weeks, "
+                                        f"{money(d['contingency']['p80']['cost'])}"),
+                 (f"Joint confidence (by {d['jcl']['date']} and ≤ {money(d['jcl']['budget'])})",
+                  f"{d['jcl']['probability']:.1%}")]
+        return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary document of DESIGN §4 (``riskmodel simulate --json``)."""
+        from . import __version__
+
+        if "dict" in self._cache:
+            return self._cache["dict"]
+        f = self.percentiles("finish", FINISH_LEVELS)
+        c = self.percentiles("cost", COST_LEVELS)
+        target = self.primary_target
+        ws = self.workstreams()
+        rk = self.risks()
+        none_if_nan = lambda x: None if math.isnan(x) else float(x)  # noqa: E731
+        out = {
+            "schema": SCHEMA,
+            "scenario": {"name": self.scenario.name, "sha256": self.scenario.sha256},
+            "iterations": self.iterations,
+            "seed": self.seed,
+            "version": __version__,
+            "finish": {"unit": "weeks", "mean": float(self.finish.mean()),
+                       "std": float(self.finish.std()), **{k: float(v) for k, v in f.items()}},
+            "finish_date": {k: v.isoformat() for k, v in self.finish_dates().items()},
+            "targets": {
+                tid: {"milestone": row.milestone, "date": row.date.isoformat(),
+                      "probability": row.probability, "std_error": row.std_error}
+                for tid, row in self.targets().iterrows()
+            },
+            "cost": {"currency": self.scenario.currency, "mean": float(self.cost.mean()),
+                     "std": float(self.cost.std()), **{k: float(v) for k, v in c.items()}},
+            "cost_band": self.cost_band(),
+            "deterministic": {"finish": self.plan["finish"], "cost": self.plan["cost"]},
+            "contingency": {"p80": self.contingency(0.8)},
+            "jcl": {"date": target.date.isoformat(), "budget": self.scenario.cost_band.high,
+                    "probability": self.jcl()},
+            "workstreams": {
+                wid: {"criticality": float(r.criticality), "sensitivity": float(r.sensitivity),
+                      "finish_p80": float(r.finish_p80)}
+                for wid, r in ws.iterrows()
+            },
+            "risks": {
+                rid: {"fired": float(r.fired), "p80_finish_shift": none_if_nan(r.p80_finish_shift),
+                      "p80_cost_shift": none_if_nan(r.p80_cost_shift)}
+                for rid, r in rk.iterrows()
+            },
+        }
+        self._cache["dict"] = out
+        return out
+
+    def __repr__(self) -> str:
+        t = self.primary_target
+        p = self.p_meet(t.date, t.milestone)
+        return (f"<SimulationResult '{self.scenario.name}': {self.iterations:,} iterations, "
+                f"P({t.id} by {t.date}) = {p:.1%}>")

@@ -1,0 +1,169 @@
+"""Checks across a whole scenario: ids, references, cycles, dates, correlations.
+
+Each check returns ``Problem``s naming the key path; nothing here raises. The schema
+calls ``check_scenario`` after the field-level validation has passed.
+"""
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from typing import Iterable
+
+import numpy as np
+
+from ..errors import Problem, ScenarioWarning
+from ..sim.correlation import is_psd, nearest_correlation
+from ..sim.network import find_cycle
+from .problems import nearest
+from .schema import RESERVED_MILESTONE, Scenario
+
+__all__ = ["check_scenario", "correlation_matrix"]
+
+
+def _duplicates(table: str, ids: Iterable[str]) -> list[Problem]:
+    ids = list(ids)
+    counts = Counter(ids)
+    return [
+        Problem(f"{table}[{i}].id", f"duplicate id '{x}' (also used by {table}[{ids.index(x)}])")
+        for i, x in enumerate(ids)
+        if counts[x] > 1 and ids.index(x) != i
+    ]
+
+
+def _unknown(where: str, kind: str, name: str, known: Iterable[str]) -> Problem:
+    return Problem(where, f"unknown {kind} '{name}'{nearest(name, known)}")
+
+
+def _references(s: Scenario) -> list[Problem]:
+    ws_ids = [w.id for w in s.workstreams]
+    roles = [r.id for r in s.roles]
+    out: list[Problem] = []
+    for i, ws in enumerate(s.workstreams):
+        seen = set()
+        for k, dep in enumerate(ws.depends_on):
+            where = f"workstreams[{i}].depends_on[{k}]"
+            if dep.id == ws.id:
+                out.append(Problem(where, f"'{ws.id}' cannot depend on itself"))
+            elif dep.id not in ws_ids:
+                out.append(_unknown(where, "workstream", dep.id, ws_ids))
+            elif dep.id in seen:
+                out.append(Problem(where, f"'{dep.id}' is listed twice"))
+            seen.add(dep.id)
+        for role in ws.staffing:
+            if role not in roles:
+                out.append(_unknown(f"workstreams[{i}].staffing.{role}", "role", role, roles))
+    for i, ov in enumerate(s.overhead):
+        for role in ov.staffing or {}:
+            if role not in roles:
+                out.append(_unknown(f"overhead[{i}].staffing.{role}", "role", role, roles))
+    for i, risk in enumerate(s.risks):
+        for k, ws in enumerate(risk.affects):
+            if ws not in ws_ids:
+                out.append(_unknown(f"risks[{i}].affects[{k}]", "workstream", ws, ws_ids))
+        if len(set(risk.affects)) < len(risk.affects):
+            out.append(Problem(f"risks[{i}].affects", "a workstream is listed twice"))
+    milestones = [RESERVED_MILESTONE, *ws_ids]
+    for i, ov in enumerate(s.overhead):
+        if ov.until not in milestones:
+            out.append(_unknown(f"overhead[{i}].until", "milestone", ov.until, milestones))
+    for i, t in enumerate(s.targets):
+        if t.milestone not in milestones:
+            out.append(_unknown(f"targets[{i}].milestone", "milestone", t.milestone, milestones))
+    if RESERVED_MILESTONE in ws_ids:
+        i = ws_ids.index(RESERVED_MILESTONE)
+        out.append(Problem(f"workstreams[{i}].id", "'end' is reserved for the programme end"))
+    return out
+
+
+def _cycles(s: Scenario) -> list[Problem]:
+    index = {w.id: j for j, w in enumerate(s.workstreams)}
+    preds = [[index[d.id] for d in w.depends_on if d.id in index and d.id != w.id]
+             for w in s.workstreams]
+    cycle = find_cycle(preds)
+    if not cycle:
+        return []
+    names = " -> ".join(s.workstreams[j].id for j in cycle)
+    return [Problem("workstreams", f"dependency cycle: {names}")]
+
+
+def _dates(s: Scenario) -> list[Problem]:
+    out = []
+    if s.audit_date is not None and s.audit_date <= s.start_date:
+        out.append(Problem("audit_date", f"{s.audit_date} is not after start_date {s.start_date}"))
+    if s.audit_date is not None and any(t.id == "audit" for t in s.targets):
+        out.append(Problem("audit_date", "give audit_date or a target with id 'audit', not both"))
+    for i, t in enumerate(s.targets):
+        if t.date <= s.start_date:
+            out.append(Problem(f"targets[{i}].date", f"{t.date} is not after start_date "
+                                                     f"{s.start_date}"))
+    if not s.all_targets:
+        out.append(Problem("audit_date", "missing: give audit_date or at least one target"))
+    return out
+
+
+def correlation_matrix(s: Scenario) -> tuple[list[str], np.ndarray]:
+    """Workstream ids that take part in correlations and their Spearman target matrix."""
+    ids: list[str] = []
+    for c in s.correlations:
+        for ws in c.between:
+            if ws not in ids:
+                ids.append(ws)
+    m = np.eye(len(ids))
+    for c in s.correlations:
+        a, b = (ids.index(x) for x in c.between)
+        m[a, b] = m[b, a] = c.rho
+    return ids, m
+
+
+def _correlations(s: Scenario) -> list[Problem]:
+    ws = {w.id: w for w in s.workstreams}
+    out, pairs = [], {}
+    for i, c in enumerate(s.correlations):
+        a, b = c.between
+        where = f"correlations[{i}].between"
+        bad = [x for x in (a, b) if x not in ws]
+        for x in bad:
+            out.append(_unknown(where, "workstream", x, ws))
+        if bad:
+            continue
+        if a == b:
+            out.append(Problem(where, f"a workstream cannot be correlated with itself ('{a}')"))
+            continue
+        key = frozenset((a, b))
+        if key in pairs:
+            out.append(Problem(where, f"{a} ~ {b} is already given in correlations[{pairs[key]}]"))
+        pairs[key] = i
+        for x in (a, b):
+            if ws[x].duration.is_fixed:
+                out.append(Problem(where, f"'{x}' has a fixed duration: nothing to correlate"))
+    if out:
+        return out
+    ids, m = correlation_matrix(s)
+    if ids and not is_psd(m):
+        repaired = nearest_correlation(m)
+        changed = [
+            f"{ids[a]} ~ {ids[b]} {m[a, b]:+.2f} -> {repaired[a, b]:+.2f}"
+            for a in range(len(ids)) for b in range(a + 1, len(ids))
+            if abs(repaired[a, b] - m[a, b]) >= 0.005
+        ]
+        text = ("the correlations are inconsistent (the matrix is not positive "
+                "semi-definite): " + "; ".join(changed))
+        if s.simulation.strict:
+            out.append(Problem("correlations", text + " (strict: fix them or drop strict)"))
+        else:
+            warnings.warn(f"{text}; using the nearest consistent values", ScenarioWarning,
+                          stacklevel=4)
+    return out
+
+
+def check_scenario(s: Scenario) -> list[Problem]:
+    """Every cross-key problem in a field-valid scenario."""
+    out: list[Problem] = []
+    for table in ("roles", "workstreams", "risks", "fixed_costs", "overhead", "targets"):
+        out += _duplicates(table, (x.id for x in getattr(s, table)))
+    out += _references(s)
+    if not out:
+        out += _cycles(s)
+    out += _dates(s)
+    out += _correlations(s)
+    return out

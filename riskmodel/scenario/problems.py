@@ -1,0 +1,101 @@
+"""Turn pydantic validation errors into one readable line per problem."""
+from __future__ import annotations
+
+import difflib
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Problem
+
+__all__ = ["format_loc", "problems_from_validation", "nearest"]
+
+
+def nearest(name: str, known: typing.Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or an empty string."""
+    match = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def format_loc(loc: tuple[Any, ...]) -> str:
+    """``('workstreams', 3, 'duration')`` -> ``workstreams[3].duration``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that owns the key at the end of ``loc`` (for suggestions)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = _inner_model(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(err: dict[str, Any], root: type[BaseModel]) -> str:
+    kind, loc = err["type"], err["loc"]
+    if kind == "missing":
+        return "missing required key"
+    if kind == "extra_forbidden":
+        owner = _model_at(root, loc)
+        known = [f.alias or name for name, f in owner.model_fields.items()] if owner else []
+        return f"unknown key '{loc[-1]}'{nearest(loc[-1], known)}"
+    msg = err["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix):]
+    if kind.startswith(("float", "int", "bool", "string", "list", "dict", "tuple",
+                        "literal", "model", "greater", "less", "too_")):
+        return f"{msg[0].lower()}{msg[1:]} (got {_short(err.get('input'))})"
+    return msg
+
+
+def problems_from_validation(
+    exc: ValidationError,
+    root: type[BaseModel],
+    source: str | None = None,
+    table_sources: dict[str, str] | None = None,
+) -> list[Problem]:
+    """One ``Problem`` per pydantic error, naming the key path or the CSV row."""
+    table_sources = table_sources or {}
+    problems = []
+    seen = set()
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        where, src = format_loc(loc), source
+        if loc and loc[0] in table_sources and len(loc) > 1 and isinstance(loc[1], int):
+            src = table_sources[loc[0]]
+            rest = format_loc(loc[2:])
+            where = f"row {loc[1] + 2}" + (f": {rest}" if rest else "")
+        problem = Problem(where, _message(err, root), src)
+        if str(problem) not in seen:
+            seen.add(str(problem))
+            problems.append(problem)
+    return problems

@@ -1,0 +1,120 @@
+"""Tables of a scenario written as CSV files or pandas DataFrames.
+
+A table row is flat; it becomes the same nested mapping as in YAML:
+- a header with a dot nests (``duration.min`` -> ``{"duration": {"min": ...}}``);
+- ``dist``, ``min``, ``mode``, ``max``... without a prefix describe ``duration`` in the
+  workstreams table and ``cost`` in the fixed-costs table;
+- list columns (``depends_on``, ``affects``) are separated by ``;``, and a dependency may
+  carry a lag as ``id:0.5``; mapping columns (``staffing``) read ``role=1.0; role2=0.5``;
+- empty cells are left out, numbers are read as numbers.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["TABLE_KEYS", "rows_to_records", "normalise_tables"]
+
+TABLE_KEYS = ("roles", "workstreams", "risks", "correlations", "fixed_costs", "overhead",
+              "targets")
+_LIST_COLUMNS = {"depends_on", "affects", "between", "criteria", "values"}
+_MAP_COLUMNS = {"staffing"}
+_DIST_PARAMS = {"dist", "value", "min", "mode", "max", "lambda", "low", "high", "low_pct",
+                "high_pct", "p10", "median", "p90", "mean", "sd", "values"}
+_BARE_DIST_TARGET = {"workstreams": "duration", "fixed_costs": "cost"}
+
+
+class TableError(ValueError):
+    """A cell that cannot be read; ``row`` is 0-based, ``column`` its header."""
+
+    def __init__(self, row: int, column: str, message: str, table: str = ""):
+        super().__init__(message)
+        self.row, self.column, self.table = row, column, table
+
+
+def _scalar(text: Any) -> Any:
+    if not isinstance(text, str):
+        if isinstance(text, float) and math.isnan(text):
+            return None
+        return text.item() if hasattr(text, "item") else text
+    text = text.strip()
+    if text == "":
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
+
+
+def _cell(column: str, value: Any, row: int) -> Any:
+    leaf = column.rsplit(".", 1)[-1]
+    if leaf in _LIST_COLUMNS and isinstance(value, str):
+        items = [_scalar(v) for v in value.split(";") if v.strip()]
+        if leaf == "depends_on":
+            out = []
+            for item in items:
+                if isinstance(item, str) and ":" in item:
+                    ws, lag = item.split(":", 1)
+                    out.append({"id": ws.strip(), "lag": _scalar(lag)})
+                else:
+                    out.append(item)
+            return out
+        return items
+    if leaf in _MAP_COLUMNS and isinstance(value, str):
+        out = {}
+        for part in value.split(";"):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise TableError(row, column, f"'{part.strip()}' should read role=FTE")
+            key, fte = part.split("=", 1)
+            out[key.strip()] = _scalar(fte)
+        return out
+    return _scalar(value)
+
+
+def rows_to_records(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Nest flat rows (from CSV or a DataFrame) into the records the schema expects."""
+    records = []
+    bare = _BARE_DIST_TARGET.get(table)
+    for i, row in enumerate(rows):
+        record: dict[str, Any] = {}
+        for column, raw in row.items():
+            if column is None:
+                raise TableError(i, "?", "this row has more cells than the header")
+            column = str(column).strip()
+            value = _cell(column, raw, i)
+            if value is None or column == "":
+                continue
+            path = column.split(".")
+            if bare and len(path) == 1 and path[0] in _DIST_PARAMS:
+                path = [bare, path[0]]
+            node = record
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+                if not isinstance(node, dict):
+                    raise TableError(i, column, f"'{key}' is both a value and a group")
+            node[path[-1]] = value
+        if bare and isinstance(record.get(bare), dict) and "dist" not in record[bare]:
+            if set(record[bare]) == {"value"}:
+                record[bare] = record[bare]["value"]
+        records.append(record)
+    return records
+
+
+def normalise_tables(data: dict[str, Any]) -> dict[str, Any]:
+    """Replace DataFrame tables by lists of records (other values are left alone)."""
+    out = dict(data)
+    for key in TABLE_KEYS:
+        value = out.get(key)
+        if hasattr(value, "to_dict") and hasattr(value, "columns"):
+            try:
+                out[key] = rows_to_records(key, value.to_dict(orient="records"))
+            except TableError as exc:
+                exc.table = key
+                raise
+    return out

@@ -1,0 +1,488 @@
+"""Probability distributions sampled by inverse CDF.
+
+Every distribution is a small class with a ``ppf`` (inverse CDF) and a check of its
+parameters; the base class gives parsing from a spec, description and sampling from
+uniforms. Because sampling is by inverse CDF, Latin hypercube sampling and rank
+correlation apply to every distribution alike.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy import optimize, special
+
+__all__ = [
+    "DistributionError",
+    "Distribution",
+    "Fixed",
+    "Uniform",
+    "Triangular",
+    "Pert",
+    "Trigen",
+    "Lognormal",
+    "Normal",
+    "Empirical",
+    "from_spec",
+    "DISTRIBUTIONS",
+]
+
+DISTRIBUTIONS: dict[str, type["Distribution"]] = {}
+
+
+class DistributionError(ValueError):
+    """A distribution's parameters are missing, of the wrong type or inconsistent."""
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise DistributionError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise DistributionError(f"{name} must be a finite number, got {value}")
+    return value
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+class Distribution:
+    """Base class: a distribution defined by its inverse CDF.
+
+    Subclasses set ``name``, ``required`` and ``optional`` (parameter names with
+    defaults), implement ``_check`` (raise ``DistributionError``), ``ppf``, ``support``
+    and ``plan_value``.
+    """
+
+    name: ClassVar[str] = ""
+    required: ClassVar[tuple[str, ...]] = ()
+    optional: ClassVar[dict[str, float]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            DISTRIBUTIONS[cls.name] = cls
+
+    def __init__(self, **params: Any) -> None:
+        unknown = sorted(set(params) - set(self.required) - set(self.optional))
+        if unknown:
+            allowed = ", ".join(self.required + tuple(self.optional))
+            raise DistributionError(
+                f"{self.name} does not take {', '.join(unknown)} (it takes {allowed})"
+            )
+        missing = [p for p in self.required if p not in params]
+        if missing:
+            raise DistributionError(f"{self.name} needs {', '.join(missing)}")
+        self.params = {**params, **{k: v for k, v in self.optional.items() if k not in params}}
+        self.params = {k: self.params[k] for k in (*self.required, *self.optional)
+                       if k in self.params}
+        self.params = {k: v for k, v in self.params.items() if v is not None}
+        for key, value in self.params.items():
+            if key != "values":
+                setattr(self, key, _number(key, value))
+        self._check()
+
+    # -- hooks ---------------------------------------------------------------------
+    def _check(self) -> None:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF at probabilities ``u`` in [0, 1)."""
+        raise NotImplementedError
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value the distribution can take."""
+        raise NotImplementedError
+
+    @property
+    def plan_value(self) -> float:
+        """The single-point estimate a planner writes (mode where it exists)."""
+        raise NotImplementedError
+
+    # -- shared --------------------------------------------------------------------
+    @property
+    def is_fixed(self) -> bool:
+        """True when the distribution has no spread (no random draw is needed)."""
+        lo, hi = self.support
+        return lo == hi
+
+    def sample(self, u: np.ndarray) -> np.ndarray:
+        """Values at uniforms ``u`` (alias of ``ppf`` that always returns float64)."""
+        return np.asarray(self.ppf(np.asarray(u, dtype=float)), dtype=float)
+
+    def to_spec(self) -> dict[str, Any]:
+        """The spec this distribution was built from (round-trips through ``from_spec``)."""
+        return {"dist": self.name, **self.params}
+
+    def describe(self) -> str:
+        """Short text for people, e.g. ``PERT(1.5, 2, 3)``."""
+        args = ", ".join(
+            _fmt(v) if not isinstance(v, list) else f"{len(v)} values"
+            for v in self.params.values()
+        )
+        return f"{self.name}({args})"
+
+    def __repr__(self) -> str:
+        return f"<{self.describe()}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Distribution) and self.to_spec() == other.to_spec()
+
+    def __hash__(self) -> int:
+        return hash(repr(self.to_spec()))
+
+
+class Fixed(Distribution):
+    """A single value: ``{dist: fixed, value: 3}`` or just ``3``."""
+
+    name = "fixed"
+    required = ("value",)
+
+    def _check(self) -> None:
+        pass
+
+    def ppf(self, u):
+        return np.full(np.shape(u), self.value)
+
+    @property
+    def support(self):
+        return (self.value, self.value)
+
+    @property
+    def plan_value(self):
+        return self.value
+
+
+class Uniform(Distribution):
+    """Uniform on [min, max]."""
+
+    name = "uniform"
+    required = ("min", "max")
+
+    def _check(self) -> None:
+        if not self.min < self.max:
+            raise DistributionError(f"min {_fmt(self.min)} must be below max {_fmt(self.max)}")
+
+    def ppf(self, u):
+        return self.min + u * (self.max - self.min)
+
+    @property
+    def support(self):
+        return (self.min, self.max)
+
+    @property
+    def plan_value(self):
+        return 0.5 * (self.min + self.max)
+
+
+def _check_three_point(d: Distribution, lo: str, mode: str, hi: str) -> None:
+    a, m, b = (getattr(d, k) for k in (lo, mode, hi))
+    if a > m:
+        raise DistributionError(f"{lo} {_fmt(a)} > {mode} {_fmt(m)}")
+    if m > b:
+        raise DistributionError(f"{mode} {_fmt(m)} > {hi} {_fmt(b)}")
+    if not a < b:
+        raise DistributionError(
+            f"{lo} and {hi} are both {_fmt(a)}: use a fixed value for a certain quantity"
+        )
+
+
+def _triangular_ppf(u, a: float, c: float, b: float):
+    fc = (c - a) / (b - a)
+    left = a + np.sqrt(u * (b - a) * (c - a))
+    right = b - np.sqrt((1.0 - u) * (b - a) * (b - c))
+    return np.where(u < fc, left, right)
+
+
+class Triangular(Distribution):
+    """Triangular on [min, max] with its peak at mode."""
+
+    name = "triangular"
+    required = ("min", "mode", "max")
+
+    def _check(self) -> None:
+        _check_three_point(self, "min", "mode", "max")
+
+    def ppf(self, u):
+        return _triangular_ppf(u, self.min, self.mode, self.max)
+
+    @property
+    def support(self):
+        return (self.min, self.max)
+
+    @property
+    def plan_value(self):
+        return self.mode
+
+
+class Pert(Distribution):
+    """Beta-PERT: a beta on [min, max] with alpha = 1 + lambda (mode - min) / (max - min).
+
+    The beta inverse CDF is costly, so the central part of the distribution
+    (probabilities in [2^-8, 1 - 2^-8]) is read from a table by cubic Hermite
+    interpolation (knot slopes are the exact 1 / density); the tails call the exact
+    inverse. The table is checked against the exact inverse when it is built and the
+    exact inverse is used throughout if the check fails. The error is largest in the
+    first and last cells, below 2e-8 of (max - min), and about 1e-15 elsewhere
+    (``benchmarks/pert_accuracy.py`` measures it).
+    """
+
+    name = "pert"
+    required = ("min", "mode", "max")
+    optional = {"lambda": 4.0}
+
+    TAIL = 2.0**-8
+    KNOTS = 4096
+
+    def _check(self) -> None:
+        _check_three_point(self, "min", "mode", "max")
+        lam = self.params["lambda"] = _number("lambda", self.params["lambda"])
+        if not 0 < lam <= 50:
+            raise DistributionError(f"lambda must be in (0, 50], got {_fmt(lam)}")
+        span = self.max - self.min
+        self.alpha = 1.0 + lam * (self.mode - self.min) / span
+        self.beta = 1.0 + lam * (self.max - self.mode) / span
+        self._table: tuple | None = None
+
+    def _exact(self, u):
+        return special.betaincinv(self.alpha, self.beta, u)
+
+    def _build_table(self) -> tuple | None:
+        grid = np.linspace(self.TAIL, 1.0 - self.TAIL, self.KNOTS + 1)
+        x = self._exact(grid)
+        log_b = special.betaln(self.alpha, self.beta)
+        dens = np.exp(
+            (self.alpha - 1) * np.log(x) + (self.beta - 1) * np.log1p(-x) - log_b
+        )
+        h = grid[1] - grid[0]
+        slope = h / dens  # dx/du scaled to a unit cell
+        table = (grid[0], h, x, slope)
+        # check the cells where the inverse bends most (next to the tails) and a few more
+        cells = np.r_[0:4, self.KNOTS - 4 : self.KNOTS, 0 : self.KNOTS : 257]
+        mid = grid[cells] + 0.5 * h
+        if np.max(np.abs(self._hermite(mid, table) - self._exact(mid))) > 2e-8:
+            return None
+        return table
+
+    @staticmethod
+    def _hermite(u, table):
+        u0, h, x, slope = table
+        s = (u - u0) / h
+        i = np.minimum(s.astype(np.intp), len(x) - 2)
+        t = s - i
+        t2 = t * t
+        t3 = t2 * t
+        x0, x1, m0, m1 = x[i], x[i + 1], slope[i], slope[i + 1]
+        return (
+            (2 * t3 - 3 * t2 + 1) * x0
+            + (t3 - 2 * t2 + t) * m0
+            + (-2 * t3 + 3 * t2) * x1
+            + (t3 - t2) * m1
+        )
+
+    def standard_ppf(self, u):
+        """Inverse CDF of the underlying beta on [0, 1]."""
+        u = np.asarray(u, dtype=float)
+        if self._table is None:
+            self._table = self._build_table() or ("exact",)
+        if self._table[0] == "exact":
+            return self._exact(u)
+        tail = (u < self.TAIL) | (u > 1.0 - self.TAIL)
+        out = self._hermite(np.clip(u, self.TAIL, 1.0 - self.TAIL), self._table)
+        if tail.any():
+            out[tail] = self._exact(u[tail])
+        return out
+
+    def ppf(self, u):
+        return self.min + (self.max - self.min) * self.standard_ppf(u)
+
+    @property
+    def support(self):
+        return (self.min, self.max)
+
+    @property
+    def plan_value(self):
+        return self.mode
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_table"] = None  # rebuilt on first use; keeps pickles small
+        return state
+
+
+class Trigen(Distribution):
+    """Triangular given by percentiles: low and high are the low_pct / high_pct points."""
+
+    name = "trigen"
+    required = ("low", "mode", "high")
+    optional = {"low_pct": 10.0, "high_pct": 90.0}
+
+    def _check(self) -> None:
+        _check_three_point(self, "low", "mode", "high")
+        pl, ph = self.low_pct / 100.0, self.high_pct / 100.0
+        if not 0 <= pl < ph <= 1:
+            raise DistributionError(
+                f"low_pct {_fmt(self.low_pct)} and high_pct {_fmt(self.high_pct)} must "
+                "satisfy 0 <= low_pct < high_pct <= 100"
+            )
+        l, c, h = self.low, self.mode, self.high
+
+        def equations(ab):
+            a, b = ab
+            f_low = (l - a) ** 2 / ((b - a) * (c - a)) if c > a else 0.0
+            f_high = 1 - (b - h) ** 2 / ((b - a) * (b - c)) if b > c else 1.0
+            return [f_low - pl, f_high - ph]
+
+        w = h - l
+        sol = optimize.fsolve(equations, [l - 0.5 * w * pl - 1e-9, h + 0.5 * w * (1 - ph) + 1e-9],
+                              full_output=True, xtol=1e-13)
+        a, b = sol[0]
+        if sol[2] != 1 or not (a <= l <= c <= h <= b) or max(map(abs, equations((a, b)))) > 1e-9:
+            raise DistributionError(
+                f"no triangle has low {_fmt(l)} at P{_fmt(self.low_pct)}, mode {_fmt(c)} "
+                f"and high {_fmt(h)} at P{_fmt(self.high_pct)}"
+            )
+        self.min, self.max = float(a), float(b)
+
+    def ppf(self, u):
+        return _triangular_ppf(u, self.min, self.mode, self.max)
+
+    @property
+    def support(self):
+        return (self.min, self.max)
+
+    @property
+    def plan_value(self):
+        return self.mode
+
+
+_Z90 = float(special.ndtri(0.9))
+
+
+class Lognormal(Distribution):
+    """Lognormal given by ``{p10, p90}`` or ``{median, p90}``."""
+
+    name = "lognormal"
+    optional = {"p10": None, "median": None, "p90": None}
+
+    def _check(self) -> None:
+        given = set(self.params)
+        if given not in ({"p10", "p90"}, {"median", "p90"}):
+            raise DistributionError("lognormal needs either p10 and p90, or median and p90")
+        lower_key = "median" if "median" in given else "p10"
+        lower, p90 = getattr(self, lower_key), self.p90
+        if lower <= 0:
+            raise DistributionError(f"{lower_key} must be positive, got {_fmt(lower)}")
+        if not lower < p90:
+            raise DistributionError(f"{lower_key} {_fmt(lower)} must be below p90 {_fmt(p90)}")
+        if lower_key == "median":
+            self.mu = math.log(lower)
+            self.sigma = (math.log(p90) - self.mu) / _Z90
+        else:
+            self.mu = 0.5 * (math.log(lower) + math.log(p90))
+            self.sigma = (math.log(p90) - math.log(lower)) / (2 * _Z90)
+
+    def ppf(self, u):
+        return np.exp(self.mu + self.sigma * special.ndtri(u))
+
+    @property
+    def support(self):
+        return (0.0, math.inf)
+
+    @property
+    def plan_value(self):
+        return math.exp(self.mu)  # the median: a planner's "typical" figure
+
+
+class Normal(Distribution):
+    """Normal with mean and sd, truncated at 0 (no quantity in a scenario is negative)."""
+
+    name = "normal"
+    required = ("mean", "sd")
+
+    def _check(self) -> None:
+        if not self.sd > 0:
+            raise DistributionError(f"sd must be positive, got {_fmt(self.sd)}")
+        self._p0 = float(special.ndtr(-self.mean / self.sd))
+        if self._p0 > 1 - 1e-9:
+            raise DistributionError(
+                f"mean {_fmt(self.mean)} is so far below 0 that almost nothing is left "
+                "after truncation at 0"
+            )
+
+    def ppf(self, u):
+        q = self._p0 + u * (1.0 - self._p0)
+        return np.maximum(self.mean + self.sd * special.ndtri(q), 0.0)
+
+    @property
+    def support(self):
+        return (0.0, math.inf)
+
+    @property
+    def plan_value(self):
+        return max(self.mean, 0.0)
+
+
+class Empirical(Distribution):
+    """Equal-weight draws from a list of observed values."""
+
+    name = "empirical"
+    required = ("values",)
+
+    def _check(self) -> None:
+        values = self.params["values"]
+        if not isinstance(values, (list, tuple, np.ndarray)) or len(values) == 0:
+            raise DistributionError("values must be a non-empty list of numbers")
+        self.values = np.sort(np.array([_number("values[]", v) for v in values]))
+        self.params["values"] = [float(v) for v in values]
+
+    def ppf(self, u):
+        n = len(self.values)
+        return self.values[np.minimum((np.asarray(u) * n).astype(np.intp), n - 1)]
+
+    @property
+    def support(self):
+        return (float(self.values[0]), float(self.values[-1]))
+
+    @property
+    def plan_value(self):
+        return float(np.median(self.values))
+
+
+def from_spec(spec: Any) -> Distribution:
+    """Build a distribution from a number or a mapping with a ``dist`` key.
+
+    Examples
+    --------
+    >>> from_spec(3).describe()
+    'fixed(3)'
+    >>> from_spec({"dist": "pert", "min": 1, "mode": 2, "max": 4}).plan_value
+    2.0
+    """
+    if isinstance(spec, Distribution):
+        return spec
+    if isinstance(spec, bool):
+        raise DistributionError(f"expected a number or a distribution, got {spec!r}")
+    if isinstance(spec, (int, float, np.integer, np.floating)):
+        return Fixed(value=spec)
+    if not isinstance(spec, dict):
+        raise DistributionError(
+            f"expected a number or a mapping like {{dist: pert, min: .., mode: .., max: ..}}, "
+            f"got {type(spec).__name__} {spec!r}"
+        )
+    if "dist" not in spec:
+        raise DistributionError(f"missing 'dist' (one of {', '.join(DISTRIBUTIONS)})")
+    name = spec["dist"]
+    cls = DISTRIBUTIONS.get(name) if isinstance(name, str) else None
+    if cls is None:
+        import difflib
+
+        near = difflib.get_close_matches(str(name), DISTRIBUTIONS, n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        raise DistributionError(
+            f"unknown distribution '{name}'{hint}; known: {', '.join(DISTRIBUTIONS)}"
+        )
+    return cls(**{k: v for k, v in spec.items() if k != "dist"})

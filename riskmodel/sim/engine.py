@@ -1,0 +1,291 @@
+"""The Monte Carlo engine: sample a block of iterations, evaluate it, summarise it.
+
+Work is split into fixed blocks of ``BLOCK`` iterations. Block ``b`` always draws the
+same numbers for the same seed and input keys, whichever worker runs it and however
+blocks are grouped into tasks, so results never depend on worker count or chunking.
+Per-iteration outputs (finish, cost, milestone finishes) are kept; everything else is
+reduced to per-block sums, so memory is bounded by the block size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal, Sequence
+
+import numpy as np
+
+from .correlation import correlate_uniforms
+from .distributions import Distribution
+from .network import WorkCalendar, critical_mask, forward_pass, topological_order
+from .random import Sampling, stream, uniforms
+
+__all__ = [
+    "BLOCK",
+    "RiskSpec",
+    "EngineSpec",
+    "Draws",
+    "Outcome",
+    "BlockResult",
+    "sample_block",
+    "evaluate",
+    "run_block",
+    "run_blocks",
+    "plan_draws",
+]
+
+BLOCK = 8192
+"""Iterations per random-number block (part of what a seed means; do not change lightly)."""
+
+
+@dataclass(frozen=True)
+class RiskSpec:
+    """A discrete risk event: fires with ``probability``; one impact draw for all it affects."""
+
+    key: str
+    probability: float
+    affects: tuple[int, ...] = ()
+    kind: Literal["delay", "factor"] | None = None
+    impact: Distribution | None = None
+    cost: Distribution | None = None
+
+
+@dataclass
+class EngineSpec:
+    """Everything the engine needs, as plain numbers, indices and distributions.
+
+    ``weekly_rate[j]`` is workstream j's labour cost per working week (staffing x rates);
+    ``overhead`` holds (weekly cost, workstream index or -1 for the end) pairs: a cost
+    accruing from the start until that finish; ``milestones`` are workstream indices
+    whose finish is kept per iteration.
+    """
+
+    workstreams: tuple[str, ...]
+    durations: tuple[Distribution, ...]
+    preds: tuple[tuple[int, ...], ...]
+    lags: tuple[tuple[float, ...], ...]
+    weekly_rate: np.ndarray
+    fixed_costs: tuple[Distribution | None, ...]
+    risks: tuple[RiskSpec, ...] = ()
+    programme_costs: tuple[tuple[str, Distribution], ...] = ()
+    overhead: tuple[tuple[float, int], ...] = ()
+    milestones: tuple[int, ...] = ()
+    correlated: tuple[int, ...] = ()
+    corr_factor: np.ndarray | None = None
+    calendar: WorkCalendar | None = None
+    sampling: Sampling = "lhs"
+    rank_risks: bool = True
+    order: list[int] = field(init=False, repr=False)
+    succs: list[list[int]] = field(init=False, repr=False)
+    succ_lags: list[list[float]] = field(init=False, repr=False)
+    sinks: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.weekly_rate = np.asarray(self.weekly_rate, dtype=float)
+        self.order = topological_order(self.preds)
+        n = len(self.workstreams)
+        self.succs = [[] for _ in range(n)]
+        self.succ_lags = [[] for _ in range(n)]
+        for j, (ps, ls) in enumerate(zip(self.preds, self.lags)):
+            for p, lag in zip(ps, ls):
+                self.succs[p].append(j)
+                self.succ_lags[p].append(lag)
+        self.sinks = [j for j in range(n) if not self.succs[j]]
+
+    def without_risks(self, keys: Sequence[str]) -> "EngineSpec":
+        """The same spec with the named risks switched off (their draws are still made)."""
+        keys = set(keys)
+        risks = tuple(replace(r, probability=0.0) if r.key in keys else r for r in self.risks)
+        return replace(self, risks=risks)
+
+
+@dataclass
+class Draws:
+    """Sampled inputs for one block (arrays are inputs x iterations)."""
+
+    duration: np.ndarray
+    fixed: np.ndarray
+    fired: np.ndarray
+    impact: np.ndarray
+    risk_cost: np.ndarray
+    programme: np.ndarray
+
+
+@dataclass
+class Outcome:
+    """What one block of iterations produced."""
+
+    duration: np.ndarray  # working duration including risk impacts
+    finish: np.ndarray
+    end: np.ndarray
+    cost: np.ndarray
+    critical: np.ndarray
+
+
+@dataclass
+class BlockResult:
+    """Per-iteration outputs and per-block sums of one block."""
+
+    index: int
+    size: int
+    end: np.ndarray
+    cost: np.ndarray
+    milestones: np.ndarray
+    duration_sum: np.ndarray
+    fixed_sum: np.ndarray
+    risk_cost_sum: np.ndarray
+    programme_sum: np.ndarray
+    fired_count: np.ndarray
+    critical_count: np.ndarray
+    detail: dict[str, np.ndarray] | None = None
+    without_risk: dict[str, np.ndarray] | None = None
+
+
+def _draw(dist: Distribution | None, root, block: int, key: str, n: int, sampling: Sampling):
+    if dist is None:
+        return np.zeros(n)
+    if dist.is_fixed:
+        return np.full(n, dist.support[0])
+    return dist.sample(uniforms(stream(root, block, key), n, sampling))
+
+
+def sample_block(spec: EngineSpec, root: np.random.SeedSequence, block: int, n: int) -> Draws:
+    """Draw every uncertain input of block ``block`` (``n`` iterations)."""
+    s = spec.sampling
+    n_ws, n_risk = len(spec.workstreams), len(spec.risks)
+    duration = np.empty((n_ws, n))
+    corr = set(spec.correlated)
+    for j, (ws, dist) in enumerate(zip(spec.workstreams, spec.durations)):
+        if j not in corr:
+            duration[j] = _draw(dist, root, block, f"duration:{ws}", n, s)
+    if spec.correlated:
+        u = np.array([uniforms(stream(root, block, f"duration:{spec.workstreams[j]}"), n, s)
+                      for j in spec.correlated])
+        u = correlate_uniforms(u, spec.corr_factor)
+        for row, j in zip(u, spec.correlated):
+            duration[j] = spec.durations[j].sample(row)
+    fixed = np.zeros((n_ws, n))
+    for j, (ws, dist) in enumerate(zip(spec.workstreams, spec.fixed_costs)):
+        if dist is not None:
+            fixed[j] = _draw(dist, root, block, f"fixed_cost:{ws}", n, s)
+    fired = np.zeros((n_risk, n), dtype=bool)
+    impact = np.zeros((n_risk, n))
+    risk_cost = np.zeros((n_risk, n))
+    for i, r in enumerate(spec.risks):
+        occurs = uniforms(stream(root, block, f"risk:{r.key}:occurs"), n, s)
+        fired[i] = occurs < r.probability
+        impact[i] = _draw(r.impact, root, block, f"risk:{r.key}:impact", n, s)
+        risk_cost[i] = _draw(r.cost, root, block, f"risk:{r.key}:cost", n, s)
+    programme = np.zeros((len(spec.programme_costs), n))
+    for i, (key, dist) in enumerate(spec.programme_costs):
+        programme[i] = _draw(dist, root, block, f"programme_cost:{key}", n, s)
+    return Draws(duration, fixed, fired, impact, risk_cost, programme)
+
+
+def plan_draws(spec: EngineSpec) -> Draws:
+    """The deterministic plan as a one-iteration draw: plan values, no risk fired."""
+    col = lambda values: np.array(values, dtype=float).reshape(-1, 1)  # noqa: E731
+    n_risk = len(spec.risks)
+    return Draws(
+        duration=col([d.plan_value for d in spec.durations]),
+        fixed=col([0.0 if d is None else d.plan_value for d in spec.fixed_costs]),
+        fired=np.zeros((n_risk, 1), dtype=bool),
+        impact=np.zeros((n_risk, 1)),
+        risk_cost=np.zeros((n_risk, 1)),
+        programme=col([d.plan_value for _, d in spec.programme_costs]).reshape(-1, 1),
+    )
+
+
+def evaluate(spec: EngineSpec, draws: Draws) -> Outcome:
+    """Apply risks, run the network forward and backward, and add up the cost.
+
+    A workstream's working duration is its base duration times the factors of the
+    risks that fired on it, plus their delays.
+    """
+    duration = draws.duration.copy()
+    for i, r in enumerate(spec.risks):
+        if r.kind == "factor":
+            mult = np.where(draws.fired[i], draws.impact[i], 1.0)
+            for j in r.affects:
+                duration[j] *= mult
+    for i, r in enumerate(spec.risks):
+        if r.kind == "delay":
+            add = np.where(draws.fired[i], draws.impact[i], 0.0)
+            for j in r.affects:
+                duration[j] += add
+    finish = forward_pass(duration, spec.order, spec.preds, spec.lags, spec.calendar)
+    end = finish[spec.sinks].max(axis=0)
+    critical = critical_mask(duration, finish, end, spec.order, spec.succs, spec.succ_lags,
+                             spec.calendar)
+    cost = spec.weekly_rate @ duration
+    cost += draws.fixed.sum(axis=0)
+    cost += draws.programme.sum(axis=0)
+    for weekly, until in spec.overhead:
+        cost += weekly * (end if until < 0 else finish[until])
+    cost += np.where(draws.fired, draws.risk_cost, 0.0).sum(axis=0)
+    return Outcome(duration, finish, end, cost, critical)
+
+
+def _subset(draws: Draws, cols: np.ndarray) -> Draws:
+    return Draws(*(getattr(draws, f)[:, cols] for f in
+                   ("duration", "fixed", "fired", "impact", "risk_cost", "programme")))
+
+
+def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome) -> dict[str, np.ndarray]:
+    """End, cost and milestone finishes with each risk switched off, on the same draws.
+
+    Only the iterations where the risk fired can change, so only those are re-evaluated.
+    """
+    n_risk, n = draws.fired.shape
+    end = np.repeat(out.end[None, :], n_risk, axis=0)
+    cost = np.repeat(out.cost[None, :], n_risk, axis=0)
+    ms = list(spec.milestones)
+    milestones = np.repeat(out.finish[ms][None, :, :], n_risk, axis=0)
+    for i in range(n_risk):
+        cols = np.flatnonzero(draws.fired[i])
+        if cols.size == 0:
+            continue
+        sub = _subset(draws, cols)
+        sub.fired[i] = False
+        alt = evaluate(spec, sub)
+        end[i, cols] = alt.end
+        cost[i, cols] = alt.cost
+        if ms:
+            milestones[i][:, cols] = alt.finish[ms]
+    return {"end": end, "cost": cost, "milestones": milestones}
+
+
+def run_block(
+    spec: EngineSpec, root: np.random.SeedSequence, index: int, size: int, detail: bool = False
+) -> BlockResult:
+    """Sample and evaluate one block and reduce it to what the results keep."""
+    draws = sample_block(spec, root, index, size)
+    out = evaluate(spec, draws)
+    kept = None
+    if detail:
+        kept = {
+            "duration": out.duration.astype(np.float32),
+            "finish": out.finish.astype(np.float32),
+            "fired": draws.fired.copy(),
+        }
+    return BlockResult(
+        index=index,
+        size=size,
+        end=out.end,
+        cost=out.cost,
+        milestones=out.finish[list(spec.milestones)] if spec.milestones else np.empty((0, size)),
+        duration_sum=out.duration.sum(axis=1),
+        fixed_sum=draws.fixed.sum(axis=1),
+        risk_cost_sum=np.where(draws.fired, draws.risk_cost, 0.0).sum(axis=1),
+        programme_sum=draws.programme.sum(axis=1),
+        fired_count=draws.fired.sum(axis=1),
+        critical_count=out.critical.sum(axis=1),
+        detail=kept,
+        without_risk=_without_each_risk(spec, draws, out) if spec.rank_risks and spec.risks
+        else None,
+    )
+
+
+def run_blocks(
+    spec: EngineSpec, root: np.random.SeedSequence, blocks: Sequence[tuple[int, int, bool]]
+) -> list[BlockResult]:
+    """Run several blocks given as (index, size, keep detail); the unit of work of a task."""
+    return [run_block(spec, root, i, n, d) for i, n, d in blocks]

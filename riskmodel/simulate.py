@@ -1,0 +1,190 @@
+"""The seam: Scenario -> engine spec -> blocks on an executor -> SimulationResult."""
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Sequence
+
+import numpy as np
+
+from .errors import ScenarioError
+from .scenario.checks import correlation_matrix
+from .scenario.schema import RESERVED_MILESTONE, Scenario
+from .sim.correlation import copula_factor, is_psd, nearest_correlation
+from .sim.engine import BLOCK, EngineSpec, RiskSpec, evaluate, plan_draws, run_blocks
+from .sim.network import WorkCalendar
+from .sim.random import SeedLike, as_seed_sequence
+
+__all__ = ["simulate", "build_spec", "DETAIL_CELLS"]
+
+DETAIL_CELLS = 2**23
+"""Per-workstream detail (durations, finishes) is kept for the first
+``DETAIL_CELLS / n_workstreams`` iterations (at least one block); it feeds sensitivities
+and workstream percentiles while keeping memory bounded."""
+
+
+def _cost_or_none(dist):
+    return None if dist.is_fixed and dist.support[0] == 0 else dist
+
+
+def build_spec(scenario: Scenario, sampling: str | None = None) -> EngineSpec:
+    """Translate a validated scenario into the engine's plain spec."""
+    ws_ids = [w.id for w in scenario.workstreams]
+    index = {w: j for j, w in enumerate(ws_ids)}
+    rates = {r.id: r.weekly_rate for r in scenario.roles}
+    weekly_rate = [sum(fte * rates[r] for r, fte in w.staffing.items())
+                   for w in scenario.workstreams]
+    risks = tuple(
+        RiskSpec(
+            key=r.id,
+            probability=r.probability,
+            affects=tuple(index[a] for a in r.affects),
+            kind="delay" if r.delay is not None else "factor" if r.factor is not None else None,
+            impact=r.delay if r.delay is not None else r.factor,
+            cost=_cost_or_none(r.cost),
+        )
+        for r in scenario.risks
+    )
+    overhead = tuple(
+        (o.weekly_cost if o.weekly_cost is not None
+         else sum(fte * rates[r] for r, fte in o.staffing.items()),
+         -1 if o.until == RESERVED_MILESTONE else index[o.until])
+        for o in scenario.overhead
+    )
+    milestones = []
+    for t in scenario.all_targets:
+        if t.milestone != RESERVED_MILESTONE and index[t.milestone] not in milestones:
+            milestones.append(index[t.milestone])
+    corr_ids, matrix = correlation_matrix(scenario)
+    factor = None
+    if corr_ids:
+        if not is_psd(matrix):
+            matrix = nearest_correlation(matrix)
+        factor = copula_factor(matrix)
+    calendar = None
+    if scenario.calendar and scenario.calendar.blackouts:
+        calendar = WorkCalendar.from_blackouts([
+            (scenario.weeks_from_start(b.start), scenario.weeks_from_start(b.to), b.capacity)
+            for b in scenario.calendar.blackouts
+        ])
+    return EngineSpec(
+        workstreams=tuple(ws_ids),
+        durations=tuple(w.duration for w in scenario.workstreams),
+        preds=tuple(tuple(index[d.id] for d in w.depends_on) for w in scenario.workstreams),
+        lags=tuple(tuple(d.lag for d in w.depends_on) for w in scenario.workstreams),
+        weekly_rate=np.array(weekly_rate, dtype=float),
+        fixed_costs=tuple(_cost_or_none(w.fixed_cost) for w in scenario.workstreams),
+        risks=risks,
+        programme_costs=tuple((f.id, f.cost) for f in scenario.fixed_costs),
+        overhead=overhead,
+        milestones=tuple(milestones),
+        correlated=tuple(index[c] for c in corr_ids),
+        corr_factor=factor,
+        calendar=calendar,
+        sampling=sampling or scenario.simulation.sampling,
+    )
+
+
+def _plan_blocks(iterations: int, n_ws: int) -> list[tuple[int, int, bool]]:
+    n_blocks = math.ceil(iterations / BLOCK)
+    detail_blocks = max(1, DETAIL_CELLS // (max(n_ws, 1) * BLOCK))
+    return [(b, min(BLOCK, iterations - b * BLOCK), b < detail_blocks) for b in range(n_blocks)]
+
+
+def _group(blocks: list, per_task: int) -> list[list]:
+    return [blocks[i:i + per_task] for i in range(0, len(blocks), per_task)]
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    iterations: int | None = None,
+    seed: SeedLike = None,
+    jobs: int = 1,
+    executor: Executor | None = None,
+    chunk_size: int | None = None,
+    sampling: str | None = None,
+    rank_risks: bool = True,
+    disabled_risks: Sequence[str] = (),
+):
+    """Run the Monte Carlo simulation of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (``load_scenario`` or ``Scenario.from_dict``).
+    iterations : int, optional
+        Number of iterations; default ``scenario.simulation.iterations``.
+    seed : int, SeedSequence or Generator, optional
+        Default ``scenario.simulation.seed``; if both are missing, fresh entropy is
+        drawn and recorded in ``result.seed`` so the run can be repeated.
+    jobs : int
+        Worker processes (``1`` runs in this process). Ignored if ``executor`` is given.
+    executor : concurrent.futures.Executor, optional
+        Any executor (a process pool, ``dask.distributed.Client.get_executor()``...).
+    chunk_size : int, optional
+        Iterations per task, rounded up to whole blocks of ``BLOCK`` iterations.
+        Results do not depend on it, nor on ``jobs``.
+    sampling : {"lhs", "random"}, optional
+        Latin hypercube or plain random sampling; default from the scenario.
+    rank_risks : bool
+        Also evaluate every iteration with each risk switched off (same draws), for the
+        risk ranking. Costs memory of (risks x iterations); switch off for huge runs.
+    disabled_risks : sequence of str
+        Risks to switch off entirely (their draws are still made, so the other inputs
+        keep their values).
+
+    Returns
+    -------
+    SimulationResult
+
+    Examples
+    --------
+    >>> from riskmodel import Scenario, simulate
+    >>> s = Scenario.from_dict({"name": "one task", "start_date": "2026-12-07",
+    ...     "audit_date": "2027-03-01", "simulation": {"seed": 1},
+    ...     "workstreams": [{"id": "gap", "duration": {"dist": "uniform", "min": 10, "max": 14}}]})
+    >>> round(simulate(s, iterations=10_000).p_meet("2027-03-01"), 2)
+    0.5
+    """
+    from .results import SimulationResult
+
+    if not isinstance(scenario, Scenario):
+        raise TypeError("simulate() takes a Scenario; use load_scenario(path) for a file")
+    n = int(iterations if iterations is not None else scenario.simulation.iterations)
+    if n < 1:
+        raise ValueError(f"iterations must be at least 1, got {n}")
+    unknown = set(disabled_risks) - {r.id for r in scenario.risks}
+    if unknown:
+        raise ScenarioError(f"disabled_risks: unknown risk(s) {', '.join(sorted(unknown))}")
+    root = as_seed_sequence(seed if seed is not None else scenario.simulation.seed)
+    spec = build_spec(scenario, sampling)
+    spec.rank_risks = rank_risks
+    if disabled_risks:
+        spec = spec.without_risks(disabled_risks)
+    blocks = _plan_blocks(n, len(spec.workstreams))
+    workers = getattr(executor, "_max_workers", None) or max(1, jobs)
+    per_task = (max(1, math.ceil(chunk_size / BLOCK)) if chunk_size
+                else max(1, math.ceil(len(blocks) / (4 * workers))))
+    tasks = _group(blocks, per_task)
+    t0 = time.perf_counter()
+    if executor is not None:
+        results = _run_on(executor, spec, root, tasks)
+    elif jobs > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = _run_on(pool, spec, root, tasks)
+    else:
+        results = [r for task in tasks for r in run_blocks(spec, root, task)]
+    elapsed = time.perf_counter() - t0
+    plan = evaluate(spec, plan_draws(spec))
+    return SimulationResult._from_blocks(
+        scenario=scenario, spec=spec, blocks=results, plan=plan, seed=int(root.entropy),
+        elapsed=elapsed, sampling=spec.sampling, disabled_risks=tuple(disabled_risks),
+    )
+
+
+def _run_on(executor: Executor, spec, root, tasks) -> list:
+    futures = [executor.submit(run_blocks, spec, root, task) for task in tasks]
+    return [r for f in futures for r in f.result()]
+
