@@ -14,7 +14,10 @@ __all__ = ["format_loc", "problems_from_validation", "nearest"]
 
 def nearest(name: str, known: typing.Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest known name, or an empty string."""
-    match = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+    name, known = str(name), [str(k) for k in known]
+    match = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if not match:  # a shortened or lengthened id: 'gap' for 'gap_analysis' and back
+        match = sorted((k for k in known if k and (k in name or name in k)), key=len)[-1:]
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 

@@ -1,0 +1,101 @@
+"""SimulationResult: the JSON contract, dates, band, contingency, JCL."""
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+
+from riskmodel import simulate
+from riskmodel.cli import main
+from tests.conftest import DEFAULT, make, prob_tol, ws
+
+CONTRACT_KEYS = {"schema", "scenario", "iterations", "seed", "version", "finish", "finish_date",
+                 "targets", "cost", "cost_band", "deterministic", "contingency", "jcl",
+                 "workstreams", "risks"}
+
+
+def test_json_contract(default_result, tmp_path, capsys):
+    d = default_result.to_dict()
+    assert set(d) == CONTRACT_KEYS
+    assert d["schema"] == "riskmodel.summary/1"
+    assert set(d["finish"]) == {"unit", "mean", "std", "p5", "p10", "p20", "p50", "p70", "p80",
+                                "p90", "p95"}
+    assert set(d["finish_date"]) == {"p10", "p50", "p80", "p90"}
+    assert set(d["cost"]) == {"currency", "mean", "std", "p10", "p50", "p80", "p90"}
+    assert set(d["targets"]["audit"]) == {"milestone", "date", "probability", "std_error"}
+    assert set(d["contingency"]["p80"]) == {"weeks", "cost"}
+    assert set(d["jcl"]) == {"date", "budget", "probability"}
+    assert all(set(v) == {"criticality", "sensitivity", "finish_p80"}
+               for v in d["workstreams"].values())
+    assert all(set(v) == {"fired", "p80_finish_shift", "p80_cost_shift"}
+               for v in d["risks"].values())
+    json.dumps(d, allow_nan=False)
+    # the CLI prints exactly this document
+    assert main(["simulate", str(DEFAULT), "--json", "--iterations", "20000"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(d))
+
+
+def test_headline_figures_are_consistent(default_result):
+    r, d = default_result, default_result.to_dict()
+    assert d["targets"]["audit"]["probability"] == r.p_meet("2027-03-01")
+    assert d["finish"]["p80"] == np.percentile(r.finish, 80)
+    assert d["cost"]["p50"] == np.percentile(r.cost, 50)
+    band = d["cost_band"]
+    assert band["p_below"] + band["p_within"] + band["p_above"] == pytest.approx(1)
+    # JCL can never exceed either marginal
+    assert d["jcl"]["probability"] <= min(d["targets"]["audit"]["probability"],
+                                          np.mean(r.cost <= 400_000))
+    assert d["contingency"]["p80"]["weeks"] == pytest.approx(d["finish"]["p80"] - 10.5)
+    # the deterministic plan: modal path gap -> permissions -> testing -> documentation
+    assert d["deterministic"]["finish"] == pytest.approx(10.5)
+    assert d["deterministic"]["cost"] == pytest.approx(150_512.5 + 53_000 + 6_100 * 10.5)
+    plan_path = r.workstreams().query("on_plan_critical_path").index.tolist()
+    assert plan_path == ["gap_analysis", "sf_permissions", "control_testing", "documentation"]
+    # merge bias: the plan's own date is met far less than half the time
+    assert r.p_meet(10.5) < 0.2
+
+
+def test_finish_dates_round_up_to_a_day():
+    r = simulate(make([ws("a", 12)]), iterations=10)  # start 2027-01-04
+    assert r.date_of(12.0) == dt.date(2027, 3, 29)
+    assert r.date_of(12.0 + 1e-6) == dt.date(2027, 3, 30)
+    assert r.to_dict()["finish_date"]["p50"] == "2027-03-29"
+    assert r.p_meet("2027-03-29") == 1.0 and r.p_meet("2027-03-28") == 0.0
+
+
+def test_standard_error_is_binomial():
+    r = simulate(make([ws("a", {"dist": "uniform", "min": 11, "max": 13})]), iterations=40_000,
+                 sampling="random")
+    p = r.p_meet(12.0)
+    assert abs(p - 0.5) < prob_tol(0.5, 40_000)
+    assert r.to_dict()["targets"]["audit"]["std_error"] == pytest.approx(np.sqrt(p * (1 - p) / 40_000))
+
+
+def test_jcl_equals_product_for_independent_finish_and_cost():
+    # finish from 'a' (no cost); cost from an independent programme fixed cost
+    s = make([ws("a", {"dist": "uniform", "min": 11, "max": 13})],
+             fixed_costs=[{"id": "fee", "cost": {"dist": "uniform", "min": 0, "max": 400}}],
+             cost_band={"low": 100, "high": 300})
+    r = simulate(s, iterations=100_000, sampling="random")
+    p_t, p_c = r.p_meet("2027-03-29"), float(np.mean(r.cost <= 300))
+    assert abs(r.jcl() - p_t * p_c) < prob_tol(p_t * p_c, 100_000)
+    assert r.cost_band() == pytest.approx({"low": 100, "high": 300, "p_below": np.mean(r.cost < 100),
+                                           "p_within": np.mean((r.cost >= 100) & (r.cost <= 300)),
+                                           "p_above": np.mean(r.cost > 300)})
+
+
+def test_risk_shift_is_zero_for_an_impossible_risk_and_positive_for_a_real_one():
+    s = make([ws("a", {"dist": "pert", "min": 8, "mode": 10, "max": 13})],
+             risks=[{"id": "never", "probability": 0.0, "affects": ["a"], "delay": 2},
+                    {"id": "often", "probability": 0.5, "affects": ["a"], "delay": 2,
+                     "cost": 1000}])
+    rk = simulate(s, iterations=20_000).risks()
+    assert rk.loc["never", "p80_finish_shift"] == 0 and rk.loc["never", "p80_cost_shift"] == 0
+    assert rk.loc["often", "p80_finish_shift"] > 1.0
+    assert rk.loc["often", "p80_cost_shift"] == 1000
+
+
+def test_summary_and_repr_read_like_sentences(default_result):
+    text = default_result.summary().to_string()
+    assert "P(audit: end by 2027-03-01)" in text and "USD" in text
+    assert "P(audit by 2027-03-01)" in repr(default_result)
