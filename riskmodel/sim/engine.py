@@ -194,47 +194,60 @@ def plan_draws(spec: EngineSpec) -> Draws:
     )
 
 
+def _apply_risks(spec: EngineSpec, base: np.ndarray, fired: np.ndarray,
+                 impact: np.ndarray) -> np.ndarray:
+    """Working durations: base times the factors of the risks that fired, plus their delays."""
+    duration = base.copy()
+    for r, hit, size in zip(spec.risks, fired, impact):
+        if r.kind == "factor":
+            change = np.where(hit, size, 1.0)
+            for j in r.affects:
+                duration[j] *= change
+    for r, hit, size in zip(spec.risks, fired, impact):
+        if r.kind == "delay":
+            change = np.where(hit, size, 0.0)
+            for j in r.affects:
+                duration[j] += change
+    return duration
+
+
+def _schedule(spec: EngineSpec, duration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    finish = forward_pass(duration, spec.order, spec.preds, spec.lags, spec.calendar)
+    return finish, finish[spec.sinks].max(axis=0)
+
+
+def _time_cost(spec: EngineSpec, duration, finish, end) -> np.ndarray:
+    """Costs that depend on time: labour on working durations, overhead to milestones."""
+    cost = spec.weekly_rate @ duration
+    for weekly, until in spec.overhead:
+        cost += weekly * (end if until < 0 else finish[until])
+    return cost
+
+
 def evaluate(spec: EngineSpec, draws: Draws) -> Outcome:
     """Apply risks, run the network forward and backward, and add up the cost.
 
     A workstream's working duration is its base duration times the factors of the
     risks that fired on it, plus their delays.
     """
-    duration = draws.duration.copy()
-    for i, r in enumerate(spec.risks):
-        if r.kind == "factor":
-            mult = np.where(draws.fired[i], draws.impact[i], 1.0)
-            for j in r.affects:
-                duration[j] *= mult
-    for i, r in enumerate(spec.risks):
-        if r.kind == "delay":
-            add = np.where(draws.fired[i], draws.impact[i], 0.0)
-            for j in r.affects:
-                duration[j] += add
-    finish = forward_pass(duration, spec.order, spec.preds, spec.lags, spec.calendar)
-    end = finish[spec.sinks].max(axis=0)
+    duration = _apply_risks(spec, draws.duration, draws.fired, draws.impact)
+    finish, end = _schedule(spec, duration)
     critical = critical_mask(duration, finish, end, spec.order, spec.succs, spec.succ_lags,
                              spec.calendar)
-    cost = spec.weekly_rate @ duration
+    cost = _time_cost(spec, duration, finish, end)
     cost += draws.fixed.sum(axis=0)
     cost += draws.programme.sum(axis=0)
-    for weekly, until in spec.overhead:
-        cost += weekly * (end if until < 0 else finish[until])
     cost += np.where(draws.fired, draws.risk_cost, 0.0).sum(axis=0)
     return Outcome(duration, finish, end, cost, critical)
-
-
-def _subset(draws: Draws, cols: np.ndarray) -> Draws:
-    return Draws(*(getattr(draws, f)[:, cols] for f in
-                   ("duration", "fixed", "fired", "impact", "risk_cost", "programme")))
 
 
 def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome) -> dict[str, np.ndarray]:
     """End, cost and milestone finishes with each risk switched off, on the same draws.
 
-    Only the iterations where the risk fired can change, so only those are re-evaluated.
+    Only the iterations where the risk fired can change, so only those are re-scheduled;
+    their cost changes by the difference in time-dependent cost, less the risk's own cost.
     """
-    n_risk, n = draws.fired.shape
+    n_risk = draws.fired.shape[0]
     end = np.repeat(out.end[None, :], n_risk, axis=0)
     cost = np.repeat(out.cost[None, :], n_risk, axis=0)
     ms = list(spec.milestones)
@@ -243,13 +256,17 @@ def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome) -> dict[str
         cols = np.flatnonzero(draws.fired[i])
         if cols.size == 0:
             continue
-        sub = _subset(draws, cols)
-        sub.fired[i] = False
-        alt = evaluate(spec, sub)
-        end[i, cols] = alt.end
-        cost[i, cols] = alt.cost
+        fired = draws.fired[:, cols]
+        fired[i] = False
+        duration = _apply_risks(spec, draws.duration[:, cols], fired, draws.impact[:, cols])
+        finish, alt_end = _schedule(spec, duration)
+        end[i, cols] = alt_end
+        cost[i, cols] += (_time_cost(spec, duration, finish, alt_end)
+                          - _time_cost(spec, out.duration[:, cols], out.finish[:, cols],
+                                       out.end[cols])
+                          - draws.risk_cost[i, cols])
         if ms:
-            milestones[i][:, cols] = alt.finish[ms]
+            milestones[i][:, cols] = finish[ms]
     return {"end": end, "cost": cost, "milestones": milestones}
 
 

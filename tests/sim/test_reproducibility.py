@@ -68,3 +68,4 @@ def test_switching_a_risk_off_equals_removing_it():
     # and the in-run "without r2" variant equals both
     full = simulate(make(wss, risks=risks), iterations=10_000)
     np.testing.assert_array_equal(full.without_risk["end"][1], gone.finish)
+    np.testing.assert_allclose(full.without_risk["cost"][1], gone.cost, rtol=1e-12)
