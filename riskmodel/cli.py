@@ -22,24 +22,20 @@ __all__ = ["main"]
 EXIT_BAD_INPUT = 2
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _whole_number(minimum: int):
+    """An argparse type: a whole number no smaller than ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
+_positive_int, _seed = _whole_number(1), _whole_number(0)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--iterations", type=_positive_int, help="iterations (default: the file's)")
     s.add_argument("--seed", type=_seed, help="random seed (default: the file's)")
     s.add_argument("--jobs", type=_positive_int, default=1, help="worker processes (default 1)")
+    s.add_argument("--scheduler", help="run on a Dask cluster (tcp://host:8786); needs "
+                   "riskmodel[distributed]")
     s.add_argument("--json", action="store_true", help="print the JSON summary only")
     s.add_argument("--output", help="also write the JSON summary to this file")
     return p
@@ -91,7 +89,21 @@ def _simulate(args) -> int:
     if output is not None and not output.parent.is_dir():
         raise ScenarioError(f"--output: folder {output.parent} does not exist")
     scenario = load_scenario(args.scenario)
-    result = simulate(scenario, iterations=args.iterations, seed=args.seed, jobs=args.jobs)
+    if args.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ScenarioError("--scheduler needs Dask: pip install 'riskmodel[distributed]'") \
+                from None
+        try:
+            client = Client(args.scheduler, timeout=20)
+        except (OSError, TimeoutError) as exc:
+            raise ScenarioError(f"--scheduler: cannot reach {args.scheduler} ({exc})") from None
+        with client:
+            result = simulate(scenario, iterations=args.iterations, seed=args.seed,
+                              executor=client.get_executor())
+    else:
+        result = simulate(scenario, iterations=args.iterations, seed=args.seed, jobs=args.jobs)
     doc = result.to_dict()
     text = json.dumps(doc, indent=2)
     if output is not None:

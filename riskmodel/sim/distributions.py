@@ -52,8 +52,8 @@ class Distribution:
     """Base class: a distribution defined by its inverse CDF.
 
     Subclasses set ``name``, ``required`` and ``optional`` (parameter names with
-    defaults), implement ``_check`` (raise ``DistributionError``), ``ppf``, ``support``
-    and ``plan_value``.
+    defaults) and implement ``_check`` (raise ``DistributionError``) and ``ppf``; they
+    override ``support`` and ``plan_value`` unless they have ``min``, ``mode``, ``max``.
     """
 
     name: ClassVar[str] = ""
@@ -94,13 +94,13 @@ class Distribution:
 
     @property
     def support(self) -> tuple[float, float]:
-        """Smallest and largest value the distribution can take."""
-        raise NotImplementedError
+        """Smallest and largest value the distribution can take (default: min, max)."""
+        return (self.min, self.max)
 
     @property
     def plan_value(self) -> float:
-        """The single-point estimate a planner writes (mode where it exists)."""
-        raise NotImplementedError
+        """The single-point estimate a planner writes (default: the mode)."""
+        return self.mode
 
     # -- shared --------------------------------------------------------------------
     @property
@@ -170,10 +170,6 @@ class Uniform(Distribution):
         return self.min + u * (self.max - self.min)
 
     @property
-    def support(self):
-        return (self.min, self.max)
-
-    @property
     def plan_value(self):
         return 0.5 * (self.min + self.max)
 
@@ -208,14 +204,6 @@ class Triangular(Distribution):
 
     def ppf(self, u):
         return _triangular_ppf(u, self.min, self.mode, self.max)
-
-    @property
-    def support(self):
-        return (self.min, self.max)
-
-    @property
-    def plan_value(self):
-        return self.mode
 
 
 class Pert(Distribution):
@@ -299,14 +287,6 @@ class Pert(Distribution):
     def ppf(self, u):
         return self.min + (self.max - self.min) * self.standard_ppf(u)
 
-    @property
-    def support(self):
-        return (self.min, self.max)
-
-    @property
-    def plan_value(self):
-        return self.mode
-
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_table"] = None  # rebuilt on first use; keeps pickles small
@@ -349,14 +329,6 @@ class Trigen(Distribution):
 
     def ppf(self, u):
         return _triangular_ppf(u, self.min, self.mode, self.max)
-
-    @property
-    def support(self):
-        return (self.min, self.max)
-
-    @property
-    def plan_value(self):
-        return self.mode
 
 
 _Z90 = float(special.ndtri(0.9))
