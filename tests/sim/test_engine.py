@@ -158,3 +158,21 @@ def test_achieved_rank_correlations_hit_their_targets():
     assert abs(stats.spearmanr(d[0], d[2])[0] - 0.0) < 0.03 + abs(0.6 * -0.3)
     # marginals are kept exactly: the PERT mean is still (a+4m+b)/6
     assert abs(d[0].mean() - 13 / 6) < mean_tol(d[0])
+
+
+@pytest.mark.parametrize("capacity,finish", [(0.0, 4.0), (0.5, 3.5), (0.25, 3.75)])
+def test_blackout_stretches_work_that_falls_in_it(capacity, finish):
+    # start 2027-01-04; blackout weeks 1-2 (2027-01-11 to 2027-01-18); 3 weeks of work
+    s = make([ws("a", 3)], calendar={"blackouts": [
+        {"from": "2027-01-11", "to": "2027-01-18", "capacity": capacity}]})
+    r = run(s, n=10)
+    assert r.plan["finish"] == pytest.approx(finish)
+    assert np.allclose(r.finish, finish)
+
+
+def test_work_after_a_blackout_is_not_stretched():
+    s = make([ws("a", 3), ws("b", 2, ["a"])],
+             calendar={"blackouts": [{"from": "2027-01-11", "to": "2027-01-18"}]})
+    # a: 0-1 work, 1-2 stopped, 2-4 work; b: 4-6
+    assert run(s, n=10).plan["finish"] == pytest.approx(6.0)
+    assert run(s, n=10).criticality_.tolist() == [1.0, 1.0]
