@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 DISTRIBUTIONS: dict[str, type["Distribution"]] = {}
+_PERT_TABLES: dict[tuple[float, float], tuple] = {}
 
 
 class DistributionError(ValueError):
@@ -187,10 +188,9 @@ def _check_three_point(d: Distribution, lo: str, mode: str, hi: str) -> None:
 
 
 def _triangular_ppf(u, a: float, c: float, b: float):
-    fc = (c - a) / (b - a)
-    left = a + np.sqrt(u * (b - a) * (c - a))
-    right = b - np.sqrt((1.0 - u) * (b - a) * (b - c))
-    return np.where(u < fc, left, right)
+    left = u < (c - a) / (b - a)
+    root = np.sqrt(np.where(left, u * ((b - a) * (c - a)), (1.0 - u) * ((b - a) * (b - c))))
+    return np.where(left, a + root, b - root)
 
 
 class Triangular(Distribution):
@@ -206,16 +206,40 @@ class Triangular(Distribution):
         return _triangular_ppf(u, self.min, self.mode, self.max)
 
 
+class _CubicTable:
+    """Piecewise cubic Hermite interpolation on a uniform grid (Horner form per cell)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, dydx: np.ndarray):
+        self.x0, self.h = float(x[0]), float(x[1] - x[0])
+        self.last = len(x) - 2
+        m = dydx * self.h
+        y0, y1, m0, m1 = y[:-1], y[1:], m[:-1], m[1:]
+        self.coef = np.column_stack([y0, m0, 3 * (y1 - y0) - 2 * m0 - m1,
+                                     2 * (y0 - y1) + m0 + m1])
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        s = np.clip((x - self.x0) * (1.0 / self.h), 0.0, self.last + 1.0)
+        cell = np.minimum(np.floor(s), self.last)
+        t = s - cell
+        c = np.take(self.coef, cell.astype(np.intp), axis=0)
+        out = c[:, 3] * t
+        out += c[:, 2]
+        out *= t
+        out += c[:, 1]
+        out *= t
+        out += c[:, 0]
+        return out
+
+
 class Pert(Distribution):
     """Beta-PERT: a beta on [min, max] with alpha = 1 + lambda (mode - min) / (max - min).
 
-    The beta inverse CDF is costly, so the central part of the distribution
-    (probabilities in [2^-8, 1 - 2^-8]) is read from a table by cubic Hermite
-    interpolation (knot slopes are the exact 1 / density); the tails call the exact
-    inverse. The table is checked against the exact inverse when it is built and the
-    exact inverse is used throughout if the check fails. The error is largest in the
-    first and last cells, below 2e-8 of (max - min), and about 1e-15 elsewhere
-    (``benchmarks/pert_accuracy.py`` measures it).
+    The beta inverse CDF is costly, so it is read from tables by cubic Hermite
+    interpolation whose knot slopes are the exact 1 / density: a uniform grid for
+    probabilities in [2^-8, 1 - 2^-8], and grids uniform in log(u) and log(1 - u) for
+    the tails, down to e^-40 (below that, the exact inverse). Each table is checked
+    against the exact inverse when built, and the exact inverse is used if a check
+    fails. The error stays below 2e-8 of (max - min) (``benchmarks/run.py`` measures it).
     """
 
     name = "pert"
@@ -224,6 +248,9 @@ class Pert(Distribution):
 
     TAIL = 2.0**-8
     KNOTS = 4096
+    TAIL_KNOTS = 1024
+    LOG_FLOOR = -36.0
+    TOLERANCE = 2e-8
 
     def _check(self) -> None:
         _check_three_point(self, "min", "mode", "max")
@@ -233,64 +260,73 @@ class Pert(Distribution):
         span = self.max - self.min
         self.alpha = 1.0 + lam * (self.mode - self.min) / span
         self.beta = 1.0 + lam * (self.max - self.mode) / span
-        self._table: tuple | None = None
 
     def _exact(self, u):
         return special.betaincinv(self.alpha, self.beta, u)
 
-    def _build_table(self) -> tuple | None:
-        grid = np.linspace(self.TAIL, 1.0 - self.TAIL, self.KNOTS + 1)
-        x = self._exact(grid)
-        log_b = special.betaln(self.alpha, self.beta)
-        dens = np.exp(
-            (self.alpha - 1) * np.log(x) + (self.beta - 1) * np.log1p(-x) - log_b
-        )
-        h = grid[1] - grid[0]
-        slope = h / dens  # dx/du scaled to a unit cell
-        table = (grid[0], h, x, slope)
-        # check the cells where the inverse bends most (next to the tails) and a few more
-        cells = np.r_[0:4, self.KNOTS - 4 : self.KNOTS, 0 : self.KNOTS : 257]
-        mid = grid[cells] + 0.5 * h
-        if np.max(np.abs(self._hermite(mid, table) - self._exact(mid))) > 2e-8:
-            return None
-        return table
+    def _exact_upper(self, q):
+        """Exact inverse at u = 1 - q, accurate for tiny q (by the beta's symmetry)."""
+        return 1.0 - special.betaincinv(self.beta, self.alpha, q)
 
-    @staticmethod
-    def _hermite(u, table):
-        u0, h, x, slope = table
-        s = (u - u0) / h
-        i = np.minimum(s.astype(np.intp), len(x) - 2)
-        t = s - i
-        t2 = t * t
-        t3 = t2 * t
-        x0, x1, m0, m1 = x[i], x[i + 1], slope[i], slope[i + 1]
-        return (
-            (2 * t3 - 3 * t2 + 1) * x0
-            + (t3 - 2 * t2 + t) * m0
-            + (-2 * t3 + 3 * t2) * x1
-            + (t3 - t2) * m1
+    def _slope(self, x):
+        """du/dx: the beta density at x."""
+        log_b = special.betaln(self.alpha, self.beta)
+        with np.errstate(divide="ignore"):
+            log_a = (self.alpha - 1) * np.log(x) if self.alpha != 1 else 0.0
+            log_c = (self.beta - 1) * np.log1p(-x) if self.beta != 1 else 0.0
+        return np.exp(log_a + log_c - log_b)
+
+    @property
+    def _tables(self) -> tuple | None:
+        """(central, lower tail, upper tail) tables; built once per shape and process."""
+        key = (self.alpha, self.beta)
+        if key not in _PERT_TABLES:
+            _PERT_TABLES[key] = self._build_tables()
+        return _PERT_TABLES[key]
+
+    def _build_tables(self) -> tuple | None:
+        u = np.linspace(self.TAIL, 1.0 - self.TAIL, self.KNOTS + 1)
+        x = self._exact(u)
+        central = _CubicTable(u, x, 1.0 / self._slope(x))
+        v = np.linspace(self.LOG_FLOOR, math.log(self.TAIL), self.TAIL_KNOTS + 1)
+        ev = np.exp(v)
+        xl = self._exact(ev)
+        lower = _CubicTable(v, xl, ev / self._slope(xl))       # dx/dv, v = log u
+        xu = self._exact_upper(ev)
+        upper = _CubicTable(v, xu, -ev / self._slope(xu))      # dx/dw, w = log(1 - u)
+        # check mid-cells: every tail cell, the central cells next to the tails, a sample
+        mid_v = v[:-1] + 0.5 * (v[1] - v[0])
+        cells = np.r_[0:8, self.KNOTS - 8 : self.KNOTS, 0 : self.KNOTS : 61]
+        mid_u = u[cells] + 0.5 * (u[1] - u[0])
+        worst = max(
+            np.max(np.abs(central(mid_u) - self._exact(mid_u))),
+            np.max(np.abs(lower(mid_v) - self._exact(np.exp(mid_v)))),
+            np.max(np.abs(upper(mid_v) - self._exact_upper(np.exp(mid_v)))),
         )
+        return (central, lower, upper) if worst <= self.TOLERANCE else None
 
     def standard_ppf(self, u):
         """Inverse CDF of the underlying beta on [0, 1]."""
         u = np.asarray(u, dtype=float)
-        if self._table is None:
-            self._table = self._build_table() or ("exact",)
-        if self._table[0] == "exact":
+        tables = self._tables
+        if tables is None:
             return self._exact(u)
-        tail = (u < self.TAIL) | (u > 1.0 - self.TAIL)
-        out = self._hermite(np.clip(u, self.TAIL, 1.0 - self.TAIL), self._table)
-        if tail.any():
-            out[tail] = self._exact(u[tail])
+        central, lower, upper = tables
+        out = central(u)
+        floor = math.exp(self.LOG_FLOOR)
+        for side, q, table, exact in ((u < self.TAIL, u, lower, self._exact),
+                                      (u > 1.0 - self.TAIL, 1.0 - u, upper, self._exact_upper)):
+            if side.any():
+                qs = q[side]
+                tiny = qs < floor
+                vals = table(np.log(np.maximum(qs, floor)))
+                if tiny.any():
+                    vals[tiny] = exact(qs[tiny])
+                out[side] = vals
         return out
 
     def ppf(self, u):
         return self.min + (self.max - self.min) * self.standard_ppf(u)
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_table"] = None  # rebuilt on first use; keeps pickles small
-        return state
 
 
 class Trigen(Distribution):
