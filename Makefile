@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 EXTRAS := test,reports,distributed
 
-.PHONY: demo test bench venv lab clean constraints
+.PHONY: demo test bench gallery venv lab clean constraints
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+gallery: $(STAMP)
+	$(PY) scripts/gallery.py
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

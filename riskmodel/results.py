@@ -78,6 +78,8 @@ class SimulationResult:
     plan: dict[str, Any]
     without_risk: dict[str, np.ndarray] | None = None
     disabled_risks: tuple[str, ...] = ()
+    spec: Any = field(default=None, repr=False)
+    convergence_: dict[str, Any] | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- construction --------------------------------------------------------------
@@ -113,6 +115,7 @@ class SimulationResult:
                   "critical": plan.critical[:, 0].copy()},
             without_risk=without,
             disabled_risks=disabled_risks,
+            spec=spec,
         )
 
     # -- time helpers ----------------------------------------------------------------
@@ -198,14 +201,6 @@ class SimulationResult:
         return {"low": low, "high": high, "p_below": below, "p_within": 1.0 - below - above,
                 "p_above": above}
 
-    def contingency(self, confidence: float = 0.8) -> dict[str, float]:
-        """Weeks and money to add to the deterministic plan to reach ``confidence``."""
-        q = 100 * confidence
-        return {
-            "weeks": float(np.percentile(self.finish, q)) - self.plan["finish"],
-            "cost": float(np.percentile(self.cost, q)) - self.plan["cost"],
-        }
-
     def jcl(self, when: dt.date | str | float | None = None, budget: float | None = None,
             milestone: str | None = None) -> float:
         """Joint confidence: P(finish <= when and cost <= budget).
@@ -219,46 +214,81 @@ class SimulationResult:
         ok = (self.finish_of(milestone) <= self.weeks(when) + 1e-12) & (self.cost <= budget)
         return float(np.mean(ok))
 
-    # -- drivers -------------------------------------------------------------------
+    # -- drivers and analysis (riskmodel.analysis) ---------------------------------
     def workstreams(self) -> pd.DataFrame:
-        """Per workstream: criticality, sensitivity of the finish, P80 finish, durations."""
-        d = self.detail
-        sens = rank_correlation(d["duration"], self.finish[: d["duration"].shape[1]])
-        finish_p80 = np.percentile(d["finish"], 80, axis=1)
-        return pd.DataFrame(
-            {
-                "name": [w.name or w.id for w in self.scenario.workstreams],
-                "criticality": self.criticality_,
-                "sensitivity": sens,
-                "finish_p80": finish_p80.astype(float),
-                "mean_duration": self.mean_duration_,
-                "plan_duration": self.plan["workstream_duration"],
-                "plan_finish": self.plan["workstream_finish"],
-                "on_plan_critical_path": self.plan["critical"],
-            },
-            index=pd.Index(self.workstream_ids, name="workstream"),
-        )
+        """Per workstream: criticality, sensitivities, cruciality, SSI, finish percentiles."""
+        from .analysis import drivers
+
+        return drivers(self)
 
     def risks(self) -> pd.DataFrame:
-        """Per risk: how often it fired and how much it moves the P80 finish and cost.
+        """Risk ranking: what each risk does to P(meet), the P80 date and the P80 cost."""
+        from .analysis import risk_ranking
 
-        Shifts compare this run with the same draws with the risk switched off (common
-        random numbers); NaN when the run was made with ``rank_risks=False``.
-        """
-        ids = self.risk_ids
-        shift_w = np.full(len(ids), np.nan)
-        shift_c = np.full(len(ids), np.nan)
-        if self.without_risk is not None and ids:
-            p80_f, p80_c = np.percentile(self.finish, 80), np.percentile(self.cost, 80)
-            shift_w = p80_f - np.percentile(self.without_risk["end"], 80, axis=1)
-            shift_c = p80_c - np.percentile(self.without_risk["cost"], 80, axis=1)
-        return pd.DataFrame(
-            {"name": [r.name or r.id for r in self.scenario.risks],
-             "probability": [r.probability for r in self.scenario.risks],
-             "fired": self.fired_, "p80_finish_shift": shift_w, "p80_cost_shift": shift_c,
-             "mean_cost": self.mean_risk_cost_},
-            index=pd.Index(ids, name="risk"),
-        )
+        return risk_ranking(self)
+
+    def contingency(self, confidence: float = 0.8) -> dict[str, float]:
+        """Weeks and money to add to the deterministic plan to reach ``confidence``."""
+        q = 100 * confidence
+        return {
+            "weeks": float(np.percentile(self.finish, q)) - self.plan["finish"],
+            "cost": float(np.percentile(self.cost, q)) - self.plan["cost"],
+        }
+
+    def contingency_table(self, levels: Sequence[float] = (50, 70, 80, 90, 95)) -> pd.DataFrame:
+        """Finish, cost and contingency over the plan at each confidence level."""
+        from .analysis import contingency_table
+
+        return contingency_table(self, levels)
+
+    def plan_confidence(self) -> dict[str, float]:
+        """P(deterministic plan date), P(plan cost) and both: merge bias made visible."""
+        from .analysis import plan_confidence
+
+        return plan_confidence(self)
+
+    def jcl_frontier(self, confidence: float = 0.7, points: int = 40) -> pd.DataFrame:
+        """(date, budget) pairs at a joint confidence level (default 70%)."""
+        from .analysis import jcl_frontier
+
+        return jcl_frontier(self, confidence, points=points)
+
+    def cost_given_timing(self, when=None) -> pd.DataFrame:
+        """Cost percentiles when the audit target is met and when it is missed."""
+        from .analysis import cost_given_timing
+
+        return cost_given_timing(self, when)
+
+    def cash_flow(self, freq: str = "W") -> pd.DataFrame:
+        """Cumulative spend by week (``"W"``) or month end (``"M"``), P10/P50/P90."""
+        from .analysis import cash_flow
+
+        return cash_flow(self, freq)
+
+    @property
+    def plot(self):
+        """Plots of this result: ``result.plot.s_curve()``, ``.cost_distribution()``..."""
+        from .plots import PlotAccessor
+
+        return PlotAccessor(self)
+
+    def cdf(self, milestone: str = RESERVED_MILESTONE) -> tuple[np.ndarray, np.ndarray]:
+        """Empirical CDF of a finish: sorted weeks and P(finish <= weeks)."""
+        x = np.sort(self.finish_of(milestone))
+        return x, np.arange(1, len(x) + 1) / len(x)
+
+    def convergence(self) -> dict[str, Any]:
+        """Monte Carlo standard errors of the headline figures (and the precision run)."""
+        from .analysis import quantile_std_error
+
+        out = {t: float(row.std_error) for t, row in self.targets().iterrows()}
+        out = {"p_meet": out,
+               "finish_p80": float(quantile_std_error(self.finish, 0.8)),
+               "cost_p80": float(quantile_std_error(self.cost, 0.8)),
+               "iterations": self.iterations}
+        if self.convergence_:
+            out.update(self.convergence_)
+        return out
 
     # -- output --------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:

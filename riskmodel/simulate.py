@@ -18,10 +18,10 @@ from .sim.random import SeedLike, as_seed_sequence
 
 __all__ = ["simulate", "build_spec", "DETAIL_CELLS"]
 
-DETAIL_CELLS = 2**23
-"""Per-workstream detail (durations, finishes) is kept for the first
-``DETAIL_CELLS / n_workstreams`` iterations (at least one block); it feeds sensitivities
-and workstream percentiles while keeping memory bounded."""
+DETAIL_CELLS = 2**22
+"""Per-workstream detail (durations, finishes, costs) is kept for the first
+``DETAIL_CELLS / n_workstreams`` iterations (at least one block); it feeds
+sensitivities, workstream percentiles and the cash flow while keeping memory bounded."""
 
 
 def _cost_or_none(dist):
@@ -107,6 +107,8 @@ def simulate(
     sampling: str | None = None,
     rank_risks: bool = True,
     disabled_risks: Sequence[str] = (),
+    precision: float | None = None,
+    max_iterations: int = 10_000_000,
 ):
     """Run the Monte Carlo simulation of a scenario.
 
@@ -134,6 +136,11 @@ def simulate(
     disabled_risks : sequence of str
         Risks to switch off entirely (their draws are still made, so the other inputs
         keep their values).
+    precision : float, optional
+        Keep adding blocks until the standard error of P(audit target) is at most this
+        (e.g. 0.005), starting from ``iterations``, up to ``max_iterations``. The result
+        equals a plain run with the final iteration count; ``result.convergence()`` says
+        how many iterations it took.
 
     Returns
     -------
@@ -163,25 +170,66 @@ def simulate(
     spec.rank_risks = rank_risks
     if disabled_risks:
         spec = spec.without_risks(disabled_risks)
-    blocks = _plan_blocks(n, len(spec.workstreams))
+    t0 = time.perf_counter()
+    results = _run(spec, root, _plan_blocks(n, len(spec.workstreams)), jobs, executor,
+                   chunk_size)
+    convergence = None
+    if precision is not None:
+        results, convergence = _until_precise(scenario, spec, root, results, precision,
+                                              max_iterations, jobs, executor, chunk_size)
+    elapsed = time.perf_counter() - t0
+    plan = evaluate(spec, plan_draws(spec))
+    result = SimulationResult._from_blocks(
+        scenario=scenario, spec=spec, blocks=results, plan=plan, seed=int(root.entropy),
+        elapsed=elapsed, sampling=spec.sampling, disabled_risks=tuple(disabled_risks),
+    )
+    result.convergence_ = convergence
+    return result
+
+
+def _run(spec, root, blocks, jobs, executor, chunk_size) -> list:
+    """Run blocks serially, on a process pool (``jobs`` > 1) or on ``executor``."""
     workers = getattr(executor, "_max_workers", None) or max(1, jobs)
     per_task = (max(1, math.ceil(chunk_size / BLOCK)) if chunk_size
                 else max(1, math.ceil(len(blocks) / (4 * workers))))
     tasks = _group(blocks, per_task)
-    t0 = time.perf_counter()
     if executor is not None:
-        results = _run_on(executor, spec, root, tasks)
-    elif jobs > 1 and len(tasks) > 1:
+        return _run_on(executor, spec, root, tasks)
+    if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = _run_on(pool, spec, root, tasks)
-    else:
-        results = [r for task in tasks for r in run_blocks(spec, root, task)]
-    elapsed = time.perf_counter() - t0
-    plan = evaluate(spec, plan_draws(spec))
-    return SimulationResult._from_blocks(
-        scenario=scenario, spec=spec, blocks=results, plan=plan, seed=int(root.entropy),
-        elapsed=elapsed, sampling=spec.sampling, disabled_risks=tuple(disabled_risks),
-    )
+            return _run_on(pool, spec, root, tasks)
+    return [r for task in tasks for r in run_blocks(spec, root, task)]
+
+
+def _until_precise(scenario, spec, root, results, precision, max_iterations, jobs, executor,
+                   chunk_size):
+    """Add blocks until the standard error of P(audit target) is at most ``precision``."""
+    if not 0 < precision < 0.5:
+        raise ValueError(f"precision must be between 0 and 0.5, got {precision}")
+    target = scenario.all_targets[0]
+    index = list(spec.workstreams).index(target.milestone) \
+        if target.milestone != RESERVED_MILESTONE else None
+    limit = scenario.weeks_from_start(target.date) + 1e-12
+    rounds = 1
+    while True:
+        n = sum(b.size for b in results)
+        finish = np.concatenate([
+            b.end if index is None else b.milestones[list(spec.milestones).index(index)]
+            for b in results])
+        p = float(np.mean(finish <= limit))
+        se = math.sqrt(p * (1 - p) / n)
+        if se <= precision or n >= max_iterations:
+            break
+        wanted = min(max_iterations, max(math.ceil(p * (1 - p) / precision**2), n + 1))
+        more = [blk for blk in _plan_blocks(wanted, len(spec.workstreams))
+                if blk[0] * BLOCK + blk[1] > n]
+        # the last block may have been partial: re-run it whole, as a longer run would
+        results = [b for b in results if b.size == BLOCK or b.index < more[0][0]]
+        results += _run(spec, root, more, jobs, executor, chunk_size)
+        rounds += 1
+    return results, {"precision": precision, "achieved_std_error": se, "rounds": rounds,
+                     "reached_limit": se > precision}
+
 
 
 def _run_on(executor: Executor, spec, root, tasks) -> list:

@@ -282,6 +282,10 @@ def run_block(
             "duration": out.duration.astype(np.float32),
             "finish": out.finish.astype(np.float32),
             "fired": draws.fired.copy(),
+            "cost": out.cost.copy(),
+            "fixed": draws.fixed.copy(),
+            "risk_cost": np.where(draws.fired, draws.risk_cost, 0.0),
+            "programme": draws.programme.copy(),
         }
     return BlockResult(
         index=index,

@@ -1,0 +1,315 @@
+"""Figures for people: each function takes results and ``ax=None`` and returns the Axes.
+
+Plots compute no statistic: every number drawn comes from a ``SimulationResult``
+method. Titles say what a director asks ("Probability of being audit-ready by ...").
+``result.plot.<name>()`` is a shortcut for ``riskmodel.plots.<name>(result)``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Mapping
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from .results import SimulationResult
+
+__all__ = [
+    "s_curve",
+    "finish_histogram",
+    "cost_distribution",
+    "driver_tornado",
+    "risk_tornado",
+    "criticality_bars",
+    "jcl_scatter",
+    "gantt",
+    "cash_flow_fan",
+    "s_curves",
+    "PlotAccessor",
+    "ALL",
+]
+
+BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7f7f7f"
+
+
+def _axes(ax, size=(9, 5)):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def _dates(result: "SimulationResult", weeks) -> np.ndarray:
+    """Weeks after the start date as datetime64 values (for date axes)."""
+    start = np.datetime64(result.scenario.start_date, "s")
+    return start + np.round(np.asarray(weeks, dtype=float) * 7 * 86400).astype("timedelta64[s]")
+
+
+def _money(result: "SimulationResult"):
+    from matplotlib.ticker import FuncFormatter
+
+    # "\$" keeps matplotlib from reading a pair of dollar signs as mathematics
+    symbol = {"USD": r"\$", "EUR": "€", "GBP": "£"}.get(result.scenario.currency, "")
+    code = "" if symbol else f" {result.scenario.currency}"
+
+    def fmt(x, _pos=None):
+        if abs(x) >= 1e6:
+            return f"{symbol}{x / 1e6:.1f}M{code}"
+        return f"{symbol}{x / 1e3:.0f}k{code}"
+
+    return FuncFormatter(fmt)
+
+
+def _date_axis(ax, axis="x"):
+    import matplotlib.dates as mdates
+
+    loc = mdates.AutoDateLocator(minticks=4, maxticks=9)
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(loc)
+    target.set_major_formatter(mdates.ConciseDateFormatter(loc))
+
+
+def _long(d: dt.date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def s_curve(result: "SimulationResult", ax: "Axes | None" = None,
+            milestone: str | None = None, label: str | None = None) -> "Axes":
+    """Cumulative probability of finishing by each date, with the target date and P50/P80."""
+    ax = _axes(ax)
+    target = result.primary_target
+    milestone = target.milestone if milestone is None else milestone
+    weeks, prob = result.cdf(milestone)
+    ax.plot(_dates(result, weeks), prob, color=BLUE, lw=2.2, label=label or "Forecast")
+    p = result.p_meet(target.date, milestone)
+    ax.axvline(np.datetime64(target.date, "s"), color=RED, lw=1.8, ls="--",
+               label=f"{target.id.replace('_', ' ').capitalize()} date {_long(target.date)}")
+    ax.axhline(p, color=RED, lw=0.8, alpha=0.5)
+    ax.annotate(f"P = {p:.0%}", (np.datetime64(target.date, "s"), p), xytext=(8, -16),
+                textcoords="offset points", color=RED, fontsize=12, fontweight="bold")
+    levels = result.percentiles(milestone if milestone != "end" else "finish", (50, 80))
+    for name, weeks_q, color in zip(("P50", "P80"), levels.values, (GREEN, ORANGE)):
+        day = result.date_of(weeks_q)
+        ax.plot(_dates(result, [weeks_q]), [int(name[1:]) / 100], "o", color=color, ms=8,
+                label=f"{name}: {_long(day)}")
+    ax.set_ylim(0, 1.01)
+    ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
+    ax.set_ylabel("Probability of being finished")
+    what = "audit-ready" if milestone in ("end", target.milestone) and target.id == "audit" \
+        else f"{milestone.replace('_', ' ')} finished"
+    ax.set_title(f"Probability of being {what} by {_long(target.date)}: {p:.0%}")
+    _date_axis(ax)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=10)
+    return ax
+
+
+def finish_histogram(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
+    """Distribution of the finish date, with the target date."""
+    ax = _axes(ax)
+    target = result.primary_target
+    finish = result.finish_of(target.milestone)
+    ax.hist(_dates(result, finish), bins=60, color=BLUE, alpha=0.75)
+    ax.axvline(np.datetime64(target.date, "s"), color=RED, ls="--", lw=1.8,
+               label=f"Audit date {_long(target.date)}")
+    ax.set_ylabel("Iterations")
+    ax.set_title("When readiness is complete: spread of simulated finish dates")
+    _date_axis(ax)
+    ax.legend(fontsize=10)
+    return ax
+
+
+def cost_distribution(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
+    """Readiness cost distribution with the budget band and P-levels."""
+    ax = _axes(ax)
+    band = result.cost_band()
+    ax.hist(result.cost, bins=60, color=BLUE, alpha=0.75)
+    ax.axvspan(band["low"], band["high"], color=GREEN, alpha=0.12,
+               label=f"Budget band: {band['p_within']:.0%} within")
+    for q, color in zip(("p10", "p50", "p80", "p90"), (GREY, GREEN, ORANGE, RED)):
+        x = float(result.percentiles("cost", (int(q[1:]),)).iloc[0])
+        ax.axvline(x, color=color, lw=1.5, label=f"{q.upper()} {_money(result)(x)}")
+    ax.xaxis.set_major_formatter(_money(result))
+    ax.set_xlabel(f"Readiness cost ({result.scenario.currency})")
+    ax.set_ylabel("Iterations")
+    ax.set_title(f"Cost: {band['p_below']:.0%} below, {band['p_within']:.0%} within, "
+                 f"{band['p_above']:.0%} above {_money(result)(band['low'])}–"
+                 f"{_money(result)(band['high'])}")
+    ax.legend(fontsize=10)
+    return ax
+
+
+def _barh(ax, labels, values, color):
+    y = np.arange(len(labels))[::-1]
+    ax.barh(y, values, color=color, alpha=0.85)
+    ax.set_yticks(y, labels)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def driver_tornado(result: "SimulationResult", ax: "Axes | None" = None, top: int = 10,
+                   measure: str = "sensitivity") -> "Axes":
+    """Workstreams ranked by how strongly their duration moves the finish (or cost)."""
+    ax = _axes(ax)
+    table = result.workstreams()
+    order = table[measure].abs().sort_values(ascending=False).index[:top]
+    values = table.loc[order, measure]
+    _barh(ax, [table.loc[i, "name"] for i in order], values,
+          [BLUE if v >= 0 else ORANGE for v in values])
+    what = "finish date" if measure == "sensitivity" else measure.replace("_", " ")
+    ax.set_xlabel(f"Rank correlation of duration with the {what}")
+    ax.set_title("What drives the date: workstream sensitivity")
+    return ax
+
+
+def risk_tornado(result: "SimulationResult", ax: "Axes | None" = None, top: int = 8,
+                 measure: str = "weeks") -> "Axes":
+    """Risks ranked by how much they push out the P80 date (``weeks``) or cost (``cost``)."""
+    ax = _axes(ax)
+    column = {"weeks": "p80_finish_shift", "cost": "p80_cost_shift"}[measure]
+    table = result.risks().sort_values(column, ascending=False).head(top)
+    _barh(ax, table["name"], table[column], RED if measure == "weeks" else ORANGE)
+    if measure == "cost":
+        ax.xaxis.set_major_formatter(_money(result))
+        ax.set_xlabel("Rise of the P80 cost caused by the risk")
+        ax.set_title("Which risks drive the budget")
+    else:
+        ax.set_xlabel("Weeks the risk adds to the P80 finish")
+        ax.set_title("Which risks drive the date")
+    return ax
+
+
+def criticality_bars(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
+    """Share of iterations in which each workstream is on the critical path."""
+    ax = _axes(ax)
+    table = result.workstreams()
+    _barh(ax, table["name"], table["criticality"], BLUE)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+    ax.set_xlabel("Criticality: share of iterations on the critical path")
+    ax.set_title("Which workstreams set the finish date")
+    return ax
+
+
+def jcl_scatter(result: "SimulationResult", ax: "Axes | None" = None,
+                confidence: float = 0.7, max_points: int = 5000) -> "Axes":
+    """Finish against cost, the audit date and budget lines, and the JCL frontier."""
+    ax = _axes(ax)
+    target = result.primary_target
+    finish = result.finish_of(target.milestone)
+    step = max(1, len(finish) // max_points)
+    ax.scatter(_dates(result, finish[::step]), result.cost[::step], s=4, alpha=0.25,
+               color=BLUE, label="Iterations")
+    budget = result.scenario.cost_band.high
+    ax.axvline(np.datetime64(target.date, "s"), color=RED, ls="--",
+               label=f"Audit date {_long(target.date)}")
+    ax.axhline(budget, color=ORANGE, ls="--", label=f"Budget {_money(result)(budget)}")
+    frontier = result.jcl_frontier(confidence)
+    if len(frontier):
+        ax.plot(_dates(result, frontier["weeks"]), frontier["budget"], color=GREEN, lw=2.2,
+                label=f"{confidence:.0%} joint confidence")
+    ax.yaxis.set_major_formatter(_money(result))
+    ax.set_ylabel(f"Readiness cost ({result.scenario.currency})")
+    ax.set_title(f"Ready by the audit date and within budget: {result.jcl():.0%} "
+                 "(joint confidence)")
+    _date_axis(ax)
+    ax.legend(fontsize=9, loc="upper left")
+    return ax
+
+
+def gantt(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
+    """The deterministic plan as bars, with simulated P50 and P80 finishes marked."""
+    ax = _axes(ax, (10, 5.5))
+    table = result.workstreams()
+    y = np.arange(len(table))[::-1]
+    start = table["plan_finish"] - table["plan_duration"]
+    colors = [RED if c else BLUE for c in table["on_plan_critical_path"]]
+    ax.barh(y, table["plan_duration"] * 7, left=_dates(result, start), color=colors,
+            alpha=0.7, height=0.6)
+    ax.plot(_dates(result, table["finish_p50"]), y, "|", color=GREEN, ms=16, mew=3,
+            label="Simulated P50 finish")
+    ax.plot(_dates(result, table["finish_p80"]), y, "|", color=ORANGE, ms=16, mew=3,
+            label="Simulated P80 finish")
+    target = result.primary_target
+    ax.axvline(np.datetime64(target.date, "s"), color=RED, ls="--",
+               label=f"Audit date {_long(target.date)}")
+    ax.set_yticks(y, table["name"])
+    ax.set_title("Plan (red: critical path) against simulated finishes")
+    _date_axis(ax)
+    ax.legend(fontsize=9, loc="upper right")
+    return ax
+
+
+def cash_flow_fan(result: "SimulationResult", ax: "Axes | None" = None,
+                  freq: str = "W") -> "Axes":
+    """Cumulative spend over time: median with the P10–P90 band."""
+    ax = _axes(ax)
+    flow = result.cash_flow(freq)
+    x = np.array(flow.index, dtype="datetime64[s]")
+    ax.fill_between(x, flow["p10"], flow["p90"], color=BLUE, alpha=0.2, label="P10–P90")
+    ax.plot(x, flow["p50"], color=BLUE, lw=2.2, label="Median")
+    ax.yaxis.set_major_formatter(_money(result))
+    ax.set_ylabel(f"Cumulative spend ({result.scenario.currency})")
+    ax.set_title("Cash flow: cumulative readiness spend")
+    _date_axis(ax)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=10)
+    return ax
+
+
+def s_curves(results: Mapping[str, "SimulationResult"], ax: "Axes | None" = None) -> "Axes":
+    """Several scenarios' S-curves on one chart, each labelled with its P(meet)."""
+    import matplotlib.pyplot as plt
+
+    ax = _axes(ax)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    targets = set()
+    for (name, r), color in zip(results.items(), colors * 5):
+        t = r.primary_target
+        weeks, prob = r.cdf(t.milestone)
+        p = r.p_meet(t.date, t.milestone)
+        ax.plot(_dates(r, weeks), prob, lw=2, color=color, label=f"{name}: {p:.0%}")
+        if t.date not in targets:
+            ax.axvline(np.datetime64(t.date, "s"), color=color, ls="--", lw=1.2)
+            targets.add(t.date)
+    ax.set_ylim(0, 1.01)
+    ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
+    ax.set_ylabel("Probability of being finished")
+    ax.set_title("Probability of being audit-ready, by scenario")
+    _date_axis(ax)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=10, loc="lower right")
+    return ax
+
+
+ALL = {
+    "s_curve": s_curve, "finish_histogram": finish_histogram,
+    "cost_distribution": cost_distribution, "driver_tornado": driver_tornado,
+    "risk_tornado": risk_tornado, "criticality_bars": criticality_bars,
+    "jcl_scatter": jcl_scatter, "gantt": gantt, "cash_flow_fan": cash_flow_fan,
+}
+"""Every single-result plot by name (the gallery draws them all)."""
+
+
+class PlotAccessor:
+    """``result.plot.s_curve()`` and friends: the plots of one result."""
+
+    def __init__(self, result: "SimulationResult"):
+        self._result = result
+
+    def __getattr__(self, name: str):
+        if name not in ALL:
+            raise AttributeError(f"no plot '{name}'; plots: {', '.join(ALL)}")
+        func = ALL[name]
+
+        def draw(*args, **kwargs):
+            return func(self._result, *args, **kwargs)
+
+        draw.__doc__ = func.__doc__
+        return draw
+
+    def __dir__(self):
+        return list(ALL)
