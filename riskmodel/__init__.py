@@ -15,9 +15,24 @@ from .errors import Problem, ScenarioError, ScenarioWarning
 from .results import SimulationResult
 from .scenario import Scenario, load_scenario
 from .simulate import simulate
+from .compare import Comparison, cheapest_to_reach, compare
+from .scenario.changes import (add_dependency, add_workstream, change_staffing, mitigate_risk,
+                               move_dates, remove_dependency, remove_workstream,
+                               scale_estimates)
 
 __all__ = [
     "__version__",
+    "Comparison",
+    "add_dependency",
+    "add_workstream",
+    "change_staffing",
+    "cheapest_to_reach",
+    "compare",
+    "mitigate_risk",
+    "move_dates",
+    "remove_dependency",
+    "remove_workstream",
+    "scale_estimates",
     "Problem",
     "Scenario",
     "ScenarioError",

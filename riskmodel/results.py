@@ -265,6 +265,25 @@ class SimulationResult:
 
         return cash_flow(self, freq)
 
+    def cost_of_delay(self) -> pd.DataFrame:
+        """Expected weeks late and revenue at risk past each target (apart from spend).
+
+        Uses ``cost_of_delay.weekly`` of the scenario (0 if it has none).
+        """
+        weekly = self.scenario.cost_of_delay.weekly if self.scenario.cost_of_delay else 0.0
+        rows = []
+        for t in self.scenario.all_targets:
+            late = np.maximum(self.finish_of(t.milestone) - self.weeks(t.date), 0.0)
+            rows.append({"target": t.id, "expected_weeks_late": float(late.mean()),
+                         "p80_weeks_late": float(np.percentile(late, 80)),
+                         "expected_cost_of_delay": weekly * float(late.mean())})
+        return pd.DataFrame(rows).set_index("target")
+
+    def economic_cost(self) -> float:
+        """Mean spend plus the expected cost of delay past the audit target."""
+        cod = self.cost_of_delay()
+        return float(self.cost.mean()) + float(cod["expected_cost_of_delay"].iloc[0])
+
     @property
     def plot(self):
         """Plots of this result: ``result.plot.s_curve()``, ``.cost_distribution()``..."""

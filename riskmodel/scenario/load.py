@@ -13,7 +13,7 @@ from ..errors import Problem, ScenarioError
 from .schema import Scenario
 from .tables import TABLE_KEYS, TableError, rows_to_records
 
-__all__ = ["load_scenario", "read_yaml", "MAX_BYTES"]
+__all__ = ["load_scenario", "read_yaml", "merge_scenarios", "MAX_BYTES"]
 
 MAX_BYTES = 2_000_000
 """Largest scenario, table or batch file read (a scenario is a few kilobytes)."""
@@ -91,7 +91,7 @@ def _read_csv(path: Path, table: str, label: str) -> tuple[list[dict[str, Any]],
             from None
 
 
-def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+def merge_scenarios(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     """Child keys override the base; tables merge item by item on ``id``.
 
     In a table, an item whose id is in the base updates that item's keys, a new id is
@@ -109,7 +109,8 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
                     if item.get("remove") is True:
                         items[k] = None
                     else:
-                        items[k] = {**items[k], **item}
+                        merged = {**items[k], **item}
+                        items[k] = {f: v for f, v in merged.items() if v is not None}
                 else:
                     items.append(item)
             out[key] = [x for x in items if x is not None]
@@ -146,7 +147,7 @@ def _resolve(path: Path, chain: tuple[Path, ...], sources: dict[str, str],
     if base_path in chain or base_path == path.resolve():
         raise ScenarioError(Problem("extends", f"'{base}' extends itself in a loop", label))
     parent = _resolve(base_path, chain + (path.resolve(),), sources, tables)
-    return _merge(_audit_as_target(parent, full=True), _audit_as_target(data, full=False))
+    return merge_scenarios(_audit_as_target(parent, full=True), _audit_as_target(data, full=False))
 
 
 def _audit_as_target(data: dict[str, Any], full: bool) -> dict[str, Any]:

@@ -323,6 +323,40 @@ class Scenario(_Model):
         scenario._sources = dict(sources or {})
         return scenario
 
+    def with_changes(self, changes: dict[str, Any] | None = None, *,
+                     replace: tuple[str, ...] = (), **keys: Any) -> "Scenario":
+        """A new scenario with ``changes`` applied, validated like a scenario file.
+
+        ``changes`` is a partial scenario merged as ``extends`` merges files: tables
+        by id (an item updates the item with its id, ``remove: true`` drops it, a new id
+        is added), mappings key by key; keyword arguments set top-level keys. Tables
+        named in ``replace`` are replaced whole.
+
+        Examples
+        --------
+        >>> later = scenario.with_changes(audit_date="2027-03-15")  # doctest: +SKIP
+        >>> fewer = scenario.with_changes({"risks": [{"id": "evidence_gaps",
+        ...                                          "probability": 0.1}]})  # doctest: +SKIP
+        """
+        from .load import merge_scenarios
+
+        changes = {**(changes or {}), **keys}
+        base = self.to_dict()
+        if base.get("audit_date") is not None:  # the shorthand as a target, to merge by id
+            base["targets"] = [{"id": "audit", "milestone": RESERVED_MILESTONE,
+                                "date": base.pop("audit_date")}, *base.get("targets", [])]
+        if "audit_date" in changes:  # move the audit target, wherever it points
+            changes = dict(changes)
+            date = changes.pop("audit_date")
+            changes["targets"] = [{"id": self.all_targets[0].id, "date": str(date)},
+                                  *changes.get("targets", [])]
+        for key in replace:
+            base.pop(key, None)
+        merged = merge_scenarios(base, changes)
+        new = Scenario.from_dict(merged, source="change")
+        new._sources = dict(self._sources)
+        return new
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON/YAML-ready) that ``from_dict`` turns back into this scenario."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -118,6 +118,21 @@ class Distribution:
         """The spec this distribution was built from (round-trips through ``from_spec``)."""
         return {"dist": self.name, **self.params}
 
+    SCALE_FREE: ClassVar[frozenset[str]] = frozenset({"lambda", "low_pct", "high_pct"})
+
+    def scaled(self, factor: float) -> "Distribution":
+        """The same shape with every value multiplied by ``factor`` (> 0).
+
+        Parameters that are values (min, mode, max, mean, sd, percentiles...) scale;
+        shape parameters (lambda, low_pct, high_pct) do not.
+        """
+        if not factor > 0:
+            raise DistributionError(f"scale factor must be positive, got {factor}")
+        params = {k: ([x * factor for x in v] if isinstance(v, list) else
+                      v if k in self.SCALE_FREE else v * factor)
+                  for k, v in self.params.items()}
+        return type(self)(**params)
+
     def describe(self) -> str:
         """Short text for people, e.g. ``PERT(1.5, 2, 3)``."""
         args = ", ".join(

@@ -1,0 +1,198 @@
+"""What-if changes: small named functions that return a new, validated scenario.
+
+Every change goes through ``Scenario.with_changes``, so it is validated like a scenario
+file and a bad change raises ``ScenarioError`` naming what is wrong. Ids are kept, so a
+changed scenario shares every untouched input's random draws with the original
+(common random numbers): a comparison shows only the change's own effect.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Sequence
+
+from ..errors import ScenarioError
+from .schema import Scenario
+
+__all__ = [
+    "move_dates",
+    "change_staffing",
+    "mitigate_risk",
+    "scale_estimates",
+    "add_workstream",
+    "remove_workstream",
+    "add_dependency",
+    "remove_dependency",
+    "DEFAULT_ELASTICITY",
+    "DEFAULT_FLOOR",
+]
+
+DEFAULT_ELASTICITY = 0.5
+"""Duration scales by (old FTE / new FTE) ** elasticity. 0.5: doubling the team cuts the
+duration by ~29%, not 50% (Brooks's law: onboarding and coordination eat part of the
+gain). An assumption: calibrate it for your teams."""
+DEFAULT_FLOOR = 0.5
+"""However many people are added, a duration never drops below this share of the
+baseline (some work is sequential)."""
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def move_dates(scenario: Scenario, *, start_date=None, audit_date=None,
+               audit_weeks_later: float | None = None) -> Scenario:
+    """Move the start date and/or the audit date (a date, or weeks later than now)."""
+    changes: dict[str, Any] = {}
+    if start_date is not None:
+        changes["start_date"] = _date(start_date).isoformat()
+    new_audit = _date(audit_date) if audit_date is not None else None
+    if audit_weeks_later is not None:
+        base = new_audit or scenario.all_targets[0].date
+        new_audit = base + dt.timedelta(days=round(7 * audit_weeks_later))
+    if new_audit is not None:
+        changes["audit_date"] = new_audit.isoformat()
+    return scenario.with_changes(changes)
+
+
+def change_staffing(scenario: Scenario, workstream: str, staffing: dict[str, float], *,
+                    elasticity: float = DEFAULT_ELASTICITY,
+                    floor: float = DEFAULT_FLOOR) -> Scenario:
+    """Change a workstream's staffing; its duration and cost follow.
+
+    ``staffing`` updates the FTE of the named roles (0 removes a role). The duration
+    distribution is scaled by (old total FTE / new total FTE) ** ``elasticity``, but
+    never below ``floor`` x the baseline; labour cost follows the new staffing and the
+    new duration.
+    """
+    ws = _find(scenario.workstreams, workstream, "workstream")
+    new = {**ws.staffing, **staffing}
+    new = {r: f for r, f in new.items() if f > 0}
+    old_fte, new_fte = sum(ws.staffing.values()), sum(new.values())
+    if old_fte <= 0 or new_fte <= 0:
+        raise ScenarioError(f"change_staffing: '{workstream}' needs people before and after "
+                            f"(FTE {old_fte:g} -> {new_fte:g})")
+    factor = max((old_fte / new_fte) ** elasticity, floor)
+    return scenario.with_changes({"workstreams": [{
+        "id": workstream, "staffing": new, "duration": _plain(ws.duration.scaled(factor))}]})
+
+
+def mitigate_risk(scenario: Scenario, risk: str, *, probability: float | None = None,
+                  impact_factor: float | None = None, cost: float = 0.0,
+                  name: str | None = None) -> Scenario:
+    """Mitigate a risk: new probability and/or impact scaled by ``impact_factor``.
+
+    ``cost`` is what the mitigation costs; it is added as a programme fixed cost
+    ``mitigation_<risk>`` so that it can be weighed against what it saves.
+    """
+    r = _find(scenario.risks, risk, "risk")
+    change: dict[str, Any] = {"id": risk}
+    if probability is not None:
+        change["probability"] = probability
+    if impact_factor is not None:
+        for key in ("delay", "cost"):
+            dist = getattr(r, key)
+            if dist is not None:
+                change[key] = _plain(dist.scaled(impact_factor))
+        if r.factor is not None:  # a duration factor: shrink what it adds above 1
+            change["factor"] = _plain(r.factor.scaled(1.0)) if impact_factor == 1 else \
+                _factor_towards_one(r.factor, impact_factor)
+    changes: dict[str, Any] = {"risks": [change]}
+    if cost:
+        changes["fixed_costs"] = [{"id": f"mitigation_{risk}", "cost": cost,
+                                   "name": name or f"Mitigation of {r.name or risk}"}]
+    return scenario.with_changes(changes)
+
+
+def _factor_towards_one(dist, k: float):
+    from ..sim.distributions import from_spec
+
+    spec = dist.to_spec()
+    moved = {key: (1 + (v - 1) * k if key not in dist.SCALE_FREE and isinstance(v, float)
+                   else v) for key, v in spec.items() if key != "dist"}
+    return _plain(from_spec({"dist": spec["dist"], **moved}))
+
+
+def scale_estimates(scenario: Scenario, factor: float,
+                    workstreams: Sequence[str] | None = None) -> Scenario:
+    """Multiply the duration estimates of some (default: all) workstreams by ``factor``."""
+    chosen = [w for w in scenario.workstreams if workstreams is None or w.id in workstreams]
+    if workstreams is not None:
+        for ws in workstreams:
+            _find(scenario.workstreams, ws, "workstream")
+    return scenario.with_changes({"workstreams": [
+        {"id": w.id, "duration": _plain(w.duration.scaled(factor))} for w in chosen]})
+
+
+def add_workstream(scenario: Scenario, workstream: dict[str, Any],
+                   before: Sequence[str] = ()) -> Scenario:
+    """Add a workstream (a mapping as in a scenario file); ``before`` lists workstreams
+    that must now wait for it."""
+    changes = {"workstreams": [workstream] + [
+        {"id": b, "depends_on": _deps(scenario, b) + [{"id": workstream["id"]}]}
+        for b in before]}
+    return scenario.with_changes(changes)
+
+
+def remove_workstream(scenario: Scenario, workstream: str) -> Scenario:
+    """Remove a workstream; what depended on it now depends on its predecessors.
+
+    Risks lose it from ``affects``; a risk left affecting nothing keeps only its cost
+    (or is dropped if it had no cost).
+    """
+    gone = _find(scenario.workstreams, workstream, "workstream")
+    inherited = [d.model_dump() for d in gone.depends_on]
+    items: list[dict[str, Any]] = [{"id": workstream, "remove": True}]
+    for w in scenario.workstreams:
+        if any(d.id == workstream for d in w.depends_on):
+            deps = [d.model_dump() for d in w.depends_on if d.id != workstream]
+            seen = {d["id"] for d in deps}
+            deps += [d for d in inherited if d["id"] not in seen]
+            items.append({"id": w.id, "depends_on": deps})
+    risks = []
+    for r in scenario.risks:
+        if workstream in r.affects:
+            left = [a for a in r.affects if a != workstream]
+            if left:
+                risks.append({"id": r.id, "affects": left})
+            elif r.cost.support[1] > 0:
+                risks.append({"id": r.id, "affects": [], "delay": None, "factor": None})
+            else:
+                risks.append({"id": r.id, "remove": True})
+    correlations = [c.model_dump() for c in scenario.correlations
+                    if workstream not in c.between]
+    return scenario.with_changes({"workstreams": items, "risks": risks,
+                                  "correlations": correlations}, replace=("correlations",))
+
+
+def add_dependency(scenario: Scenario, workstream: str, on: str, lag: float = 0.0) -> Scenario:
+    """Make ``workstream`` wait for ``on`` (finish-to-start, with a lag in weeks)."""
+    deps = [d for d in _deps(scenario, workstream) if d["id"] != on]
+    return scenario.with_changes({"workstreams": [
+        {"id": workstream, "depends_on": deps + [{"id": on, "lag": lag}]}]})
+
+
+def remove_dependency(scenario: Scenario, workstream: str, on: str) -> Scenario:
+    """Stop ``workstream`` waiting for ``on``."""
+    deps = _deps(scenario, workstream)
+    if not any(d["id"] == on for d in deps):
+        raise ScenarioError(f"remove_dependency: '{workstream}' does not depend on '{on}'")
+    return scenario.with_changes({"workstreams": [
+        {"id": workstream, "depends_on": [d for d in deps if d["id"] != on]}]})
+
+
+def _deps(scenario: Scenario, workstream: str) -> list[dict[str, Any]]:
+    return [d.model_dump() for d in _find(scenario.workstreams, workstream,
+                                          "workstream").depends_on]
+
+
+def _find(items, key: str, kind: str):
+    from .problems import nearest
+
+    for item in items:
+        if item.id == key:
+            return item
+    raise ScenarioError(f"unknown {kind} '{key}'{nearest(key, [i.id for i in items])}")
+
+
+def _plain(dist) -> Any:
+    return dist.support[0] if dist.name == "fixed" else dist.to_spec()
