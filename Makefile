@@ -11,12 +11,14 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
+	$(PY) -m ipykernel install --sys-prefix --name riskmodel --display-name "Python (riskmodel)"
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/riskmodel simulate data/scenarios/soc2_readiness.yaml
+	$(VENV)/bin/riskmodel batch data/batches/leadership.yaml --jobs 2
 
 test: $(STAMP)
 	$(PY) -m pytest

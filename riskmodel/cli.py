@@ -58,7 +58,29 @@ def _parser() -> argparse.ArgumentParser:
                    "riskmodel[distributed]")
     s.add_argument("--json", action="store_true", help="print the JSON summary only")
     s.add_argument("--output", help="also write the JSON summary to this file")
+    b = sub.add_parser("batch", help="run a batch of scenario reports (papermill) and build "
+                                     "the comparison, workbook and deck")
+    b.add_argument("batch", help="batch YAML file (see data/batches/)")
+    b.add_argument("--jobs", type=_positive_int, default=1,
+                   help="scenarios run at once (default 1)")
+    b.add_argument("--resume", action="store_true", help="skip scenarios already complete")
+    b.add_argument("--output", default="reports", help="output folder (default reports/)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def _batch(args) -> int:
+    from .reporting.batch import run_batch
+
+    record = run_batch(args.batch, output=args.output, jobs=args.jobs, resume=args.resume,
+                       progress=not args.quiet)
+    folder = Path(args.output) / record["batch"]
+    for ident, info in record["scenarios"].items():
+        state = "ok" if info["status"] == "ok" else f"FAILED: {info['error']}"
+        print(f"{ident}: {state}")
+    print(f"wrote {folder}/ (comparison.html, summary.csv, forecast.xlsx, deck.pptx, "
+          f"batch.json)")
+    return 1 if record["failed"] else 0
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -129,7 +151,7 @@ def _simulate(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``riskmodel`` command; returns the exit code."""
     args = _parser().parse_args(argv)
-    commands = {"validate": _validate, "simulate": _simulate}
+    commands = {"validate": _validate, "simulate": _simulate, "batch": _batch}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ScenarioWarning)
         try:
@@ -144,7 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             for w in caught:
                 if issubclass(w.category, ScenarioWarning):
-                    print(f"{args.scenario}: warning: {w.message}", file=sys.stderr)
+                    where = getattr(args, "scenario", None) or getattr(args, "batch", "")
+                    print(f"{where}: warning: {w.message}", file=sys.stderr)
     return code
 
 

@@ -76,6 +76,14 @@ def _long(d: dt.date) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
+def _target_line(ax, result, target=None, color=RED):
+    """The vertical line at a target's date, labelled "Audit date 1 Mar 2027"."""
+    target = target or result.primary_target
+    name = "Audit" if target.id == "audit" else target.id.replace("_", " ").capitalize()
+    ax.axvline(np.datetime64(target.date, "s"), color=color, lw=1.8, ls="--",
+               label=f"{name} date {_long(target.date)}")
+
+
 def s_curve(result: "SimulationResult", ax: "Axes | None" = None,
             milestone: str | None = None, label: str | None = None) -> "Axes":
     """Cumulative probability of finishing by each date, with the target date and P50/P80."""
@@ -85,8 +93,7 @@ def s_curve(result: "SimulationResult", ax: "Axes | None" = None,
     weeks, prob = result.cdf(milestone)
     ax.plot(_dates(result, weeks), prob, color=BLUE, lw=2.2, label=label or "Forecast")
     p = result.p_meet(target.date, milestone)
-    ax.axvline(np.datetime64(target.date, "s"), color=RED, lw=1.8, ls="--",
-               label=f"{target.id.replace('_', ' ').capitalize()} date {_long(target.date)}")
+    _target_line(ax, result, target)
     ax.axhline(p, color=RED, lw=0.8, alpha=0.5)
     ax.annotate(f"P = {p:.0%}", (np.datetime64(target.date, "s"), p), xytext=(8, -16),
                 textcoords="offset points", color=RED, fontsize=12, fontweight="bold")
@@ -98,9 +105,10 @@ def s_curve(result: "SimulationResult", ax: "Axes | None" = None,
     ax.set_ylim(0, 1.01)
     ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
     ax.set_ylabel("Probability of being finished")
-    what = "audit-ready" if milestone in ("end", target.milestone) and target.id == "audit" \
-        else f"{milestone.replace('_', ' ')} finished"
-    ax.set_title(f"Probability of being {what} by {_long(target.date)}: {p:.0%}")
+    what = ("being audit-ready" if target.id == "audit" else
+            target.id.replace("_", " ")) if milestone == target.milestone else \
+        f"{milestone.replace('_', ' ')} being finished"
+    ax.set_title(f"Probability of {what} by {_long(target.date)}: {p:.0%}")
     _date_axis(ax)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=10)
@@ -113,8 +121,7 @@ def finish_histogram(result: "SimulationResult", ax: "Axes | None" = None) -> "A
     target = result.primary_target
     finish = result.finish_of(target.milestone)
     ax.hist(_dates(result, finish), bins=60, color=BLUE, alpha=0.75)
-    ax.axvline(np.datetime64(target.date, "s"), color=RED, ls="--", lw=1.8,
-               label=f"Audit date {_long(target.date)}")
+    _target_line(ax, result, target)
     ax.set_ylabel("Iterations")
     ax.set_title("When readiness is complete: spread of simulated finish dates")
     _date_axis(ax)
@@ -204,8 +211,7 @@ def jcl_scatter(result: "SimulationResult", ax: "Axes | None" = None,
     ax.scatter(_dates(result, finish[::step]), result.cost[::step], s=4, alpha=0.25,
                color=BLUE, label="Iterations")
     budget = result.scenario.cost_band.high
-    ax.axvline(np.datetime64(target.date, "s"), color=RED, ls="--",
-               label=f"Audit date {_long(target.date)}")
+    _target_line(ax, result, target)
     ax.axhline(budget, color=ORANGE, ls="--", label=f"Budget {_money(result)(budget)}")
     frontier = result.jcl_frontier(confidence)
     if len(frontier):
@@ -234,8 +240,7 @@ def gantt(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
     ax.plot(_dates(result, table["finish_p80"]), y, "|", color=ORANGE, ms=16, mew=3,
             label="Simulated P80 finish")
     target = result.primary_target
-    ax.axvline(np.datetime64(target.date, "s"), color=RED, ls="--",
-               label=f"Audit date {_long(target.date)}")
+    _target_line(ax, result, target)
     ax.set_yticks(y, table["name"])
     ax.set_title("Plan (red: critical path) against simulated finishes")
     _date_axis(ax)

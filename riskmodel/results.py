@@ -71,6 +71,7 @@ class SimulationResult:
     criticality_: np.ndarray
     fired_: np.ndarray
     mean_duration_: np.ndarray
+    mean_finish_: np.ndarray
     mean_fixed_: np.ndarray
     mean_risk_cost_: np.ndarray
     mean_programme_cost_: np.ndarray
@@ -105,6 +106,7 @@ class SimulationResult:
             criticality_=total("critical_count") / n,
             fired_=total("fired_count") / n,
             mean_duration_=total("duration_sum") / n,
+            mean_finish_=total("finish_sum") / n,
             mean_fixed_=total("fixed_sum") / n,
             mean_risk_cost_=total("risk_cost_sum") / n,
             mean_programme_cost_=total("programme_sum") / n,
@@ -278,6 +280,36 @@ class SimulationResult:
                          "p80_weeks_late": float(np.percentile(late, 80)),
                          "expected_cost_of_delay": weekly * float(late.mean())})
         return pd.DataFrame(rows).set_index("target")
+
+    def cost_breakdown(self) -> pd.DataFrame:
+        """Mean cost by item: workstream labour and fixed costs, programme fixed costs,
+        overhead and risks, each with the role split where staffing gives one.
+
+        Columns: ``category`` (workstream, fixed cost, overhead, risk), ``item``,
+        ``role`` (or empty), ``mean``. The means add up to the mean total cost.
+        """
+        s = self.scenario
+        rates = {r.id: r.weekly_rate for r in s.roles}
+        rows = []
+        for j, w in enumerate(s.workstreams):
+            for role, fte in w.staffing.items():
+                rows.append(("workstream", w.id, role, fte * rates[role] * self.mean_duration_[j]))
+            if self.mean_fixed_[j]:
+                rows.append(("workstream", w.id, "", self.mean_fixed_[j]))
+        for f, mean in zip(s.fixed_costs, self.mean_programme_cost_):
+            rows.append(("fixed cost", f.id, "", mean))
+        index = {w.id: j for j, w in enumerate(s.workstreams)}
+        for o in s.overhead:
+            weeks = self.finish.mean() if o.until == RESERVED_MILESTONE else \
+                self.mean_finish_[index[o.until]]
+            if o.weekly_cost is not None:
+                rows.append(("overhead", o.id, "", o.weekly_cost * weeks))
+            else:
+                rows += [("overhead", o.id, role, fte * rates[role] * weeks)
+                         for role, fte in o.staffing.items()]
+        for r, mean in zip(s.risks, self.mean_risk_cost_):
+            rows.append(("risk", r.id, "", mean))
+        return pd.DataFrame(rows, columns=["category", "item", "role", "mean"])
 
     def economic_cost(self) -> float:
         """Mean spend plus the expected cost of delay past the audit target."""

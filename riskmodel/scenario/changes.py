@@ -22,6 +22,7 @@ __all__ = [
     "remove_workstream",
     "add_dependency",
     "remove_dependency",
+    "apply_changes",
     "DEFAULT_ELASTICITY",
     "DEFAULT_FLOOR",
 ]
@@ -47,7 +48,7 @@ def move_dates(scenario: Scenario, *, start_date=None, audit_date=None,
         changes["start_date"] = _date(start_date).isoformat()
     new_audit = _date(audit_date) if audit_date is not None else None
     if audit_weeks_later is not None:
-        base = new_audit or scenario.all_targets[0].date
+        base = new_audit or scenario.audit_target.date
         new_audit = base + dt.timedelta(days=round(7 * audit_weeks_later))
     if new_audit is not None:
         changes["audit_date"] = new_audit.isoformat()
@@ -196,3 +197,38 @@ def _find(items, key: str, kind: str):
 
 def _plain(dist) -> Any:
     return dist.support[0] if dist.name == "fixed" else dist.to_spec()
+
+
+_CHANGES = {
+    "move_dates": move_dates, "staffing": change_staffing, "mitigate": mitigate_risk,
+    "scale_estimates": scale_estimates, "add_workstream": add_workstream,
+    "remove_workstream": remove_workstream, "add_dependency": add_dependency,
+    "remove_dependency": remove_dependency,
+}
+
+
+def apply_changes(scenario: Scenario, changes: Sequence[dict[str, Any]]) -> Scenario:
+    """Apply a list of named changes, as written in a batch file or notebook parameter.
+
+    Each item is ``{name: {arguments}}``, e.g. ``{"staffing": {"workstream":
+    "sf_permissions", "staffing": {"sf_developer_contract": 2}}}`` or
+    ``{"mitigate": {"risk": "evidence_gaps", "probability": 0.1, "cost": 15000}}``.
+    """
+    from .problems import nearest
+
+    for k, item in enumerate(changes):
+        if not isinstance(item, dict) or len(item) != 1:
+            raise ScenarioError(f"changes[{k}]: expected one change like "
+                                "{staffing: {workstream: ..., staffing: {...}}}")
+        (name, args), = item.items()
+        func = _CHANGES.get(name)
+        if func is None:
+            raise ScenarioError(f"changes[{k}]: unknown change '{name}'{nearest(name, _CHANGES)}"
+                                f"; known: {', '.join(_CHANGES)}")
+        if not isinstance(args, dict):
+            raise ScenarioError(f"changes[{k}].{name}: expected a mapping of arguments")
+        try:
+            scenario = func(scenario, **args)
+        except TypeError as exc:
+            raise ScenarioError(f"changes[{k}].{name}: {exc}") from None
+    return scenario

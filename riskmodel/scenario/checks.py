@@ -98,6 +98,9 @@ def _dates(s: Scenario) -> list[Problem]:
                                                      f"{s.start_date}"))
     if not s.all_targets:
         out.append(Problem("audit_date", "missing: give audit_date or at least one target"))
+    ids = [t.id for t in s.all_targets]
+    if s.headline_target is not None and s.headline_target not in ids:
+        out.append(_unknown("headline_target", "target", s.headline_target, ids))
     return out
 
 

@@ -280,6 +280,7 @@ class Scenario(_Model):
     overhead: list[Overhead] = []
     cost_of_delay: CostOfDelay | None = None
     targets: list[Target] = []
+    headline_target: Id | None = None
     calendar: Calendar | None = None
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
@@ -348,7 +349,7 @@ class Scenario(_Model):
         if "audit_date" in changes:  # move the audit target, wherever it points
             changes = dict(changes)
             date = changes.pop("audit_date")
-            changes["targets"] = [{"id": self.all_targets[0].id, "date": str(date)},
+            changes["targets"] = [{"id": self.audit_target.id, "date": str(date)},
                                   *changes.get("targets", [])]
         for key in replace:
             base.pop(key, None)
@@ -375,12 +376,22 @@ class Scenario(_Model):
 
     @property
     def all_targets(self) -> list[Target]:
-        """Targets, with ``audit_date`` expanded to the target ``audit`` on ``end`` first."""
+        """Targets, with ``audit_date`` expanded to the target ``audit`` on ``end``.
+
+        The first is the headline target: ``headline_target`` if set, else ``audit``,
+        else the first one listed.
+        """
         targets = list(self.targets)
         if self.audit_date is not None and not any(t.id == "audit" for t in targets):
             targets.insert(0, Target(id="audit", milestone=RESERVED_MILESTONE,
                                      date=self.audit_date))
-        return targets
+        first = [t for t in targets if t.id == self.headline_target]
+        return first + [t for t in targets if t not in first]
+
+    @property
+    def audit_target(self) -> Target:
+        """The target ``audit`` if there is one, else the headline target."""
+        return next((t for t in self.all_targets if t.id == "audit"), self.all_targets[0])
 
     def weeks_from_start(self, date: dt.date) -> float:
         """Weeks between the start date and ``date``."""

@@ -130,6 +130,7 @@ class BlockResult:
     cost: np.ndarray
     milestones: np.ndarray
     duration_sum: np.ndarray
+    finish_sum: np.ndarray
     fixed_sum: np.ndarray
     risk_cost_sum: np.ndarray
     programme_sum: np.ndarray
@@ -294,6 +295,7 @@ def run_block(
         cost=out.cost,
         milestones=out.finish[list(spec.milestones)] if spec.milestones else np.empty((0, size)),
         duration_sum=out.duration.sum(axis=1),
+        finish_sum=out.finish.sum(axis=1),
         fixed_sum=draws.fixed.sum(axis=1),
         risk_cost_sum=np.where(draws.fired, draws.risk_cost, 0.0).sum(axis=1),
         programme_sum=draws.programme.sum(axis=1),

@@ -1,0 +1,188 @@
+"""Real papermill runs with a real kernel, then every output opened again."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import riskmodel as rm
+from riskmodel.cli import main
+from riskmodel.reporting.batch import load_batch, run_batch
+from tests.conftest import DEFAULT, ROOT
+
+pytestmark = pytest.mark.slow
+ITER = 3000
+
+
+def write_batch(folder: Path, scenarios: list[dict], name="test-batch") -> Path:
+    import yaml
+
+    path = folder / "batch.yaml"
+    path.write_text(yaml.safe_dump({"name": name, "iterations": ITER, "seed": 11,
+                                    "scenarios": scenarios}, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def good_batch(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("batch")
+    path = write_batch(folder, [
+        {"name": "Baseline", "scenario": str(DEFAULT)},
+        {"name": "Add a Salesforce contractor", "scenario": str(DEFAULT), "changes": [
+            {"staffing": {"workstream": "sf_permissions",
+                          "staffing": {"sf_developer_contract": 2.0}}}]},
+    ])
+    out = folder / "reports"
+    record = run_batch(path, output=out, jobs=2, progress=False)
+    return record, out / "test-batch"
+
+
+def test_every_scenario_ran_and_the_folders_are_complete(good_batch):
+    record, folder = good_batch
+    assert record["failed"] == 0
+    for ident in ("baseline", "add-a-salesforce-contractor"):
+        sub = folder / ident
+        names = {p.name for p in sub.iterdir()}
+        assert {"report.ipynb", "report.html", "summary.json", "s_curve.png"} <= names
+    assert not list(folder.glob(".tmp-*"))
+    for name in ("comparison.html", "comparison.png", "summary.csv", "forecast.xlsx",
+                 "deck.pptx", "batch.json"):
+        assert (folder / name).stat().st_size > 0
+
+
+def test_summary_json_is_the_contract_and_reproduces_in_process(good_batch):
+    _, folder = good_batch
+    doc = json.loads((folder / "baseline" / "summary.json").read_text())
+    result = rm.simulate(rm.load_scenario(DEFAULT), iterations=ITER, seed=11)
+    expected = json.loads(json.dumps(result.to_dict()))
+    for key in ("finish", "finish_date", "targets", "cost", "cost_band", "deterministic",
+                "contingency", "jcl", "workstreams", "risks", "iterations", "seed"):
+        assert doc[key] == expected[key], key
+    prov = doc["provenance"]
+    assert prov["seed"] == 11 and prov["iterations"] == ITER
+    assert prov["riskmodel_version"] == rm.__version__
+    assert any(f.endswith("soc2_readiness.yaml") for f in prov["input_files"])
+
+
+def test_executed_notebook_records_its_parameters(good_batch):
+    import nbformat
+
+    _, folder = good_batch
+    nb = nbformat.read(folder / "add-a-salesforce-contractor" / "report.ipynb", as_version=4)
+    params = nb.metadata["papermill"]["parameters"]
+    assert params["iterations"] == ITER and params["changes"][0]["staffing"]
+    assert params["title"] == "Add a Salesforce contractor"
+
+
+def test_html_report_has_no_code_and_shows_the_headline(good_batch):
+    _, folder = good_batch
+    text = (folder / "baseline" / "report.html").read_text()
+    assert "P(audit-ready by 1 Mar 2027)" in text
+    assert "ScenarioReport.run" not in text and "import" not in text.split("<body")[1][:20000]
+    assert text.count("data:image/png;base64") >= 6
+
+
+def test_workbook_numbers_equal_the_summaries(good_batch):
+    import openpyxl
+
+    _, folder = good_batch
+    wb = openpyxl.load_workbook(folder / "forecast.xlsx")
+    assert wb.sheetnames == ["Summary", "Cost by item", "Cash flow", "Assumptions", "Run info"]
+    ws = wb["Summary"]
+    head = [c.value for c in ws[1]]
+    row = {h: c for h, c in zip(head, ws[2])}
+    doc = json.loads((folder / "baseline" / "summary.json").read_text())
+    assert row["Scenario"].value == "Baseline"
+    assert row["P(meet target)"].value == doc["targets"]["audit"]["probability"]
+    assert row["P80 cost"].value == doc["cost"]["p80"]
+    assert "$" in row["P80 cost"].number_format and "%" in row["P(meet target)"].number_format
+    assert row["P80 finish"].value.date().isoformat() == doc["finish_date"]["p80"]
+    items = [r for r in wb["Cost by item"].iter_rows(min_row=2, values_only=True)
+             if r[0] == "Baseline"]
+    assert sum(r[4] for r in items) == pytest.approx(doc["cost"]["mean"])
+
+
+def test_deck_has_a_slide_per_scenario_with_pictures(good_batch):
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    _, folder = good_batch
+    slides = list(Presentation(folder / "deck.pptx").slides)
+    titles = [s.shapes.title.text for s in slides]
+    assert titles[1:] == ["Baseline", "Add a Salesforce contractor", "Scenarios compared",
+                          "What readiness costs"]
+    for slide in slides[1:]:
+        assert any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in slide.shapes)
+    texts = " ".join(sh.text_frame.text for sh in slides[1].shapes if sh.has_text_frame)
+    assert "P(audit-ready by 1 Mar 2027)" in texts and "Top risks" in texts
+
+
+def test_resume_skips_complete_scenarios(good_batch, tmp_path):
+    record, folder = good_batch
+    path = Path(record["file"])
+    again = run_batch(path, output=folder.parent, resume=True, progress=False)
+    assert all(s.get("resumed") for s in again["scenarios"].values())
+
+
+def test_a_broken_scenario_is_recorded_and_the_rest_go_on(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEFAULT.read_text().replace("{dist: pert, min: 1.5, mode: 2, max: 2.5}",
+                                               "{dist: pert, min: 3, mode: 2, max: 2.5}"))
+    path = write_batch(tmp_path, [
+        {"name": "<b>Baseline</b> ../../escape", "scenario": str(DEFAULT)},
+        {"name": "Broken", "scenario": str(bad)},
+    ], name="broken")
+    code = main(["batch", str(path), "--output", str(tmp_path / "out"), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "broken: FAILED: ScenarioError:" in out and "min 3 > mode 2" in out
+    folder = tmp_path / "out" / "broken"
+    assert (folder / "b-baseline-b-escape" / "summary.json").is_file()
+    assert not (folder / "broken").exists() and not list(folder.glob(".tmp-*"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "batch.yaml", "out"]
+    html = (folder / "comparison.html").read_text()
+    assert "&lt;b&gt;Baseline&lt;/b&gt;" in html and "<b>Baseline" not in html
+    assert json.loads((folder / "batch.json").read_text())["failed"] == 1
+
+
+@pytest.mark.parametrize("scenarios,message", [
+    ([{"name": "A", "scenario": "x.yaml", "audit_dat": "2027-03-15"}],
+     "unknown parameter 'audit_dat' (did you mean 'audit_date'?)"),
+    ([{"name": "A", "scenario": "missing.yaml"}], "file not found"),
+    ([{"name": "A", "scenario": str(DEFAULT)}, {"name": "a", "scenario": str(DEFAULT)}],
+     "same folder 'a'"),
+    ([{"name": "../..", "scenario": str(DEFAULT)}], "no letters or digits"),
+    ([], "the batch names no scenario"),
+])
+def test_bad_batch_files_write_nothing(tmp_path, capsys, scenarios, message):
+    (tmp_path / "x.yaml").write_text(DEFAULT.read_text())
+    path = write_batch(tmp_path, scenarios)
+    code = main(["batch", str(path), "--output", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_shipped_batches_are_valid():
+    for path in (ROOT / "data" / "batches").glob("*.yaml"):
+        batch = load_batch(path)
+        assert batch.items
+    names = [i.label for i in load_batch(ROOT / "data/batches/leadership.yaml").items]
+    assert names == ["Baseline", "Add a Salesforce contractor", "Mitigate the evidence-gap risk",
+                     "Audit two weeks later", "Type II report in hand"]
+    grid = load_batch(ROOT / "data/batches/audit_dates_x_staffing.yaml")
+    assert len(grid.items) == 6
+
+
+def test_notebook_is_committed_clean_and_declares_typed_parameters():
+    import nbformat
+    import papermill
+
+    path = ROOT / "notebooks" / "scenario_report.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb.cells if c.cell_type == "code")
+    params = papermill.inspect_notebook(str(path))
+    assert set(params) == {"scenario", "overrides", "changes", "audit_date", "iterations",
+                           "seed", "output_dir", "title"}
+    assert all(p["help"] for p in params.values())
