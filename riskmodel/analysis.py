@@ -202,12 +202,10 @@ def cost_given_timing(result: "SimulationResult", when=None,
 
 
 def _starts(result: "SimulationResult", finish: np.ndarray) -> np.ndarray:
+    from .sim.network import start_times
+
     spec = result.spec
-    start = np.zeros_like(finish)
-    for j in spec.order:
-        for p, lag in zip(spec.preds[j], spec.lags[j]):
-            np.maximum(start[j], finish[p] + lag, out=start[j])
-    return start
+    return start_times(finish, spec.order, spec.preds, spec.lags, spec.earliest, spec.pinned)
 
 
 def cash_flow(result: "SimulationResult", freq: str = "W",

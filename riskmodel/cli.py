@@ -58,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
                    "riskmodel[distributed]")
     s.add_argument("--json", action="store_true", help="print the JSON summary only")
     s.add_argument("--output", help="also write the JSON summary to this file")
+    r = sub.add_parser("reforecast", help="forecast from status files (actuals so far)")
+    r.add_argument("scenario", help="scenario YAML file")
+    r.add_argument("status", nargs="+", help="status YAML file(s); several give a trail")
+    r.add_argument("--iterations", type=_positive_int, help="iterations (default: the file's)")
+    r.add_argument("--seed", type=_seed, help="random seed (default: the file's)")
+    r.add_argument("--json", action="store_true", help="print the JSON summary of the "
+                                                       "latest status only")
+
     b = sub.add_parser("batch", help="run a batch of scenario reports (papermill) and build "
                                      "the comparison, workbook and deck")
     b.add_argument("batch", help="batch YAML file (see data/batches/)")
@@ -67,6 +75,39 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--output", default="reports", help="output folder (default reports/)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def _reforecast(args) -> int:
+    from .reforecast import explain_change, forecast_trail, reforecast
+    from .scenario import load_scenario
+    from .scenario.status import load_status
+
+    scenario = load_scenario(args.scenario)
+    statuses = sorted((load_status(p) for p in args.status), key=lambda s: s.as_of)
+    opts = {"iterations": args.iterations, "seed": args.seed}
+    latest = reforecast(scenario, statuses[-1], **opts)
+    if args.json:
+        print(json.dumps(latest.to_dict(), indent=2))
+        return 0
+    print(f"{scenario.name}: forecast as of {statuses[-1].as_of}")
+    print(latest.summary().to_string(header=False, index_names=False))
+    print()
+    trail = forecast_trail(scenario, statuses, **opts)
+    show = trail[["p_meet", "p50_date", "p80_date", "cost_p50", "cost_p80"]].copy()
+    show["p_meet"] = show["p_meet"].map("{:.1%}".format)
+    for col in ("cost_p50", "cost_p80"):
+        show[col] = show[col].map("{:,.0f}".format)
+    print("Forecast trail")
+    print(show.to_string())
+    print()
+    before = statuses[-2] if len(statuses) > 1 else None
+    why = explain_change(scenario, before, statuses[-1], **opts)
+    print(f"What changed since {'the plan' if before is None else before.as_of}")
+    print(why[["p_meet", "p_meet_change", "p80_date", "p80_date_change_days"]]
+          .assign(p_meet=lambda t: t["p_meet"].map("{:.1%}".format),
+                  p_meet_change=lambda t: t["p_meet_change"].map("{:+.1%}".format))
+          .to_string())
+    return 0
 
 
 def _batch(args) -> int:
@@ -151,7 +192,8 @@ def _simulate(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``riskmodel`` command; returns the exit code."""
     args = _parser().parse_args(argv)
-    commands = {"validate": _validate, "simulate": _simulate, "batch": _batch}
+    commands = {"validate": _validate, "simulate": _simulate, "batch": _batch,
+                "reforecast": _reforecast}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ScenarioWarning)
         try:

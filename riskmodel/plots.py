@@ -27,6 +27,7 @@ __all__ = [
     "gantt",
     "cash_flow_fan",
     "s_curves",
+    "forecast_trail",
     "PlotAccessor",
     "ALL",
 ]
@@ -287,6 +288,33 @@ def s_curves(results: Mapping[str, "SimulationResult"], ax: "Axes | None" = None
     _date_axis(ax)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=10, loc="lower right")
+    return ax
+
+
+def forecast_trail(trail, ax: "Axes | None" = None) -> "Axes":
+    """P50 and P80 finish dates at each status date, with P(meet) written at each point.
+
+    ``trail`` is the table of ``riskmodel.reforecast.forecast_trail``.
+    """
+    ax = _axes(ax)
+    x = np.array([np.datetime64(d, "s") for d in trail["as_of"]])
+    for col, color, name in (("p50_date", GREEN, "P50 finish"), ("p80_date", ORANGE,
+                                                                  "P80 finish")):
+        ax.plot(x, np.array([np.datetime64(d, "s") for d in trail[col]]), "o-", color=color,
+                lw=2, label=name)
+    target = trail["target_date"].iloc[-1]
+    ax.axhline(np.datetime64(target, "s"), color=RED, ls="--",
+               label=f"Audit date {_long(target)}")
+    for xi, d, p in zip(x, trail["p50_date"], trail["p_meet"]):
+        ax.annotate(f"{p:.0%}", (xi, np.datetime64(d, "s")), xytext=(0, -18),
+                    textcoords="offset points", ha="center", fontsize=11, color=GREEN)
+    ax.set_xlabel("Status date")
+    ax.set_ylabel("Forecast finish")
+    ax.set_title("Forecast trail: finish forecasts and P(ready by the audit date)")
+    _date_axis(ax)
+    _date_axis(ax, "y")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=10, loc="upper left")
     return ax
 
 

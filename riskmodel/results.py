@@ -81,6 +81,7 @@ class SimulationResult:
     disabled_risks: tuple[str, ...] = ()
     spec: Any = field(default=None, repr=False)
     convergence_: dict[str, Any] | None = None
+    status: Any = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- construction --------------------------------------------------------------
@@ -406,6 +407,7 @@ class SimulationResult:
                       "finish_p80": float(r.finish_p80)}
                 for wid, r in ws.iterrows()
             },
+            **({"as_of": self.status.as_of.isoformat()} if self.status is not None else {}),
             "risks": {
                 rid: {"fired": float(r.fired), "p80_finish_shift": none_if_nan(r.p80_finish_shift),
                       "p80_cost_shift": none_if_nan(r.p80_cost_shift)}

@@ -109,6 +109,7 @@ def simulate(
     disabled_risks: Sequence[str] = (),
     precision: float | None = None,
     max_iterations: int = 10_000_000,
+    status=None,
 ):
     """Run the Monte Carlo simulation of a scenario.
 
@@ -142,6 +143,9 @@ def simulate(
         equals a plain run with the final iteration count; ``result.convergence()`` says
         how many iterations it took.
 
+    status : Status, optional
+        Re-forecast from this status (see ``riskmodel.reforecast``).
+
     Returns
     -------
     SimulationResult
@@ -168,6 +172,10 @@ def simulate(
     root = as_seed_sequence(seed if seed is not None else scenario.simulation.seed)
     spec = build_spec(scenario, sampling)
     spec.rank_risks = rank_risks
+    if status is not None:
+        from .reforecast import apply_status
+
+        spec = apply_status(spec, scenario, status)
     if disabled_risks:
         spec = spec.without_risks(disabled_risks)
     t0 = time.perf_counter()
@@ -184,6 +192,7 @@ def simulate(
         elapsed=elapsed, sampling=spec.sampling, disabled_risks=tuple(disabled_risks),
     )
     result.convergence_ = convergence
+    result.status = status
     return result
 
 

@@ -107,3 +107,16 @@ def test_overlaid_s_curves_label_each_scenario(default_result):
 def test_unknown_plot_name_is_a_clear_error(default_result):
     with pytest.raises(AttributeError, match="no plot 'tornado'"):
         default_result.plot.tornado()
+
+
+def test_forecast_trail_plot_marks_each_status_date():
+    import riskmodel as rm
+    from riskmodel.reforecast import forecast_trail
+    from tests.conftest import DEFAULT, ROOT
+
+    trail = forecast_trail(rm.load_scenario(DEFAULT),
+                           sorted((ROOT / "data" / "status").glob("*.yaml")), iterations=5000)
+    ax = plots.forecast_trail(trail)
+    p80 = line(ax, "P80 finish")
+    assert len(p80.get_xdata()) == len(trail) == 3
+    assert [t.get_text() for t in ax.texts] == [f"{p:.0%}" for p in trail["p_meet"]]

@@ -55,7 +55,11 @@ class EngineSpec:
     ``weekly_rate[j]`` is workstream j's labour cost per working week (staffing x rates);
     ``overhead`` holds (weekly cost, workstream index or -1 for the end) pairs: a cost
     accruing from the start until that finish; ``milestones`` are workstream indices
-    whose finish is kept per iteration.
+    whose finish is kept per iteration. For a re-forecast from a status date,
+    ``earliest``/``pinned`` hold earliest and actual starts (NaN: none),
+    ``duration_offset`` working time already done, ``duration_floor`` the least
+    working duration (time already spent), and ``frozen`` the finished workstreams,
+    which risks no longer touch.
     """
 
     workstreams: tuple[str, ...]
@@ -73,6 +77,11 @@ class EngineSpec:
     calendar: WorkCalendar | None = None
     sampling: Sampling = "lhs"
     rank_risks: bool = True
+    earliest: np.ndarray | None = None
+    pinned: np.ndarray | None = None
+    duration_offset: np.ndarray | None = None
+    duration_floor: np.ndarray | None = None
+    frozen: tuple[int, ...] = ()
     order: list[int] = field(init=False, repr=False)
     succs: list[list[int]] = field(init=False, repr=False)
     succ_lags: list[list[float]] = field(init=False, repr=False)
@@ -199,21 +208,29 @@ def _apply_risks(spec: EngineSpec, base: np.ndarray, fired: np.ndarray,
                  impact: np.ndarray) -> np.ndarray:
     """Working durations: base times the factors of the risks that fired, plus their delays."""
     duration = base.copy()
+    frozen = set(spec.frozen)
     for r, hit, size in zip(spec.risks, fired, impact):
         if r.kind == "factor":
             change = np.where(hit, size, 1.0)
             for j in r.affects:
-                duration[j] *= change
+                if j not in frozen:
+                    duration[j] *= change
     for r, hit, size in zip(spec.risks, fired, impact):
         if r.kind == "delay":
             change = np.where(hit, size, 0.0)
             for j in r.affects:
-                duration[j] += change
+                if j not in frozen:
+                    duration[j] += change
+    if spec.duration_offset is not None:
+        duration += spec.duration_offset[:, None]
+    if spec.duration_floor is not None:
+        np.maximum(duration, spec.duration_floor[:, None], out=duration)
     return duration
 
 
 def _schedule(spec: EngineSpec, duration: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    finish = forward_pass(duration, spec.order, spec.preds, spec.lags, spec.calendar)
+    finish = forward_pass(duration, spec.order, spec.preds, spec.lags, spec.calendar,
+                          spec.earliest, spec.pinned)
     return finish, finish[spec.sinks].max(axis=0)
 
 

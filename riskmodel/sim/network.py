@@ -16,6 +16,7 @@ __all__ = [
     "find_cycle",
     "WorkCalendar",
     "forward_pass",
+    "start_times",
     "critical_mask",
 ]
 
@@ -127,12 +128,27 @@ class WorkCalendar:
         return t0 + (w - w0) * slope
 
 
-def _start(j, finish, preds, lags, n):
-    if not preds[j]:
-        return np.zeros(n)
-    start = finish[preds[j][0]] + lags[j][0]
-    for p, lag in zip(preds[j][1:], lags[j][1:]):
+def _start(j, finish, preds, lags, n, earliest=None, pinned=None):
+    """Start of workstream j: latest predecessor finish + lag, not before ``earliest[j]``;
+    a ``pinned`` start (an actual start) overrides both."""
+    if pinned is not None and not np.isnan(pinned[j]):
+        return np.full(n, pinned[j])
+    start = np.zeros(n)
+    for p, lag in zip(preds[j], lags[j]):
         np.maximum(start, finish[p] + lag, out=start)
+    if earliest is not None and earliest[j] > 0:
+        np.maximum(start, earliest[j], out=start)
+    return start
+
+
+def start_times(finish: np.ndarray, order: Sequence[int], preds, lags,
+                earliest: np.ndarray | None = None,
+                pinned: np.ndarray | None = None) -> np.ndarray:
+    """Start times implied by finish times (the forward pass's own rule)."""
+    n = finish.shape[1]
+    start = np.empty_like(finish)
+    for j in order:
+        start[j] = _start(j, finish, preds, lags, n, earliest, pinned)
     return start
 
 
@@ -142,12 +158,18 @@ def forward_pass(
     preds: Sequence[Sequence[int]],
     lags: Sequence[Sequence[float]],
     calendar: WorkCalendar | None = None,
+    earliest: np.ndarray | None = None,
+    pinned: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Finish times (workstreams x iterations) for working durations ``duration``."""
+    """Finish times (workstreams x iterations) for working durations ``duration``.
+
+    ``earliest`` (weeks, per workstream) is a date before which it cannot start (the
+    status date, in a re-forecast); ``pinned`` fixes actual starts (NaN where none).
+    """
     finish = np.empty_like(duration)
     n = duration.shape[1]
     for j in order:
-        start = _start(j, finish, preds, lags, n)
+        start = _start(j, finish, preds, lags, n, earliest, pinned)
         if calendar is None:
             np.add(start, duration[j], out=finish[j])
         else:

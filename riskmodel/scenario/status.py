@@ -1,0 +1,118 @@
+"""Status files: what has actually happened by a date, for a re-forecast.
+
+```yaml
+as_of: 2027-01-11
+workstreams:
+  gap_analysis:   {actual_start: 2026-12-07, actual_finish: 2026-12-22}
+  sf_permissions: {actual_start: 2026-12-22, percent_complete: 50}
+  api_hardening:  {actual_start: 2026-12-22, remaining: {dist: triangular, min: 1, mode: 1.5, max: 2.5}}
+  documentation:  {remaining: {dist: pert, min: 1.5, mode: 2, max: 3}}   # a re-estimate
+risks:
+  permission_sprawl: occurred
+  vendor_oauth_limits: retired
+```
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError
+
+from ..errors import Problem, ScenarioError
+from .load import read_yaml
+from .problems import nearest, problems_from_validation
+from .schema import Date, Id, Quantity, Scenario, _Model
+
+__all__ = ["Status", "WorkstreamStatus", "load_status", "check_status"]
+
+
+class WorkstreamStatus(_Model):
+    """Actuals and re-estimates for one workstream."""
+
+    actual_start: Date | None = None
+    actual_finish: Date | None = None
+    percent_complete: Annotated[float, Field(ge=0, le=100)] | None = None
+    remaining: Quantity | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.actual_finish is not None
+
+    @property
+    def started(self) -> bool:
+        return self.actual_start is not None
+
+
+class Status(_Model):
+    """A status report: actual starts and finishes, progress, re-estimates, risk states."""
+
+    as_of: Date
+    workstreams: dict[Id, WorkstreamStatus] = {}
+    risks: dict[Id, Literal["occurred", "retired", "open"]] = {}
+    note: str | None = None
+
+    @classmethod
+    def from_dict(cls, data, source: str | None = None) -> "Status":
+        """Validate plain data into a status; raises ``ScenarioError``."""
+        if not isinstance(data, dict):
+            raise ScenarioError(Problem("", "a status file must be a mapping", source))
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(problems_from_validation(exc, cls, source)) from None
+
+
+def load_status(path: str | Path) -> Status:
+    """Read a status YAML file."""
+    data, _ = read_yaml(path)
+    return Status.from_dict(data, str(path))
+
+
+def check_status(scenario: Scenario, status: Status, source: str | None = None) -> None:
+    """Raise ``ScenarioError`` if the status does not fit the scenario or itself."""
+    problems: list[Problem] = []
+    ws_ids = [w.id for w in scenario.workstreams]
+    risk_ids = [r.id for r in scenario.risks]
+    if status.as_of < scenario.start_date:
+        problems.append(Problem("as_of", f"{status.as_of} is before the scenario's start_date "
+                                         f"{scenario.start_date}", source))
+    for ws, st in status.workstreams.items():
+        where = f"workstreams.{ws}"
+        if ws not in ws_ids:
+            problems.append(Problem(where, f"unknown workstream '{ws}'{nearest(ws, ws_ids)}",
+                                    source))
+            continue
+        if st.finished and not st.started:
+            problems.append(Problem(where, "actual_finish needs an actual_start", source))
+        for key in ("actual_start", "actual_finish"):
+            day = getattr(st, key)
+            if day is not None and day > status.as_of:
+                problems.append(Problem(f"{where}.{key}", f"{day} is after as_of {status.as_of}",
+                                        source))
+            if day is not None and day < scenario.start_date:
+                problems.append(Problem(f"{where}.{key}", f"{day} is before the start_date "
+                                        f"{scenario.start_date}", source))
+        if st.started and st.finished and st.actual_finish < st.actual_start:
+            problems.append(Problem(where, f"actual_finish {st.actual_finish} is before "
+                                           f"actual_start {st.actual_start}", source))
+        if st.finished and (st.percent_complete is not None or st.remaining is not None):
+            problems.append(Problem(where, "a finished workstream has no percent_complete or "
+                                           "remaining", source))
+        if st.percent_complete is not None and st.remaining is not None:
+            problems.append(Problem(where, "give percent_complete or remaining, not both",
+                                    source))
+        if st.percent_complete is not None and not st.started:
+            problems.append(Problem(where, "percent_complete needs an actual_start", source))
+    for risk in status.risks:
+        if risk not in risk_ids:
+            problems.append(Problem(f"risks.{risk}", f"unknown risk '{risk}'"
+                                    f"{nearest(risk, risk_ids)}", source))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def weeks(scenario: Scenario, day: dt.date) -> float:
+    """Weeks from the scenario's start date."""
+    return scenario.weeks_from_start(day)
