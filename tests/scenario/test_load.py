@@ -26,13 +26,35 @@ def test_type2_scenario_extends_the_baseline():
     base, s = load_scenario(DEFAULT), load_scenario(TYPE2)
     ids = [w.id for w in s.workstreams]
     assert ids[:9] == [w.id for w in base.workstreams]
-    assert ids[9:] == ["observation_window", "fieldwork", "report_issuance"]
+    assert ids[9:] == ["controls_burn_in", "observation_window", "fieldwork", "report_issuance"]
     targets = {t.id: t for t in s.all_targets}
     assert targets["audit"].milestone == "documentation"
     assert targets["audit"].date == base.audit_date
     assert targets["report_in_hand"].milestone == "report_issuance"
     assert s.overhead[0].until == "documentation" and s.overhead[0].staffing
     assert len(s.sources) == 2
+    assert s.all_targets[0].id == "report_in_hand"  # the headline target
+
+
+def test_every_shipped_scenario_loads_and_runs():
+    import riskmodel as rm
+    from tests.conftest import ROOT
+
+    for path in sorted((ROOT / "data" / "scenarios").glob("*.yaml")):
+        r = rm.simulate(load_scenario(path), iterations=2000)
+        assert 0 <= r.p_meet(r.primary_target.date, r.primary_target.milestone) <= 1, path
+
+
+def test_six_month_window_moves_the_report_by_13_weeks():
+    import numpy as np
+
+    import riskmodel as rm
+    from tests.conftest import ROOT
+
+    three = rm.simulate(load_scenario(TYPE2), iterations=5000)
+    six = rm.simulate(load_scenario(ROOT / "data/scenarios/soc2_type2_6_month_window.yaml"),
+                      iterations=5000)
+    np.testing.assert_allclose(six.finish, three.finish + 13)
 
 
 def test_extends_can_move_the_audit_date_and_remove_items(tmp_path):
