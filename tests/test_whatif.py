@@ -1,0 +1,63 @@
+"""The interactive what-if: its update logic, and the notebook run by papermill."""
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import riskmodel as rm  # noqa: E402
+from riskmodel.whatif import Choice, WhatIf  # noqa: E402
+from tests.conftest import DEFAULT, ROOT  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def app():
+    return WhatIf(str(DEFAULT), iterations=10_000)
+
+
+def test_no_choice_is_the_baseline(app):
+    r = app.run(Choice())
+    np.testing.assert_array_equal(r.finish, app.baseline.finish)
+
+
+def test_choices_move_the_odds_the_right_way(app):
+    out = app.update(Choice(audit_weeks_later=2, extra_staff={"sf_permissions": 1.0},
+                            risks_off=("evidence_gaps",)))
+    assert out["p_meet"] > out["p_meet_baseline"]
+    assert len(out["figure"].axes) == 2
+    r = out["result"]
+    assert np.all(r.finish <= app.baseline.finish + 1e-12)
+    assert r.primary_target.date.isoformat() == "2027-03-15"
+
+
+def test_extra_staff_joins_the_main_role(app):
+    s = app.scenario_for(Choice(extra_staff={"sf_permissions": 1.0}))
+    assert s.workstream("sf_permissions").staffing["sf_architect"] == 2.0
+
+
+@pytest.mark.slow
+def test_what_if_notebook_runs_under_papermill(tmp_path):
+    import papermill
+
+    out = tmp_path / "what_if.ipynb"
+    papermill.execute_notebook(str(ROOT / "notebooks" / "what_if.ipynb"), str(out),
+                               parameters={"iterations": 2000}, kernel_name="riskmodel",
+                               cwd=str(ROOT / "notebooks"), progress_bar=False)
+    import nbformat
+
+    nb = nbformat.read(out, as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []))
+    assert "P(meet):" in text
+
+
+def test_moving_a_slider_re_simulates(app):
+    box = app.show()
+    controls, text, _ = box.children
+    audit = controls.children[0].children[1]
+    before = text.value
+    audit.value = 2.0
+    assert text.value != before and "&rarr; 9" in text.value  # 46% -> 9x%
+    risk_box = controls.children[1].children[1]
+    risk_box.value = False
+    assert "&rarr;" in text.value
