@@ -42,15 +42,46 @@ def case(name: str, iterations: int, jobs: int) -> dict:
         t0 = time.perf_counter()
         r.workstreams(), r.risks()
         return {"seconds": best, "analysis_seconds": time.perf_counter() - t0}
+    if name == "ceiling":
+        return _numpy_ceiling(jobs)
     s = synthetic_scenario()
     if name == "yardstick":
         t0 = time.perf_counter()
         yardstick(s, iterations)
         return {"seconds": time.perf_counter() - t0}
+    sampling = "random" if name == "engine-random" else "lhs"
     t0 = time.perf_counter()
-    r = riskmodel.simulate(s, iterations=iterations, jobs=jobs, rank_risks=False)
+    r = riskmodel.simulate(s, iterations=iterations, jobs=jobs, rank_risks=False,
+                           sampling=sampling)
     return {"seconds": r.elapsed, "wall": time.perf_counter() - t0,
             "p_meet": r.p_meet(s.audit_date)}
+
+
+def _numpy_work(_):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    total = 0.0
+    for _ in range(600):
+        u = rng.random(8192)
+        total += float(np.sqrt(u * 3.0 + 1.0).sum() + np.maximum(u, 0.5).sum())
+    return total
+
+
+def _numpy_ceiling(jobs: int) -> dict:
+    """How much two processes of plain numpy work gain over one on this machine now."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    t0 = time.perf_counter()
+    for k in range(4):
+        _numpy_work(k)
+    serial = time.perf_counter() - t0
+    with ProcessPoolExecutor(jobs) as pool:
+        list(pool.map(_numpy_work, range(jobs)))
+        t0 = time.perf_counter()
+        list(pool.map(_numpy_work, range(4)))
+        parallel = time.perf_counter() - t0
+    return {"seconds": parallel, "speedup": serial / parallel}
 
 
 def run_case(name: str, iterations: int, jobs: int = 1) -> dict:
@@ -111,13 +142,21 @@ def main() -> None:
         add(f"yardstick, 200 ws, {n:,}", y)
         add(f"engine, 200 ws, {n:,}, --jobs 1", e, f"{y['seconds'] / e['seconds']:.2f}x yardstick",
             ">= 1x")
+    er = {**run_case("engine-random", 1_000_000), "iterations": 1_000_000}
+    add("engine, random sampling, 200 ws, 1,000,000", er,
+        f"{results[1_000_000][0]['seconds'] / er['seconds']:.2f}x yardstick", ">= 1x")
     e2 = {**run_case("engine", 1_000_000, jobs=2), "iterations": 1_000_000}
     add("engine, 200 ws, 1,000,000, --jobs 2", e2,
         f"{results[1_000_000][1]['seconds'] / e2['seconds']:.2f}x --jobs 1", ">= 1.6x")
+    ceiling = run_case("ceiling", 0, jobs=2)
+    add("plain numpy work, 2 processes (machine ceiling)", ceiling,
+        f"{ceiling['speedup']:.2f}x 1 process", "")
     if not args.quick:
         e10 = {**run_case("engine", 10_000_000), "iterations": 10_000_000}
         add("engine, 200 ws, 10,000,000, --jobs 1", e10,
             f"{e10['peak_mb'] / results[1_000_000][1]['peak_mb']:.2f}x memory of 1M", "< 2x")
+    if args.quick:
+        rows.append(("engine, 200 ws, 10,000,000 (skipped: --quick)", "", "", "", "", ""))
     acc = pert_accuracy()
     pert_line = (f"PERT inverse CDF: max error {acc['max_error_of_range']:.1e} of (max - min), "
                  f"{acc['speedup']:.0f}x faster than scipy.special.betaincinv")

@@ -241,7 +241,7 @@ def cash_flow(result: "SimulationResult", freq: str = "W",
     for k, t in enumerate(times):
         share = np.clip((t - start) / span, 0.0, 1.0)
         total = (labour * share).sum(axis=0)
-        total += (d["fixed"][:, :n] * (t >= start)).sum(axis=0)
+        total += (d["fixed"][:, :n] * (t >= start[spec.fixed_index])).sum(axis=0)
         total += d["programme"][:, :n].sum(axis=0)
         for weekly, until in spec.overhead:
             stop = end if until < 0 else fin[until]

@@ -86,6 +86,7 @@ class EngineSpec:
     succs: list[list[int]] = field(init=False, repr=False)
     succ_lags: list[list[float]] = field(init=False, repr=False)
     sinks: list[int] = field(init=False, repr=False)
+    fixed_index: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.weekly_rate = np.asarray(self.weekly_rate, dtype=float)
@@ -98,6 +99,7 @@ class EngineSpec:
                 self.succs[p].append(j)
                 self.succ_lags[p].append(lag)
         self.sinks = [j for j in range(n) if not self.succs[j]]
+        self.fixed_index = [j for j, d in enumerate(self.fixed_costs) if d is not None]
 
     def without_risks(self, keys: Sequence[str]) -> "EngineSpec":
         """The same spec with the named risks switched off (their draws are still made)."""
@@ -108,7 +110,10 @@ class EngineSpec:
 
 @dataclass
 class Draws:
-    """Sampled inputs for one block (arrays are inputs x iterations)."""
+    """Sampled inputs for one block (arrays are inputs x iterations).
+
+    ``fixed`` has a row per workstream with a fixed cost (``spec.fixed_index``).
+    """
 
     duration: np.ndarray
     fixed: np.ndarray
@@ -172,10 +177,10 @@ def sample_block(spec: EngineSpec, root: np.random.SeedSequence, block: int, n: 
         u = correlate_uniforms(u, spec.corr_factor)
         for row, j in zip(u, spec.correlated):
             duration[j] = spec.durations[j].sample(row)
-    fixed = np.zeros((n_ws, n))
-    for j, (ws, dist) in enumerate(zip(spec.workstreams, spec.fixed_costs)):
-        if dist is not None:
-            fixed[j] = _draw(dist, root, block, f"fixed_cost:{ws}", n, s)
+    fixed = np.empty((len(spec.fixed_index), n))  # rows: spec.fixed_index
+    for row, j in enumerate(spec.fixed_index):
+        fixed[row] = _draw(spec.fixed_costs[j], root, block,
+                           f"fixed_cost:{spec.workstreams[j]}", n, s)
     fired = np.zeros((n_risk, n), dtype=bool)
     impact = np.zeros((n_risk, n))
     risk_cost = np.zeros((n_risk, n))
@@ -196,11 +201,11 @@ def plan_draws(spec: EngineSpec) -> Draws:
     n_risk = len(spec.risks)
     return Draws(
         duration=col([d.plan_value for d in spec.durations]),
-        fixed=col([0.0 if d is None else d.plan_value for d in spec.fixed_costs]),
+        fixed=col([spec.fixed_costs[j].plan_value for j in spec.fixed_index]),
         fired=np.zeros((n_risk, 1), dtype=bool),
         impact=np.zeros((n_risk, 1)),
         risk_cost=np.zeros((n_risk, 1)),
-        programme=col([d.plan_value for _, d in spec.programme_costs]).reshape(-1, 1),
+        programme=col([d.plan_value for _, d in spec.programme_costs]),
     )
 
 
@@ -288,6 +293,12 @@ def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome) -> dict[str
     return {"end": end, "cost": cost, "milestones": milestones}
 
 
+def _per_workstream(spec: EngineSpec, values: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(spec.workstreams))
+    out[spec.fixed_index] = values
+    return out
+
+
 def run_block(
     spec: EngineSpec, root: np.random.SeedSequence, index: int, size: int, detail: bool = False
 ) -> BlockResult:
@@ -313,7 +324,7 @@ def run_block(
         milestones=out.finish[list(spec.milestones)] if spec.milestones else np.empty((0, size)),
         duration_sum=out.duration.sum(axis=1),
         finish_sum=out.finish.sum(axis=1),
-        fixed_sum=draws.fixed.sum(axis=1),
+        fixed_sum=_per_workstream(spec, draws.fixed.sum(axis=1)),
         risk_cost_sum=np.where(draws.fired, draws.risk_cost, 0.0).sum(axis=1),
         programme_sum=draws.programme.sum(axis=1),
         fired_count=draws.fired.sum(axis=1),
