@@ -8,7 +8,7 @@ correlation apply to every distribution alike.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 from scipy import optimize, special
@@ -30,6 +30,7 @@ __all__ = [
 
 DISTRIBUTIONS: dict[str, type["Distribution"]] = {}
 _PERT_TABLES: dict[tuple[float, float], tuple] = {}
+_PERT_STACKS: dict[tuple, "_CubicTable"] = {}
 
 
 class DistributionError(ValueError):
@@ -110,6 +111,15 @@ class Distribution:
         lo, hi = self.support
         return lo == hi
 
+    @classmethod
+    def ppf_rows(cls, dists: "Sequence[Distribution]", u: np.ndarray) -> np.ndarray:
+        """Each distribution's inverse CDF on its row of ``u`` (k x n).
+
+        One call for many inputs of the same family; subclasses vectorise it.
+        """
+        return np.stack([d.sample(row) for d, row in zip(dists, u)]) if len(dists) else \
+            np.empty_like(u)
+
     def sample(self, u: np.ndarray) -> np.ndarray:
         """Values at uniforms ``u`` (alias of ``ppf`` that always returns float64)."""
         return np.asarray(self.ppf(np.asarray(u, dtype=float)), dtype=float)
@@ -185,6 +195,11 @@ class Uniform(Distribution):
     def ppf(self, u):
         return self.min + u * (self.max - self.min)
 
+    @classmethod
+    def ppf_rows(cls, dists, u):
+        lo, hi = _columns(dists, "min", "max")
+        return lo + u * (hi - lo)
+
     @property
     def plan_value(self):
         return 0.5 * (self.min + self.max)
@@ -202,7 +217,16 @@ def _check_three_point(d: Distribution, lo: str, mode: str, hi: str) -> None:
         )
 
 
-def _triangular_ppf(u, a: float, c: float, b: float):
+def _columns(dists, *names):
+    """Parameters of several distributions as column vectors (k x 1), for row-wise ppf."""
+    return [np.array([getattr(d, name) for d in dists], dtype=float)[:, None] for name in names]
+
+
+def _triangular_rows(cls, dists, u):
+    return _triangular_ppf(u, *_columns(dists, "min", "mode", "max"))
+
+
+def _triangular_ppf(u, a, c, b):
     left = u < (c - a) / (b - a)
     root = np.sqrt(np.where(left, u * ((b - a) * (c - a)), (1.0 - u) * ((b - a) * (b - c))))
     return np.where(left, a + root, b - root)
@@ -220,6 +244,8 @@ class Triangular(Distribution):
     def ppf(self, u):
         return _triangular_ppf(u, self.min, self.mode, self.max)
 
+    ppf_rows = classmethod(_triangular_rows)
+
 
 class _CubicTable:
     """Piecewise cubic Hermite interpolation on a uniform grid (Horner form per cell)."""
@@ -232,17 +258,32 @@ class _CubicTable:
         self.coef = np.column_stack([y0, m0, 3 * (y1 - y0) - 2 * m0 - m1,
                                      2 * (y0 - y1) + m0 + m1])
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    @classmethod
+    def stack(cls, tables: "Sequence[_CubicTable]") -> "_CubicTable":
+        """Several tables on the same grid, evaluated together on rows (k x n)."""
+        out = cls.__new__(cls)
+        out.x0, out.h, out.last = tables[0].x0, tables[0].h, tables[0].last
+        out.coef = np.concatenate([t.coef for t in tables])
+        return out
+
+    def __call__(self, x: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
+        """Values at ``x``; in a stack, ``table`` says which table each x reads
+        (by default row r of a 2-D ``x`` reads table r)."""
         s = np.clip((x - self.x0) * (1.0 / self.h), 0.0, self.last + 1.0)
         cell = np.minimum(np.floor(s), self.last)
         t = s - cell
-        c = np.take(self.coef, cell.astype(np.intp), axis=0)
-        out = c[:, 3] * t
-        out += c[:, 2]
+        index = cell.astype(np.intp)
+        if table is None and x.ndim == 2:
+            table = np.arange(x.shape[0])[:, None]
+        if table is not None:
+            index += table * (self.last + 1)
+        c = np.take(self.coef, index, axis=0)
+        out = c[..., 3] * t
+        out += c[..., 2]
         out *= t
-        out += c[:, 1]
+        out += c[..., 1]
         out *= t
-        out += c[:, 0]
+        out += c[..., 0]
         return out
 
 
@@ -266,6 +307,7 @@ class Pert(Distribution):
     TAIL_KNOTS = 1024
     LOG_FLOOR = -36.0
     TOLERANCE = 2e-8
+    ROW_CHUNK = 32
 
     def _check(self) -> None:
         _check_three_point(self, "min", "mode", "max")
@@ -323,25 +365,56 @@ class Pert(Distribution):
     def standard_ppf(self, u):
         """Inverse CDF of the underlying beta on [0, 1]."""
         u = np.asarray(u, dtype=float)
-        tables = self._tables
-        if tables is None:
-            return self._exact(u)
-        central, lower, upper = tables
-        out = central(u)
-        floor = math.exp(self.LOG_FLOOR)
-        for side, q, table, exact in ((u < self.TAIL, u, lower, self._exact),
-                                      (u > 1.0 - self.TAIL, 1.0 - u, upper, self._exact_upper)):
-            if side.any():
-                qs = q[side]
-                tiny = qs < floor
-                vals = table(np.log(np.maximum(qs, floor)))
-                if tiny.any():
-                    vals[tiny] = exact(qs[tiny])
-                out[side] = vals
-        return out
+        return _pert_standard_rows([self], u.reshape(1, -1))[0].reshape(u.shape)
+
+    @classmethod
+    def ppf_rows(cls, dists, u):
+        lo, hi = _columns(dists, "min", "max")
+        return lo + (hi - lo) * _pert_standard_rows(dists, u)
 
     def ppf(self, u):
         return self.min + (self.max - self.min) * self.standard_ppf(u)
+
+
+def _pert_stack(dists: Sequence[Pert]) -> tuple:
+    """Stacked tables and shape parameters of several PERTs (cached per shape tuple)."""
+    key = tuple((d.alpha, d.beta) for d in dists)
+    if key not in _PERT_STACKS:
+        tables = [d._tables for d in dists]
+        _PERT_STACKS[key] = (*(_CubicTable.stack([t[k] for t in tables]) for k in range(3)),
+                             np.array([d.alpha for d in dists]),
+                             np.array([d.beta for d in dists]))
+    return _PERT_STACKS[key]
+
+
+def _pert_standard_rows(dists: Sequence[Pert], u: np.ndarray) -> np.ndarray:
+    """Standard-beta inverse CDFs of PERT row i at the uniforms of row i of ``u``."""
+    out = np.empty_like(u)
+    exact = [i for i, d in enumerate(dists) if d._tables is None]
+    for i in exact:
+        out[i] = dists[i]._exact(u[i])
+    tabled = [i for i, d in enumerate(dists) if d._tables is not None]
+    floor = math.exp(Pert.LOG_FLOOR)
+    for start in range(0, len(tabled), Pert.ROW_CHUNK):
+        rows = tabled[start:start + Pert.ROW_CHUNK]
+        central, lower, upper, alpha, beta = _pert_stack([dists[i] for i in rows])
+        block = u[rows]
+        x = central(block)
+        for upper_side in (False, True):
+            mask = block > 1.0 - Pert.TAIL if upper_side else block < Pert.TAIL
+            if not mask.any():
+                continue
+            r, c = np.nonzero(mask)
+            q = 1.0 - block[r, c] if upper_side else block[r, c]
+            vals = (upper if upper_side else lower)(np.log(np.maximum(q, floor)), r)
+            tiny = q < floor
+            if tiny.any():  # beyond the tables: the exact inverse (upper tail by symmetry)
+                a, b = (beta, alpha) if upper_side else (alpha, beta)
+                y = special.betaincinv(a[r[tiny]], b[r[tiny]], q[tiny])
+                vals[tiny] = 1.0 - y if upper_side else y
+            x[r, c] = vals
+        out[rows] = x
+    return out
 
 
 class Trigen(Distribution):
@@ -380,6 +453,8 @@ class Trigen(Distribution):
 
     def ppf(self, u):
         return _triangular_ppf(u, self.min, self.mode, self.max)
+
+    ppf_rows = classmethod(_triangular_rows)
 
 
 _Z90 = float(special.ndtri(0.9))

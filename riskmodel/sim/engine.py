@@ -162,21 +162,38 @@ def _draw(dist: Distribution | None, root, block: int, key: str, n: int, samplin
     return dist.sample(uniforms(stream(root, block, key), n, sampling))
 
 
+def _durations(spec: EngineSpec, root, block: int, n: int) -> np.ndarray:
+    """Workstream durations: uniforms from each input's stream, correlated, then one
+    inverse-CDF call per distribution family for all its workstreams."""
+    duration = np.empty((len(spec.workstreams), n))
+    corr = set(spec.correlated)
+    drawn = []
+    for j, dist in enumerate(spec.durations):
+        if dist.is_fixed and j not in corr:
+            duration[j] = dist.support[0]
+        else:
+            drawn.append(j)
+    u = np.empty((len(drawn), n))
+    for row, j in enumerate(drawn):
+        u[row] = uniforms(stream(root, block, f"duration:{spec.workstreams[j]}"), n,
+                          spec.sampling)
+    if spec.correlated:
+        pos = [drawn.index(j) for j in spec.correlated]
+        u[pos] = correlate_uniforms(u[pos], spec.corr_factor)
+    families: dict[type, list[int]] = {}
+    for row, j in enumerate(drawn):
+        families.setdefault(type(spec.durations[j]), []).append(row)
+    for family, rows in families.items():
+        cols = [drawn[r] for r in rows]
+        duration[cols] = family.ppf_rows([spec.durations[j] for j in cols], u[rows])
+    return duration
+
+
 def sample_block(spec: EngineSpec, root: np.random.SeedSequence, block: int, n: int) -> Draws:
     """Draw every uncertain input of block ``block`` (``n`` iterations)."""
     s = spec.sampling
     n_ws, n_risk = len(spec.workstreams), len(spec.risks)
-    duration = np.empty((n_ws, n))
-    corr = set(spec.correlated)
-    for j, (ws, dist) in enumerate(zip(spec.workstreams, spec.durations)):
-        if j not in corr:
-            duration[j] = _draw(dist, root, block, f"duration:{ws}", n, s)
-    if spec.correlated:
-        u = np.array([uniforms(stream(root, block, f"duration:{spec.workstreams[j]}"), n, s)
-                      for j in spec.correlated])
-        u = correlate_uniforms(u, spec.corr_factor)
-        for row, j in zip(u, spec.correlated):
-            duration[j] = spec.durations[j].sample(row)
+    duration = _durations(spec, root, block, n)
     fixed = np.empty((len(spec.fixed_index), n))  # rows: spec.fixed_index
     for row, j in enumerate(spec.fixed_index):
         fixed[row] = _draw(spec.fixed_costs[j], root, block,
