@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--resume", action="store_true", help="skip scenarios already complete")
     b.add_argument("--output", default="reports", help="output folder (default reports/)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--scheduler", help="run the scenarios on a Dask cluster (tcp://host:8786)")
     return p
 
 
@@ -113,8 +114,13 @@ def _reforecast(args) -> int:
 def _batch(args) -> int:
     from .reporting.batch import run_batch
 
-    record = run_batch(args.batch, output=args.output, jobs=args.jobs, resume=args.resume,
-                       progress=not args.quiet)
+    opts = {"output": args.output, "jobs": args.jobs, "resume": args.resume,
+            "progress": not args.quiet}
+    if args.scheduler:
+        with _dask_client(args.scheduler) as client:
+            record = run_batch(args.batch, executor=client.get_executor(), **opts)
+    else:
+        record = run_batch(args.batch, **opts)
     folder = Path(args.output) / record["batch"]
     for ident, info in record["scenarios"].items():
         state = "ok" if info["status"] == "ok" else f"FAILED: {info['error']}"
@@ -135,6 +141,19 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _dask_client(address: str):
+    """A Dask client for ``--scheduler``, or a clear error."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ScenarioError("--scheduler needs Dask: pip install 'riskmodel[distributed]'") \
+            from None
+    try:
+        return Client(address, timeout=20)
+    except (OSError, TimeoutError) as exc:
+        raise ScenarioError(f"--scheduler: cannot reach {address} ({exc})") from None
+
+
 def _validate(args) -> int:
     from .scenario import load_scenario
 
@@ -153,16 +172,7 @@ def _simulate(args) -> int:
         raise ScenarioError(f"--output: folder {output.parent} does not exist")
     scenario = load_scenario(args.scenario)
     if args.scheduler:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ScenarioError("--scheduler needs Dask: pip install 'riskmodel[distributed]'") \
-                from None
-        try:
-            client = Client(args.scheduler, timeout=20)
-        except (OSError, TimeoutError) as exc:
-            raise ScenarioError(f"--scheduler: cannot reach {args.scheduler} ({exc})") from None
-        with client:
+        with _dask_client(args.scheduler) as client:
             result = simulate(scenario, iterations=args.iterations, seed=args.seed,
                               executor=client.get_executor())
     else:

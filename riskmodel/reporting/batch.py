@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,11 +238,14 @@ def _complete(folder: Path) -> bool:
 
 
 def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1,
-              resume: bool = False, progress: bool = True) -> dict[str, Any]:
+              resume: bool = False, progress: bool = True,
+              executor: Executor | None = None) -> dict[str, Any]:
     """Run every scenario of a batch and write the batch outputs.
 
-    Returns the batch record (also written as ``batch.json``); its ``failed`` count
-    says whether all scenarios passed.
+    Scenarios run ``jobs`` at a time in worker processes, or on ``executor`` (for
+    example a Dask cluster's ``client.get_executor()``; its workers need this project
+    and the notebook's kernel). Returns the batch record (also written as
+    ``batch.json``); its ``failed`` count says whether all scenarios passed.
     """
     from tqdm import tqdm
 
@@ -263,12 +266,16 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
             todo.append(item)
     bar = tqdm(total=len(todo), desc=f"batch {batch.name}", unit="scenario",
                disable=not progress)
-    if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+    if executor is not None or (jobs > 1 and len(todo) > 1):
+        pool = executor or ProcessPoolExecutor(max_workers=jobs)
+        try:
             futures = {pool.submit(_run_one, item, batch, batch_dir): item for item in todo}
             for future in as_completed(futures):
                 status[futures[future].id] = future.result()
                 bar.update()
+        finally:
+            if executor is None:
+                pool.shutdown()
     else:
         for item in todo:
             status[item.id] = _run_one(item, batch, batch_dir)

@@ -165,6 +165,8 @@ class ScenarioReport:
             "plan_confidence": r.plan_confidence(),
             "cost_of_delay": r.cost_of_delay().to_dict(orient="index"),
             "cost_p5_p95": [float(x) for x in np.percentile(r.cost, [5, 95])],
+            "assumptions": {k: v.to_dict(orient="records")
+                            for k, v in self.assumptions().items()},
         }
         return {**r.to_dict(), "report": plain(extras), "provenance": self.provenance()}
 

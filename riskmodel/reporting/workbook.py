@@ -92,12 +92,30 @@ def write_workbook(path: Path, batch, summaries: dict[str, dict], table: pd.Data
             r += 1
 
     ws = wb.add_worksheet("Assumptions")
-    header(ws, ["Scenario", "Parameter", "Value"], {0: 32, 1: 16, 2: 90})
+    header(ws, ["Scenario", "Kind", "Item", "Estimate", "Depends on / affects",
+                "Weekly cost / probability", "Cost"], {0: 32, 2: 44, 3: 30, 4: 40, 5: 18, 6: 18})
     r = 1
+    for ident, s in summaries.items():
+        tables = s["report"]["assumptions"]
+        for w in tables["workstreams"]:
+            for c, (v, kind) in enumerate([(labels[ident], "text"), ("workstream", "text"),
+                                           (w["workstream"], "text"),
+                                           (w["duration (weeks)"] + " weeks", "text"),
+                                           (w["depends on"], "text"),
+                                           (w["weekly cost"], "money")]):
+                put(ws, r, c, v, kind)
+            r += 1
+        for k in tables["risks"]:
+            for c, (v, kind) in enumerate([(labels[ident], "text"), ("risk", "text"),
+                                           (k["risk"], "text"), (k["impact"], "text"),
+                                           (k["affects"], "text"), (k["probability"], "pct"),
+                                           (k["cost"], "text")]):
+                put(ws, r, c, v, kind)
+            r += 1
     for item in batch.items:
         for key, value in item.parameters.items():
             text = value if isinstance(value, str) else json.dumps(value)
-            for c, v in enumerate([item.label, key, text]):
+            for c, v in enumerate([item.label, "parameter", key, text]):
                 put(ws, r, c, v, "text")
             r += 1
 

@@ -100,6 +100,9 @@ def test_workbook_numbers_equal_the_summaries(good_batch):
     items = [r for r in wb["Cost by item"].iter_rows(min_row=2, values_only=True)
              if r[0] == "Baseline"]
     assert sum(r[4] for r in items) == pytest.approx(doc["cost"]["mean"])
+    kinds = [r[1] for r in wb["Assumptions"].iter_rows(min_row=2, values_only=True)
+             if r[0] == "Baseline"]
+    assert kinds.count("workstream") == 9 and kinds.count("risk") == 8
 
 
 def test_deck_has_a_slide_per_scenario_with_pictures(good_batch):
@@ -186,3 +189,16 @@ def test_notebook_is_committed_clean_and_declares_typed_parameters():
     assert set(params) == {"scenario", "overrides", "changes", "audit_date", "iterations",
                            "seed", "output_dir", "title"}
     assert all(p["help"] for p in params.values())
+
+
+def test_batch_runs_on_a_dask_cluster(tmp_path, capsys):
+    distributed = pytest.importorskip("distributed")
+    path = write_batch(tmp_path, [{"name": "Baseline", "scenario": str(DEFAULT)}], name="dask")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        code = main(["batch", str(path), "--output", str(tmp_path / "out"), "--quiet",
+                     "--scheduler", cluster.scheduler_address])
+    assert code == 0, capsys.readouterr()
+    doc = json.loads((tmp_path / "out" / "dask" / "baseline" / "summary.json").read_text())
+    local = rm.simulate(rm.load_scenario(DEFAULT), iterations=ITER, seed=11).to_dict()
+    assert doc["targets"] == json.loads(json.dumps(local["targets"]))
