@@ -11,7 +11,6 @@ draws and the change between them is what the status says, not noise.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence

@@ -5,7 +5,6 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-import riskmodel as rm  # noqa: E402
 from riskmodel.whatif import Choice, WhatIf  # noqa: E402
 from tests.conftest import DEFAULT, ROOT  # noqa: E402
 

@@ -29,8 +29,6 @@ __all__ = [
 ]
 
 DISTRIBUTIONS: dict[str, type["Distribution"]] = {}
-_PERT_TABLES: dict[tuple[float, float], tuple] = {}
-_PERT_STACKS: dict[tuple, "_CubicTable"] = {}
 
 
 class DistributionError(ValueError):
@@ -247,176 +245,6 @@ class Triangular(Distribution):
     ppf_rows = classmethod(_triangular_rows)
 
 
-class _CubicTable:
-    """Piecewise cubic Hermite interpolation on a uniform grid (Horner form per cell)."""
-
-    def __init__(self, x: np.ndarray, y: np.ndarray, dydx: np.ndarray):
-        self.x0, self.h = float(x[0]), float(x[1] - x[0])
-        self.last = len(x) - 2
-        m = dydx * self.h
-        y0, y1, m0, m1 = y[:-1], y[1:], m[:-1], m[1:]
-        self.coef = np.column_stack([y0, m0, 3 * (y1 - y0) - 2 * m0 - m1,
-                                     2 * (y0 - y1) + m0 + m1])
-
-    @classmethod
-    def stack(cls, tables: "Sequence[_CubicTable]") -> "_CubicTable":
-        """Several tables on the same grid, evaluated together on rows (k x n)."""
-        out = cls.__new__(cls)
-        out.x0, out.h, out.last = tables[0].x0, tables[0].h, tables[0].last
-        out.coef = np.concatenate([t.coef for t in tables])
-        return out
-
-    def __call__(self, x: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
-        """Values at ``x``; in a stack, ``table`` says which table each x reads
-        (by default row r of a 2-D ``x`` reads table r)."""
-        s = np.clip((x - self.x0) * (1.0 / self.h), 0.0, self.last + 1.0)
-        cell = np.minimum(np.floor(s), self.last)
-        t = s - cell
-        index = cell.astype(np.intp)
-        if table is None and x.ndim == 2:
-            table = np.arange(x.shape[0])[:, None]
-        if table is not None:
-            index += table * (self.last + 1)
-        c = np.take(self.coef, index, axis=0)
-        out = c[..., 3] * t
-        out += c[..., 2]
-        out *= t
-        out += c[..., 1]
-        out *= t
-        out += c[..., 0]
-        return out
-
-
-class Pert(Distribution):
-    """Beta-PERT: a beta on [min, max] with alpha = 1 + lambda (mode - min) / (max - min).
-
-    The beta inverse CDF is costly, so it is read from tables by cubic Hermite
-    interpolation whose knot slopes are the exact 1 / density: a uniform grid for
-    probabilities in [2^-8, 1 - 2^-8], and grids uniform in log(u) and log(1 - u) for
-    the tails, down to e^-40 (below that, the exact inverse). Each table is checked
-    against the exact inverse when built, and the exact inverse is used if a check
-    fails. The error stays below 2e-8 of (max - min) (``benchmarks/run.py`` measures it).
-    """
-
-    name = "pert"
-    required = ("min", "mode", "max")
-    optional = {"lambda": 4.0}
-
-    TAIL = 2.0**-8
-    KNOTS = 4096
-    TAIL_KNOTS = 1024
-    LOG_FLOOR = -36.0
-    TOLERANCE = 2e-8
-    ROW_CHUNK = 32
-
-    def _check(self) -> None:
-        _check_three_point(self, "min", "mode", "max")
-        lam = self.params["lambda"] = _number("lambda", self.params["lambda"])
-        if not 0 < lam <= 50:
-            raise DistributionError(f"lambda must be in (0, 50], got {_fmt(lam)}")
-        span = self.max - self.min
-        self.alpha = 1.0 + lam * (self.mode - self.min) / span
-        self.beta = 1.0 + lam * (self.max - self.mode) / span
-
-    def _exact(self, u):
-        return special.betaincinv(self.alpha, self.beta, u)
-
-    def _exact_upper(self, q):
-        """Exact inverse at u = 1 - q, accurate for tiny q (by the beta's symmetry)."""
-        return 1.0 - special.betaincinv(self.beta, self.alpha, q)
-
-    def _slope(self, x):
-        """du/dx: the beta density at x."""
-        log_b = special.betaln(self.alpha, self.beta)
-        with np.errstate(divide="ignore"):
-            log_a = (self.alpha - 1) * np.log(x) if self.alpha != 1 else 0.0
-            log_c = (self.beta - 1) * np.log1p(-x) if self.beta != 1 else 0.0
-        return np.exp(log_a + log_c - log_b)
-
-    @property
-    def _tables(self) -> tuple | None:
-        """(central, lower tail, upper tail) tables; built once per shape and process."""
-        key = (self.alpha, self.beta)
-        if key not in _PERT_TABLES:
-            _PERT_TABLES[key] = self._build_tables()
-        return _PERT_TABLES[key]
-
-    def _build_tables(self) -> tuple | None:
-        u = np.linspace(self.TAIL, 1.0 - self.TAIL, self.KNOTS + 1)
-        x = self._exact(u)
-        central = _CubicTable(u, x, 1.0 / self._slope(x))
-        v = np.linspace(self.LOG_FLOOR, math.log(self.TAIL), self.TAIL_KNOTS + 1)
-        ev = np.exp(v)
-        xl = self._exact(ev)
-        lower = _CubicTable(v, xl, ev / self._slope(xl))       # dx/dv, v = log u
-        xu = self._exact_upper(ev)
-        upper = _CubicTable(v, xu, -ev / self._slope(xu))      # dx/dw, w = log(1 - u)
-        # check mid-cells: every tail cell, the central cells next to the tails, a sample
-        mid_v = v[:-1] + 0.5 * (v[1] - v[0])
-        cells = np.r_[0:8, self.KNOTS - 8 : self.KNOTS, 0 : self.KNOTS : 61]
-        mid_u = u[cells] + 0.5 * (u[1] - u[0])
-        worst = max(
-            np.max(np.abs(central(mid_u) - self._exact(mid_u))),
-            np.max(np.abs(lower(mid_v) - self._exact(np.exp(mid_v)))),
-            np.max(np.abs(upper(mid_v) - self._exact_upper(np.exp(mid_v)))),
-        )
-        return (central, lower, upper) if worst <= self.TOLERANCE else None
-
-    def standard_ppf(self, u):
-        """Inverse CDF of the underlying beta on [0, 1]."""
-        u = np.asarray(u, dtype=float)
-        return _pert_standard_rows([self], u.reshape(1, -1))[0].reshape(u.shape)
-
-    @classmethod
-    def ppf_rows(cls, dists, u):
-        lo, hi = _columns(dists, "min", "max")
-        return lo + (hi - lo) * _pert_standard_rows(dists, u)
-
-    def ppf(self, u):
-        return self.min + (self.max - self.min) * self.standard_ppf(u)
-
-
-def _pert_stack(dists: Sequence[Pert]) -> tuple:
-    """Stacked tables and shape parameters of several PERTs (cached per shape tuple)."""
-    key = tuple((d.alpha, d.beta) for d in dists)
-    if key not in _PERT_STACKS:
-        tables = [d._tables for d in dists]
-        _PERT_STACKS[key] = (*(_CubicTable.stack([t[k] for t in tables]) for k in range(3)),
-                             np.array([d.alpha for d in dists]),
-                             np.array([d.beta for d in dists]))
-    return _PERT_STACKS[key]
-
-
-def _pert_standard_rows(dists: Sequence[Pert], u: np.ndarray) -> np.ndarray:
-    """Standard-beta inverse CDFs of PERT row i at the uniforms of row i of ``u``."""
-    out = np.empty_like(u)
-    exact = [i for i, d in enumerate(dists) if d._tables is None]
-    for i in exact:
-        out[i] = dists[i]._exact(u[i])
-    tabled = [i for i, d in enumerate(dists) if d._tables is not None]
-    floor = math.exp(Pert.LOG_FLOOR)
-    for start in range(0, len(tabled), Pert.ROW_CHUNK):
-        rows = tabled[start:start + Pert.ROW_CHUNK]
-        central, lower, upper, alpha, beta = _pert_stack([dists[i] for i in rows])
-        block = u[rows]
-        x = central(block)
-        for upper_side in (False, True):
-            mask = block > 1.0 - Pert.TAIL if upper_side else block < Pert.TAIL
-            if not mask.any():
-                continue
-            r, c = np.nonzero(mask)
-            q = 1.0 - block[r, c] if upper_side else block[r, c]
-            vals = (upper if upper_side else lower)(np.log(np.maximum(q, floor)), r)
-            tiny = q < floor
-            if tiny.any():  # beyond the tables: the exact inverse (upper tail by symmetry)
-                a, b = (beta, alpha) if upper_side else (alpha, beta)
-                y = special.betaincinv(a[r[tiny]], b[r[tiny]], q[tiny])
-                vals[tiny] = 1.0 - y if upper_side else y
-            x[r, c] = vals
-        out[rows] = x
-    return out
-
-
 class Trigen(Distribution):
     """Triangular given by percentiles: low and high are the low_pct / high_pct points."""
 
@@ -584,3 +412,6 @@ def from_spec(spec: Any) -> Distribution:
             f"unknown distribution '{name}'{hint}; known: {', '.join(DISTRIBUTIONS)}"
         )
     return cls(**{k: v for k, v in spec.items() if k != "dist"})
+
+
+from .pert import Pert  # noqa: E402  (registers "pert"; pert.py builds on the base above)

@@ -196,7 +196,7 @@ def _durations(spec: EngineSpec, root, block: int, n: int) -> np.ndarray:
 def sample_block(spec: EngineSpec, root: np.random.SeedSequence, block: int, n: int) -> Draws:
     """Draw every uncertain input of block ``block`` (``n`` iterations)."""
     s = spec.sampling
-    n_ws, n_risk = len(spec.workstreams), len(spec.risks)
+    n_risk = len(spec.risks)
     duration = _durations(spec, root, block, n)
     fixed = np.empty((len(spec.fixed_index), n))  # rows: spec.fixed_index
     for row, j in enumerate(spec.fixed_index):

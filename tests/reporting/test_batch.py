@@ -1,6 +1,5 @@
 """Real papermill runs with a real kernel, then every output opened again."""
 import json
-import shutil
 from pathlib import Path
 
 import pytest

@@ -6,7 +6,7 @@ import pytest
 from scipy import special, stats
 
 from riskmodel.sim.distributions import DistributionError, Pert, from_spec
-from tests.conftest import Z, mean_tol, prob_tol, var_tol
+from tests.conftest import mean_tol, prob_tol, var_tol
 
 N = 400_000
 
