@@ -40,14 +40,21 @@ def write_deck(path: Path, batch, summaries: dict[str, dict], labels: dict[str, 
     title_layout, title_only = prs.slide_layouts[0], prs.slide_layouts[5]
 
     slide = prs.slides.add_slide(title_layout)
+    for shape, top, height in ((slide.shapes.title, 2.0, 1.6),
+                               (slide.placeholders[1], 3.9, 1.2)):  # the template is 4:3
+        shape.left, shape.width = Inches(0.8), prs.slide_width - Inches(1.6)
+        shape.top, shape.height = Inches(top), Inches(height)
     slide.shapes.title.text = batch.title
     slide.placeholders[1].text = (f"{len(batch.items)} scenarios · "
                                   f"{_long(record['finished'][:10])} · riskmodel {__version__}")
 
     def titled(text):
         s = prs.slides.add_slide(title_only)
-        s.shapes.title.text = text
-        s.shapes.title.text_frame.paragraphs[0].font.size = Pt(32)
+        title = s.shapes.title
+        title.left, title.top = Inches(0.5), Inches(0.25)
+        title.width, title.height = prs.slide_width - Inches(1.0), Inches(0.85)
+        title.text = text
+        title.text_frame.paragraphs[0].font.size = Pt(32)
         return s
 
     for ident, s in summaries.items():

@@ -136,7 +136,8 @@ class ScenarioReport:
         """Draw one of ``FIGURES``; returns the matplotlib Figure (shown inline)."""
         import matplotlib.pyplot as plt
 
-        ax = getattr(self.result.plot, name)()
+        with plt.rc_context({"font.size": 12, "legend.fontsize": 11, "axes.titlesize": 14}):
+            ax = getattr(self.result.plot, name)()
         self.figures[name] = ax.figure
         plt.close(ax.figure)  # keep it for saving; the notebook displays the return value
         return ax.figure
