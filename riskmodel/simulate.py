@@ -240,7 +240,6 @@ def _until_precise(scenario, spec, root, results, precision, max_iterations, job
                      "reached_limit": se > precision}
 
 
-
 def _run_on(executor: Executor, spec, root, tasks) -> list:
     futures = [executor.submit(run_blocks, spec, root, task) for task in tasks]
     return [r for f in futures for r in f.result()]
