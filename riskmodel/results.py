@@ -90,7 +90,18 @@ class SimulationResult:
                      disabled_risks):
         blocks = sorted(blocks, key=lambda b: b.index)
         n = sum(b.size for b in blocks)
-        cat = lambda name: np.concatenate([getattr(b, name) for b in blocks], axis=-1)  # noqa
+
+        def cat(name):  # copy block by block, freeing each block's array: one copy at a time
+            first = getattr(blocks[0], name)
+            out = np.empty(first.shape[:-1] + (n,), dtype=first.dtype)
+            at = 0
+            for b in blocks:
+                part = getattr(b, name)
+                out[..., at:at + part.shape[-1]] = part
+                at += part.shape[-1]
+                setattr(b, name, None)
+            return out
+
         total = lambda name: np.sum([getattr(b, name) for b in blocks], axis=0)  # noqa
         milestones = cat("milestones")
         names = [spec.workstreams[j] for j in spec.milestones]
