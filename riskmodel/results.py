@@ -86,34 +86,21 @@ class SimulationResult:
 
     # -- construction --------------------------------------------------------------
     @classmethod
-    def _from_blocks(cls, *, scenario, spec, blocks, plan, seed, elapsed, sampling,
+    def _from_blocks(cls, *, scenario, spec, collector, plan, seed, elapsed, sampling,
                      disabled_risks):
-        blocks = sorted(blocks, key=lambda b: b.index)
-        n = sum(b.size for b in blocks)
-
-        def cat(name):  # copy block by block, freeing each block's array: one copy at a time
-            first = getattr(blocks[0], name)
-            out = np.empty(first.shape[:-1] + (n,), dtype=first.dtype)
-            at = 0
-            for b in blocks:
-                part = getattr(b, name)
-                out[..., at:at + part.shape[-1]] = part
-                at += part.shape[-1]
-                setattr(b, name, None)
-            return out
-
+        blocks = collector.ordered()
+        n = collector.size
+        arrays = collector.arrays
         total = lambda name: np.sum([getattr(b, name) for b in blocks], axis=0)  # noqa
-        milestones = cat("milestones")
+        milestones = arrays["milestones"]
         names = [spec.workstreams[j] for j in spec.milestones]
         detailed = [b.detail for b in blocks if b.detail is not None]
         detail = {k: np.concatenate([d[k] for d in detailed], axis=-1) for k in detailed[0]}
-        without = None
-        if blocks[0].without_risk is not None:
-            without = {k: np.concatenate([b.without_risk[k] for b in blocks], axis=-1)
-                       for k in blocks[0].without_risk}
+        prefix = "without_risk:"
+        without = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
         return cls(
             scenario=scenario, iterations=n, seed=seed, sampling=sampling, elapsed=elapsed,
-            finish=cat("end"), cost=cat("cost"),
+            finish=arrays["end"], cost=arrays["cost"],
             milestone_finish={m: milestones[i] for i, m in enumerate(names)},
             criticality_=total("critical_count") / n,
             fired_=total("fired_count") / n,
@@ -127,7 +114,7 @@ class SimulationResult:
                   "workstream_finish": plan.finish[:, 0].copy(),
                   "workstream_duration": plan.duration[:, 0].copy(),
                   "critical": plan.critical[:, 0].copy()},
-            without_risk=without,
+            without_risk=without or None,
             disabled_risks=disabled_risks,
             spec=spec,
         )

@@ -12,7 +12,8 @@ from .errors import ScenarioError
 from .scenario.checks import correlation_matrix
 from .scenario.schema import RESERVED_MILESTONE, Scenario
 from .sim.correlation import copula_factor, is_psd, nearest_correlation
-from .sim.engine import BLOCK, EngineSpec, RiskSpec, evaluate, plan_draws, run_blocks
+from .sim.engine import (BLOCK, Collector, EngineSpec, RiskSpec, evaluate, plan_draws,
+                         run_blocks)
 from .sim.network import WorkCalendar
 from .sim.random import SeedLike, as_seed_sequence
 
@@ -179,16 +180,17 @@ def simulate(
     if disabled_risks:
         spec = spec.without_risks(disabled_risks)
     t0 = time.perf_counter()
-    results = _run(spec, root, _plan_blocks(n, len(spec.workstreams)), jobs, executor,
-                   chunk_size)
+    collector = Collector(n)
+    _run(spec, root, _plan_blocks(n, len(spec.workstreams)), jobs, executor, chunk_size,
+         collector)
     convergence = None
     if precision is not None:
-        results, convergence = _until_precise(scenario, spec, root, results, precision,
-                                              max_iterations, jobs, executor, chunk_size)
+        convergence = _until_precise(scenario, spec, root, collector, precision,
+                                     max_iterations, jobs, executor, chunk_size)
     elapsed = time.perf_counter() - t0
     plan = evaluate(spec, plan_draws(spec))
     result = SimulationResult._from_blocks(
-        scenario=scenario, spec=spec, blocks=results, plan=plan, seed=int(root.entropy),
+        scenario=scenario, spec=spec, collector=collector, plan=plan, seed=int(root.entropy),
         elapsed=elapsed, sampling=spec.sampling, disabled_risks=tuple(disabled_risks),
     )
     result.convergence_ = convergence
@@ -196,51 +198,55 @@ def simulate(
     return result
 
 
-def _run(spec, root, blocks, jobs, executor, chunk_size) -> list:
-    """Run blocks serially, on a process pool (``jobs`` > 1) or on ``executor``."""
+def _run(spec, root, blocks, jobs, executor, chunk_size, collector: Collector) -> None:
+    """Run blocks serially, on a process pool (``jobs`` > 1) or on ``executor``; each
+    result goes to ``collector`` as soon as it is back."""
     workers = getattr(executor, "_max_workers", None) or max(1, jobs)
     per_task = (max(1, math.ceil(chunk_size / BLOCK)) if chunk_size
                 else max(1, math.ceil(len(blocks) / (4 * workers))))
     tasks = _group(blocks, per_task)
     if executor is not None:
-        return _run_on(executor, spec, root, tasks)
-    if jobs > 1 and len(tasks) > 1:
+        _run_on(executor, spec, root, tasks, collector)
+    elif jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            return _run_on(pool, spec, root, tasks)
-    return [r for task in tasks for r in run_blocks(spec, root, task)]
+            _run_on(pool, spec, root, tasks, collector)
+    else:
+        for task in tasks:
+            for block in run_blocks(spec, root, task):
+                collector.add(block)
 
 
-def _until_precise(scenario, spec, root, results, precision, max_iterations, jobs, executor,
-                   chunk_size):
+def _until_precise(scenario, spec, root, collector, precision, max_iterations, jobs, executor,
+                   chunk_size) -> dict:
     """Add blocks until the standard error of P(audit target) is at most ``precision``."""
     if not 0 < precision < 0.5:
         raise ValueError(f"precision must be between 0 and 0.5, got {precision}")
     target = scenario.all_targets[0]
-    index = list(spec.workstreams).index(target.milestone) \
-        if target.milestone != RESERVED_MILESTONE else None
+    row = None if target.milestone == RESERVED_MILESTONE else \
+        list(spec.milestones).index(list(spec.workstreams).index(target.milestone))
     limit = scenario.weeks_from_start(target.date) + 1e-12
     rounds = 1
     while True:
-        n = sum(b.size for b in results)
-        finish = np.concatenate([
-            b.end if index is None else b.milestones[list(spec.milestones).index(index)]
-            for b in results])
+        n = collector.size
+        arrays = collector.arrays
+        finish = arrays["end"][:n] if row is None else arrays["milestones"][row, :n]
         p = float(np.mean(finish <= limit))
         se = math.sqrt(p * (1 - p) / n)
         if se <= precision or n >= max_iterations:
             break
         wanted = min(max_iterations, max(math.ceil(p * (1 - p) / precision**2), n + 1))
+        # blocks past what is done; a partial last block is re-run whole, as a longer run would
         more = [blk for blk in _plan_blocks(wanted, len(spec.workstreams))
                 if blk[0] * BLOCK + blk[1] > n]
-        # the last block may have been partial: re-run it whole, as a longer run would
-        results = [b for b in results if b.size == BLOCK or b.index < more[0][0]]
-        results += _run(spec, root, more, jobs, executor, chunk_size)
+        collector.grow(wanted)
+        _run(spec, root, more, jobs, executor, chunk_size, collector)
         rounds += 1
-    return results, {"precision": precision, "achieved_std_error": se, "rounds": rounds,
-                     "reached_limit": se > precision}
+    return {"precision": precision, "achieved_std_error": se, "rounds": rounds,
+            "reached_limit": se > precision}
 
 
-def _run_on(executor: Executor, spec, root, tasks) -> list:
+def _run_on(executor: Executor, spec, root, tasks, collector: Collector) -> None:
     futures = [executor.submit(run_blocks, spec, root, task) for task in tasks]
-    return [r for f in futures for r in f.result()]
-
+    for future in futures:
+        for block in future.result():
+            collector.add(block)

@@ -29,6 +29,7 @@ __all__ = [
     "evaluate",
     "run_block",
     "run_blocks",
+    "Collector",
     "plan_draws",
 ]
 
@@ -361,3 +362,56 @@ def run_blocks(
 ) -> list[BlockResult]:
     """Run several blocks given as (index, size, keep detail); the unit of work of a task."""
     return [run_block(spec, root, i, n, d) for i, n, d in blocks]
+
+
+class Collector:
+    """Gathers block results into whole-run arrays as they arrive.
+
+    Per-iteration arrays (finish, cost, milestone finishes, the risk-off variants) are
+    copied into place, at ``index x BLOCK``, and dropped from the block at once, so
+    memory holds one copy of them however many blocks there are; the blocks keep their
+    small sums and the detail. A block added again (a partial last block re-run whole)
+    replaces the earlier one.
+    """
+
+    PER_ITERATION = ("end", "cost", "milestones")
+
+    def __init__(self, n: int):
+        self.n = n
+        self.arrays: dict[str, np.ndarray] = {}
+        self.blocks: dict[int, BlockResult] = {}
+
+    def grow(self, n: int) -> None:
+        """Make room for ``n`` iterations in all."""
+        if n <= self.n:
+            return
+        for name, old in self.arrays.items():
+            new = np.empty(old.shape[:-1] + (n,), dtype=old.dtype)
+            new[..., :self.n] = old
+            self.arrays[name] = new
+        self.n = n
+
+    def _put(self, name: str, value: np.ndarray, at: int) -> None:
+        if name not in self.arrays:
+            self.arrays[name] = np.empty(value.shape[:-1] + (self.n,), dtype=value.dtype)
+        self.arrays[name][..., at:at + value.shape[-1]] = value
+
+    def add(self, block: BlockResult) -> None:
+        at = block.index * BLOCK
+        for name in self.PER_ITERATION:
+            self._put(name, getattr(block, name), at)
+            setattr(block, name, None)
+        if block.without_risk is not None:
+            for name, value in block.without_risk.items():
+                self._put(f"without_risk:{name}", value, at)
+            block.without_risk = None
+        self.blocks[block.index] = block
+
+    @property
+    def size(self) -> int:
+        """Iterations collected so far."""
+        return sum(b.size for b in self.blocks.values())
+
+    def ordered(self) -> list[BlockResult]:
+        """The blocks in iteration order."""
+        return [self.blocks[i] for i in sorted(self.blocks)]
