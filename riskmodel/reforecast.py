@@ -92,8 +92,11 @@ def reforecast(scenario: Scenario, status: Status | str | Path, **kwargs) -> Sim
 
     Examples
     --------
-    >>> now = reforecast(scenario, "data/status/2027-01-11.yaml")  # doctest: +SKIP
-    >>> now.p_meet(scenario.audit_date)  # doctest: +SKIP
+    >>> from riskmodel import load_scenario
+    >>> scenario = load_scenario("data/scenarios/soc2_readiness.yaml")
+    >>> now = reforecast(scenario, "data/status/2027-01-25.yaml", iterations=20_000)
+    >>> round(now.p_meet(scenario.audit_date), 1)
+    0.4
     """
     return simulate(scenario, status=_status(status), **kwargs)
 

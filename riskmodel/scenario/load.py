@@ -176,8 +176,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
     Examples
     --------
-    >>> s = load_scenario("data/scenarios/soc2_readiness.yaml")  # doctest: +SKIP
-    >>> s.audit_date  # doctest: +SKIP
+    >>> s = load_scenario("data/scenarios/soc2_readiness.yaml")
+    >>> s.audit_date
     datetime.date(2027, 3, 1)
     """
     path = Path(path)

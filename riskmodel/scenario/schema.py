@@ -335,9 +335,14 @@ class Scenario(_Model):
 
         Examples
         --------
-        >>> later = scenario.with_changes(audit_date="2027-03-15")  # doctest: +SKIP
+        >>> from riskmodel import load_scenario
+        >>> scenario = load_scenario("data/scenarios/soc2_readiness.yaml")
+        >>> scenario.with_changes(audit_date="2027-03-15").all_targets[0].date
+        datetime.date(2027, 3, 15)
         >>> fewer = scenario.with_changes({"risks": [{"id": "evidence_gaps",
-        ...                                          "probability": 0.1}]})  # doctest: +SKIP
+        ...                                          "probability": 0.1}]})
+        >>> [r.probability for r in fewer.risks if r.id == "evidence_gaps"]
+        [0.1]
         """
         from .load import merge_scenarios
 
