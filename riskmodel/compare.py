@@ -89,8 +89,22 @@ def compare(scenarios: Mapping[str, Scenario], *, iterations: int | None = None,
             rank_risks: bool = False) -> Comparison:
     """Simulate several scenarios on common random numbers and line them up.
 
-    The first scenario is the reference for ``deltas()``. ``seed`` defaults to the
-    first scenario's; if none is set, one fresh seed is drawn and shared.
+    Parameters
+    ----------
+    scenarios : mapping of str to Scenario
+        Named scenarios; the first is the reference for ``deltas()``.
+    iterations : int, optional
+        Default: the first scenario's.
+    seed : int, SeedSequence or Generator, optional
+        Default: the first scenario's; if none is set, one fresh seed is shared.
+    jobs, executor
+        As for ``simulate``.
+    rank_risks : bool
+        Also rank risks in every run (slower).
+
+    Returns
+    -------
+    Comparison
 
     Examples
     --------

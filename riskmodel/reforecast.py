@@ -88,7 +88,21 @@ def _status(status: Status | str | Path) -> Status:
 
 
 def reforecast(scenario: Scenario, status: Status | str | Path, **kwargs) -> SimulationResult:
-    """Simulate from a status date; keyword arguments as for ``simulate``.
+    """Simulate from a status date.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    status : Status or path
+        What has happened by ``status.as_of`` (see ``riskmodel.scenario.status``).
+    **kwargs
+        As for ``simulate`` (iterations, seed, jobs...).
+
+    Returns
+    -------
+    SimulationResult
+        With ``status`` set; its JSON has ``as_of``.
 
     Examples
     --------

@@ -42,7 +42,20 @@ def _date(value: Any) -> dt.date:
 
 def move_dates(scenario: Scenario, *, start_date=None, audit_date=None,
                audit_weeks_later: float | None = None) -> Scenario:
-    """Move the start date and/or the audit date (a date, or weeks later than now)."""
+    """Move the start date and/or the audit date.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    start_date, audit_date : date or ISO text, optional
+        New dates; the audit date moves the ``audit`` target wherever it points.
+    audit_weeks_later : float, optional
+        Move the audit date by this many weeks (after ``audit_date`` if both are given).
+
+    Returns
+    -------
+    Scenario
+    """
     changes: dict[str, Any] = {}
     if start_date is not None:
         changes["start_date"] = _date(start_date).isoformat()
@@ -60,10 +73,31 @@ def change_staffing(scenario: Scenario, workstream: str, staffing: dict[str, flo
                     floor: float = DEFAULT_FLOOR) -> Scenario:
     """Change a workstream's staffing; its duration and cost follow.
 
-    ``staffing`` updates the FTE of the named roles (0 removes a role). The duration
-    distribution is scaled by (old total FTE / new total FTE) ** ``elasticity``, but
-    never below ``floor`` x the baseline; labour cost follows the new staffing and the
-    new duration.
+    Parameters
+    ----------
+    scenario : Scenario
+    workstream : str
+        Workstream id.
+    staffing : dict of str to float
+        New FTE of the named roles (0 removes a role); other roles keep theirs.
+    elasticity : float
+        The duration distribution is scaled by (old total FTE / new total FTE) **
+        ``elasticity`` (see ``DEFAULT_ELASTICITY``).
+    floor : float
+        ... but never below ``floor`` x the baseline duration.
+
+    Returns
+    -------
+    Scenario
+        Labour cost follows the new staffing and the new duration.
+
+    Examples
+    --------
+    >>> from riskmodel import load_scenario
+    >>> base = load_scenario("data/scenarios/soc2_readiness.yaml")
+    >>> more = change_staffing(base, "sf_permissions", {"sf_developer_contract": 2.0})
+    >>> round(more.workstream("sf_permissions").duration.plan_value, 2)
+    2.91
     """
     ws = _find(scenario.workstreams, workstream, "workstream")
     new = {**ws.staffing, **staffing}
@@ -80,10 +114,26 @@ def change_staffing(scenario: Scenario, workstream: str, staffing: dict[str, flo
 def mitigate_risk(scenario: Scenario, risk: str, *, probability: float | None = None,
                   impact_factor: float | None = None, cost: float = 0.0,
                   name: str | None = None) -> Scenario:
-    """Mitigate a risk: new probability and/or impact scaled by ``impact_factor``.
+    """Mitigate a risk.
 
-    ``cost`` is what the mitigation costs; it is added as a programme fixed cost
-    ``mitigation_<risk>`` so that it can be weighed against what it saves.
+    Parameters
+    ----------
+    scenario : Scenario
+    risk : str
+        Risk id.
+    probability : float, optional
+        Its new probability.
+    impact_factor : float, optional
+        Multiplies its delay and cost (for a duration factor, what it adds above 1).
+    cost : float
+        What the mitigation costs, added as the programme fixed cost
+        ``mitigation_<risk>`` so that it can be weighed against what it saves.
+    name : str, optional
+        Name of that fixed cost.
+
+    Returns
+    -------
+    Scenario
     """
     r = _find(scenario.risks, risk, "risk")
     change: dict[str, Any] = {"id": risk}
