@@ -212,6 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for line in exc.lines:
                 print(line, file=sys.stderr)
             code = EXIT_BAD_INPUT
+        except OSError as exc:  # an output folder that cannot be written, a full disk...
+            where = getattr(exc, "filename", None) or ""
+            print(f"riskmodel: {where + ': ' if where else ''}{exc.strerror or exc}",
+                  file=sys.stderr)
+            code = EXIT_BAD_INPUT
         except KeyboardInterrupt:
             print("riskmodel: interrupted", file=sys.stderr)
             code = 130

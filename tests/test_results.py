@@ -48,7 +48,12 @@ def test_headline_figures_are_consistent(default_result):
     assert d["contingency"]["p80"]["weeks"] == pytest.approx(d["finish"]["p80"] - 10.5)
     # the deterministic plan: modal path gap -> permissions -> testing -> documentation
     assert d["deterministic"]["finish"] == pytest.approx(10.5)
-    assert d["deterministic"]["cost"] == pytest.approx(150_512.5 + 53_000 + 6_100 * 10.5)
+    # modal durations x weekly team cost (reference cost_rate_per_week), fixed, programme burn
+    modes = [2, 3.5, 2.5, 2.5, 1.5, 1.5, 3, 3.5, 1.5]
+    rates = [11350, 11125, 6800, 5550, 3300, 4100, 2900, 8300, 6100]
+    labour = sum(m * r for m, r in zip(modes, rates))
+    assert d["deterministic"]["cost"] == pytest.approx(labour + 20_000 + 15_000 + 18_000
+                                                       + 6_100 * 10.5)
     plan_path = r.workstreams().query("on_plan_critical_path").index.tolist()
     assert plan_path == ["gap_analysis", "sf_permissions", "control_testing", "documentation"]
     # merge bias: the plan's own date is met far less than half the time

@@ -14,7 +14,6 @@ risks:
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -112,7 +111,3 @@ def check_status(scenario: Scenario, status: Status, source: str | None = None) 
     if problems:
         raise ScenarioError(problems)
 
-
-def weeks(scenario: Scenario, day: dt.date) -> float:
-    """Weeks from the scenario's start date."""
-    return scenario.weeks_from_start(day)

@@ -192,3 +192,24 @@ def test_command_line_end_to_end(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["seed"] == 3
+
+
+def test_an_output_that_cannot_be_written_is_a_sentence(tmp_path, capsys):
+    path = write_case(tmp_path, GOOD)
+    # a file where a folder should be: cannot be written, even by root
+    target = path / "summary.json"
+    code = main(["simulate", str(path), "--iterations", "100", "--output", str(target)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "Traceback" not in err and len(err.splitlines()) == 1
+    assert "--output" in err and str(path) in err
+    # and a folder without write permission (skipped as root, who may write anywhere)
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if not os.access(locked, os.W_OK):
+        code = main(["simulate", str(path), "--iterations", "100", "--output",
+                     str(locked / "summary.json")])
+        err = capsys.readouterr().err.strip()
+        assert code == 2 and err.startswith("riskmodel:") and "Permission denied" in err
+    os.chmod(locked, 0o700)
