@@ -7,6 +7,7 @@ worker runs it or on how many chunks a worker is given.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Literal, Union
 
@@ -35,6 +36,7 @@ def as_seed_sequence(seed: SeedLike = None) -> np.random.SeedSequence:
     return np.random.SeedSequence(int(seed))
 
 
+@functools.lru_cache(maxsize=65536)
 def _key_words(key: str) -> tuple[int, ...]:
     digest = hashlib.sha256(key.encode("utf-8")).digest()[:16]
     return tuple(int(w) for w in np.frombuffer(digest, dtype="<u4"))
