@@ -27,6 +27,7 @@ __all__ = [
     "gantt",
     "cash_flow_fan",
     "s_curves",
+    "probability_curves",
     "forecast_trail",
     "PlotAccessor",
     "ALL",
@@ -266,29 +267,40 @@ def cash_flow_fan(result: "SimulationResult", ax: "Axes | None" = None,
     return ax
 
 
-def s_curves(results: Mapping[str, "SimulationResult"], ax: "Axes | None" = None) -> "Axes":
-    """Several scenarios' S-curves on one chart, each labelled with its P(meet)."""
+def probability_curves(curves, ax: "Axes | None" = None, title: str | None = None) -> "Axes":
+    """Cumulative probability curves on one chart, each with its target date dashed.
+
+    ``curves`` holds (label, finish dates as datetime64, cumulative probabilities,
+    target date, P(meet)) tuples; ``s_curves`` and the batch comparison both draw with it.
+    """
     import matplotlib.pyplot as plt
 
     ax = _axes(ax)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     targets = set()
-    for (name, r), color in zip(results.items(), colors * 5):
-        t = r.primary_target
-        weeks, prob = r.cdf(t.milestone)
-        p = r.p_meet(t.date, t.milestone)
-        ax.plot(_dates(r, weeks), prob, lw=2, color=color, label=f"{name}: {p:.0%}")
-        if t.date not in targets:
-            ax.axvline(np.datetime64(t.date, "s"), color=color, ls="--", lw=1.2)
-            targets.add(t.date)
+    for (label, dates, prob, target_date, p), color in zip(curves, colors * 5):
+        ax.plot(dates, prob, lw=2, color=color, label=f"{label}: {p:.0%}")
+        if target_date not in targets:
+            ax.axvline(np.datetime64(target_date, "s"), color=color, ls="--", lw=1.2)
+            targets.add(target_date)
     ax.set_ylim(0, 1.01)
     ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
     ax.set_ylabel("Probability of being finished")
-    ax.set_title("Probability of being audit-ready, by scenario")
+    ax.set_title(title or "Probability of being audit-ready, by scenario")
     _date_axis(ax)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=10, loc="lower right")
     return ax
+
+
+def s_curves(results: Mapping[str, "SimulationResult"], ax: "Axes | None" = None) -> "Axes":
+    """Several scenarios' S-curves on one chart, each labelled with its P(meet)."""
+    curves = []
+    for name, r in results.items():
+        t = r.primary_target
+        weeks, prob = r.cdf(t.milestone)
+        curves.append((name, _dates(r, weeks), prob, t.date, r.p_meet(t.date, t.milestone)))
+    return probability_curves(curves, ax)
 
 
 def forecast_trail(trail, ax: "Axes | None" = None) -> "Axes":

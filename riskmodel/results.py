@@ -24,16 +24,15 @@ SCHEMA = "riskmodel.summary/1"
 
 
 def rank_correlation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Spearman correlation of each row of ``x`` with ``y`` (0 where a row is constant)."""
-    def ranks(a):
-        r = np.empty_like(a, dtype=float)
-        order = np.argsort(a, axis=-1, kind="stable")
-        np.put_along_axis(r, order, np.arange(a.shape[-1], dtype=float)[None, :]
-                          if a.ndim > 1 else np.arange(a.shape[-1], dtype=float), axis=-1)
-        return r
+    """Spearman correlation of each row of ``x`` with ``y`` (0 where a row is constant).
+
+    Ties get their average rank, so discrete inputs (empirical durations, fired or not)
+    are measured correctly.
+    """
+    from scipy.stats import rankdata
 
     x = np.atleast_2d(np.asarray(x, dtype=float))
-    rx, ry = ranks(x), ranks(np.asarray(y, dtype=float)[None, :])[0]
+    rx, ry = rankdata(x, axis=-1), rankdata(np.asarray(y, dtype=float))
     rx -= rx.mean(axis=1, keepdims=True)
     ry -= ry.mean()
     sx = np.sqrt((rx**2).sum(axis=1))
@@ -220,13 +219,17 @@ class SimulationResult:
         """Per workstream: criticality, sensitivities, cruciality, SSI, finish percentiles."""
         from .analysis import drivers
 
-        return drivers(self)
+        if "drivers" not in self._cache:
+            self._cache["drivers"] = drivers(self)
+        return self._cache["drivers"].copy()
 
     def risks(self) -> pd.DataFrame:
         """Risk ranking: what each risk does to P(meet), the P80 date and the P80 cost."""
         from .analysis import risk_ranking
 
-        return risk_ranking(self)
+        if "risks" not in self._cache:
+            self._cache["risks"] = risk_ranking(self)
+        return self._cache["risks"].copy()
 
     def contingency(self, confidence: float = 0.8) -> dict[str, float]:
         """Weeks and money to add to the deterministic plan to reach ``confidence``."""

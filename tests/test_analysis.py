@@ -126,3 +126,14 @@ def test_quantile_standard_error_matches_the_spread_of_repeated_runs():
            for k in range(40)]
     se = simulate(s, iterations=4000, seed=99, sampling="random").convergence()["finish_p80"]
     assert 0.6 < np.std(p80, ddof=1) / se < 1.6
+
+
+def test_sensitivity_uses_average_ranks_for_ties():
+    # a takes 1 or 2 weeks (a tie of half the iterations each), b adds under a week:
+    # the finish ranks split exactly by a, and Spearman(a, finish) = sqrt(3)/2, the
+    # correlation of a half/half indicator with a uniform rank (ordinal ranks give 0.75)
+    s = make([ws("a", {"dist": "empirical", "values": [1, 2]}),
+              ws("b", {"dist": "uniform", "min": 0, "max": 0.5}, ["a"])])
+    n = 40_000
+    sens = simulate(s, iterations=n).workstreams().loc["a", "sensitivity"]
+    assert abs(sens - np.sqrt(3) / 2) < Z / np.sqrt(n)

@@ -68,33 +68,26 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..plots import probability_curves
+
     groups: dict[str, list[str]] = {}  # one panel per headline target (readiness, report...)
     for ident, s in summaries.items():
         groups.setdefault(next(iter(s["targets"])), []).append(ident)
     fig, axes = plt.subplots(1, len(groups), figsize=(10 if len(groups) == 1 else 14, 5.5),
                              layout="constrained", squeeze=False)
     for ax, (target_id, idents) in zip(axes[0], groups.items()):
-        dates = set()
+        curves = []
         for ident in idents:
             s = summaries[ident]
             start = np.datetime64(s["report"]["start_date"], "s")
             weeks = np.array(s["report"]["finish_quantiles"]["weeks"])
-            x = start + np.round(weeks * 7 * 86400).astype("timedelta64[s]")
             target = s["targets"][target_id]
-            line, = ax.plot(x, np.linspace(0, 1, len(weeks)), lw=2.2,
-                            label=f"{labels[ident]}: {target['probability']:.0%}")
-            if target["date"] not in dates:
-                ax.axvline(np.datetime64(target["date"], "s"), color=line.get_color(), ls="--")
-                dates.add(target["date"])
-        ax.set_ylim(0, 1.01)
-        ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
-        ax.set_ylabel("Probability of being finished")
+            curves.append((labels[ident],
+                           start + np.round(weeks * 7 * 86400).astype("timedelta64[s]"),
+                           np.linspace(0, 1, len(weeks)), target["date"],
+                           target["probability"]))
         what = "being audit-ready" if target_id == "audit" else target_id.replace("_", " ")
-        ax.set_title(f"Probability of {what}, by scenario")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=10, loc="lower right")
-        for tick in ax.get_xticklabels():
-            tick.set_rotation(30)
+        probability_curves(curves, ax, f"Probability of {what}, by scenario")
     atomic_write(folder / "comparison.png", lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
 

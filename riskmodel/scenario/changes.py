@@ -145,8 +145,7 @@ def mitigate_risk(scenario: Scenario, risk: str, *, probability: float | None = 
             if dist is not None:
                 change[key] = _plain(dist.scaled(impact_factor))
         if r.factor is not None:  # a duration factor: shrink what it adds above 1
-            change["factor"] = _plain(r.factor.scaled(1.0)) if impact_factor == 1 else \
-                _factor_towards_one(r.factor, impact_factor)
+            change["factor"] = _factor_towards_one(r.factor, impact_factor)
     changes: dict[str, Any] = {"risks": [change]}
     if cost:
         changes["fixed_costs"] = [{"id": f"mitigation_{risk}", "cost": cost,
@@ -158,8 +157,11 @@ def _factor_towards_one(dist, k: float):
     from ..sim.distributions import from_spec
 
     spec = dist.to_spec()
-    moved = {key: (1 + (v - 1) * k if key not in dist.SCALE_FREE and isinstance(v, float)
-                   else v) for key, v in spec.items() if key != "dist"}
+    def move(v):
+        return [move(x) for x in v] if isinstance(v, list) else 1 + (v - 1) * k
+
+    moved = {key: v if key in dist.SCALE_FREE else move(v)
+             for key, v in spec.items() if key != "dist"}
     return _plain(from_spec({"dist": spec["dist"], **moved}))
 
 

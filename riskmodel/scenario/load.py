@@ -37,7 +37,8 @@ class _Loader(yaml.SafeLoader):
             if isinstance(key, (str, int, float, bool)) and key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key '{key}'", key_node.start_mark)
-            seen.add(key) if isinstance(key, (str, int, float, bool)) else None
+            if isinstance(key, (str, int, float, bool)):
+                seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 

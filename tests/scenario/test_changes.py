@@ -96,3 +96,13 @@ def test_bad_changes_are_clear_errors(base):
         base.with_changes({"risks": [{"id": "evidence_gaps", "probability": 3}]})
     with pytest.raises(rm.ScenarioError, match="does not depend on"):
         rm.remove_dependency(base, "documentation", "gap_analysis")
+
+
+def test_mitigating_a_duration_factor_pulls_it_towards_one(base):
+    s = base.with_changes({"risks": [{"id": "auditor_scope_change", "delay": None,
+                                      "factor": {"dist": "triangular", "min": 1, "mode": 2,
+                                                 "max": 3}}]})
+    m = rm.mitigate_risk(s, "auditor_scope_change", impact_factor=0.5)
+    factor = [r.factor for r in m.risks if r.id == "auditor_scope_change"][0]
+    # whole-number parameters move too: 1 + (x - 1) / 2
+    assert (factor.min, factor.mode, factor.max) == (1.0, 1.5, 2.0)
