@@ -13,6 +13,8 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 from scipy import optimize, special
 
+from .kernels import triangular_rows
+
 __all__ = [
     "DistributionError",
     "Distribution",
@@ -221,13 +223,20 @@ def _columns(dists, *names):
 
 
 def _triangular_rows(cls, dists, u):
-    return _triangular_ppf(u, *_columns(dists, "min", "mode", "max"))
+    a, c, b = (np.array([getattr(d, k) for d in dists], dtype=float)
+               for k in ("min", "mode", "max"))
+    u = np.ascontiguousarray(u, dtype=float)
+    out = np.empty_like(u)
+    triangular_rows(a, c, b, u, out)
+    return out
 
 
 def _triangular_ppf(u, a, c, b):
-    left = u < (c - a) / (b - a)
-    root = np.sqrt(np.where(left, u * ((b - a) * (c - a)), (1.0 - u) * ((b - a) * (b - c))))
-    return np.where(left, a + root, b - root)
+    u = np.ascontiguousarray(u, dtype=float)
+    out = np.empty(u.size)
+    triangular_rows(np.array([a], float), np.array([c], float), np.array([b], float),
+                    u.reshape(1, -1), out.reshape(1, -1))
+    return out.reshape(u.shape)
 
 
 class Triangular(Distribution):

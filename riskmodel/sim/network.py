@@ -5,10 +5,14 @@ programme ends at the latest finish of all. Arrays are (workstreams x iterations
 """
 from __future__ import annotations
 
+import functools
+import heapq
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+
+from . import kernels
 
 __all__ = [
     "CycleError",
@@ -66,8 +70,6 @@ def topological_order(preds: Sequence[Sequence[int]]) -> list[int]:
             succs[p].append(j)
     ready = [j for j in range(n) if remaining[j] == 0]
     order: list[int] = []
-    import heapq
-
     heapq.heapify(ready)
     while ready:
         j = heapq.heappop(ready)
@@ -109,46 +111,58 @@ class WorkCalendar:
 
     def work(self, t: np.ndarray) -> np.ndarray:
         """Working time done between 0 and calendar time ``t``."""
-        return np.interp(t, self.knots_t, self.knots_w)
+        return _elementwise(kernels.calendar_work, self, t)
 
     def time(self, w: np.ndarray) -> np.ndarray:
         """Earliest calendar time by which ``w`` working time is done."""
-        kt, kw = self.knots_t, self.knots_w
-        i = np.clip(np.searchsorted(kw, w, side="left"), 1, len(kw) - 1)
-        w0, w1, t0, t1 = kw[i - 1], kw[i], kt[i - 1], kt[i]
-        slope = np.where(w1 > w0, (t1 - t0) / np.where(w1 > w0, w1 - w0, 1.0), 0.0)
-        return np.where(w <= 0, 0.0, t0 + (w - w0) * slope)
+        return _elementwise(kernels.calendar_time, self, w)
 
     def latest_time(self, w: np.ndarray) -> np.ndarray:
         """Latest calendar time at which only ``w`` working time has been done."""
-        kt, kw = self.knots_t, self.knots_w
-        i = np.clip(np.searchsorted(kw, w, side="right"), 1, len(kw) - 1)
-        w0, w1, t0, t1 = kw[i - 1], kw[i], kt[i - 1], kt[i]
-        slope = np.where(w1 > w0, (t1 - t0) / np.where(w1 > w0, w1 - w0, 1.0), 0.0)
-        return t0 + (w - w0) * slope
+        return _elementwise(kernels.calendar_latest_time, self, w)
 
 
-def _start(j, finish, preds, lags, n, earliest=None, pinned=None):
-    """Start of workstream j: latest predecessor finish + lag, not before ``earliest[j]``;
-    a ``pinned`` start (an actual start) overrides both."""
-    if pinned is not None and not np.isnan(pinned[j]):
-        return np.full(n, pinned[j])
-    start = np.zeros(n)
-    for p, lag in zip(preds[j], lags[j]):
-        np.maximum(start, finish[p] + lag, out=start)
-    if earliest is not None and earliest[j] > 0:
-        np.maximum(start, earliest[j], out=start)
-    return start
+_NO_KNOTS = np.empty(0)
+
+
+def _elementwise(kernel, calendar: WorkCalendar, x) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    flat = np.ascontiguousarray(x).ravel()
+    out = np.empty_like(flat)
+    kernel(calendar.knots_t, calendar.knots_w, flat, out)
+    return out.reshape(x.shape)
+
+
+def _knots(calendar: WorkCalendar | None) -> tuple[np.ndarray, np.ndarray]:
+    return (_NO_KNOTS, _NO_KNOTS) if calendar is None else (calendar.knots_t, calendar.knots_w)
+
+
+@functools.lru_cache(maxsize=256)
+def _links(links: tuple[tuple[int, ...], ...], lags: tuple[tuple[float, ...], ...]):
+    """Links in CSR form: node j's links are ``node[first[j]:first[j + 1]]``."""
+    first = np.zeros(len(links) + 1, dtype=np.int64)
+    first[1:] = np.cumsum([len(x) for x in links])
+    node = np.array([i for x in links for i in x], dtype=np.int64)
+    lag = np.array([g for x in lags for g in x], dtype=float)
+    return first, node, lag
+
+
+def _csr(links, lags):
+    return _links(tuple(map(tuple, links)), tuple(map(tuple, lags)))
+
+
+def _per_node(values: np.ndarray | None, n: int) -> np.ndarray:
+    return np.full(n, np.nan) if values is None else np.asarray(values, dtype=float)
 
 
 def start_times(finish: np.ndarray, order: Sequence[int], preds, lags,
                 earliest: np.ndarray | None = None,
                 pinned: np.ndarray | None = None) -> np.ndarray:
     """Start times implied by finish times (the forward pass's own rule)."""
-    n = finish.shape[1]
+    m = finish.shape[0]
     start = np.empty_like(finish)
-    for j in order:
-        start[j] = _start(j, finish, preds, lags, n, earliest, pinned)
+    kernels.start_rows(finish, np.asarray(order, dtype=np.int64), *_csr(preds, lags),
+                       _per_node(earliest, m), _per_node(pinned, m), start)
     return start
 
 
@@ -160,20 +174,22 @@ def forward_pass(
     calendar: WorkCalendar | None = None,
     earliest: np.ndarray | None = None,
     pinned: np.ndarray | None = None,
+    *,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Finish times (workstreams x iterations) for working durations ``duration``.
 
-    ``earliest`` (weeks, per workstream) is a date before which it cannot start (the
-    status date, in a re-forecast); ``pinned`` fixes actual starts (NaN where none).
+    A workstream starts at the latest finish (+ lag) of its predecessors, or at 0, and
+    works through the ``calendar``. ``earliest`` (weeks, per workstream) is a date before
+    which it cannot start (the status date, in a re-forecast); ``pinned`` fixes actual
+    starts (NaN where none). ``out``: an array to write the finishes into.
     """
-    finish = np.empty_like(duration)
-    n = duration.shape[1]
-    for j in order:
-        start = _start(j, finish, preds, lags, n, earliest, pinned)
-        if calendar is None:
-            np.add(start, duration[j], out=finish[j])
-        else:
-            finish[j] = calendar.time(calendar.work(start) + duration[j])
+    duration = np.ascontiguousarray(duration, dtype=float)
+    m = duration.shape[0]
+    finish = np.empty_like(duration) if out is None else out
+    kernels.forward_rows(duration, np.asarray(order, dtype=np.int64), *_csr(preds, lags),
+                         _per_node(earliest, m), _per_node(pinned, m), *_knots(calendar),
+                         finish)
     return finish
 
 
@@ -186,25 +202,21 @@ def critical_mask(
     succ_lags: Sequence[Sequence[float]],
     calendar: WorkCalendar | None = None,
     rtol: float = 1e-9,
+    *,
+    out: np.ndarray | None = None,
+    scratch: np.ndarray | None = None,
 ) -> np.ndarray:
     """Which workstreams have zero total float in each iteration (boolean array).
 
     A backward pass from the programme end gives each workstream's latest finish;
-    a workstream is critical when its latest finish equals its finish.
+    a workstream is critical when its latest finish equals its finish. ``out`` (bool)
+    and ``scratch`` (float), shaped like ``duration``, avoid allocating.
     """
-    late_start = np.empty_like(duration)
-    critical = np.empty(duration.shape, dtype=bool)
-    tol = rtol * np.maximum(end, 1.0)
-    for j in reversed(order):
-        if succs[j]:
-            late_finish = late_start[succs[j][0]] - succ_lags[j][0]
-            for s, lag in zip(succs[j][1:], succ_lags[j][1:]):
-                np.minimum(late_finish, late_start[s] - lag, out=late_finish)
-        else:
-            late_finish = end.copy()
-        critical[j] = late_finish - finish[j] <= tol
-        if calendar is None:
-            np.subtract(late_finish, duration[j], out=late_start[j])
-        else:
-            late_start[j] = calendar.latest_time(calendar.work(late_finish) - duration[j])
+    duration = np.ascontiguousarray(duration, dtype=float)
+    critical = np.empty(duration.shape, dtype=bool) if out is None else out
+    late_start = np.empty_like(duration) if scratch is None else scratch
+    kernels.critical_rows(duration, np.ascontiguousarray(finish, dtype=float),
+                          np.ascontiguousarray(end, dtype=float),
+                          np.asarray(order, dtype=np.int64), *_csr(succs, succ_lags),
+                          *_knots(calendar), rtol, late_start, critical)
     return critical

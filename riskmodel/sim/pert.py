@@ -15,6 +15,7 @@ from .distributions import (
     _fmt,
     _number,
 )
+from .kernels import cubic_rows, pert_rows
 
 __all__ = ["Pert"]
 
@@ -41,25 +42,22 @@ class _CubicTable:
         out.coef = np.concatenate([t.coef for t in tables])
         return out
 
+    @property
+    def grid(self) -> np.ndarray:
+        """(first knot, 1 / spacing, last cell) as the kernels take them."""
+        return np.array([self.x0, 1.0 / self.h, self.last], dtype=float)
+
     def __call__(self, x: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
         """Values at ``x``; in a stack, ``table`` says which table each x reads
         (by default row r of a 2-D ``x`` reads table r)."""
-        s = np.clip((x - self.x0) * (1.0 / self.h), 0.0, self.last + 1.0)
-        cell = np.minimum(np.floor(s), self.last)
-        t = s - cell
-        index = cell.astype(np.intp)
-        if table is None and x.ndim == 2:
-            table = np.arange(x.shape[0])[:, None]
-        if table is not None:
-            index += table * (self.last + 1)
-        c = np.take(self.coef, index, axis=0)
-        out = c[..., 3] * t
-        out += c[..., 2]
-        out *= t
-        out += c[..., 1]
-        out *= t
-        out += c[..., 0]
-        return out
+        x = np.asarray(x, dtype=float)
+        if table is None:
+            table = np.arange(x.shape[0])[:, None] if x.ndim == 2 else 0
+        table = np.broadcast_to(np.asarray(table, dtype=np.int64), x.shape)
+        out = np.empty(x.size)
+        cubic_rows(self.coef, self.x0, 1.0 / self.h, self.last,
+                   np.ascontiguousarray(x).ravel(), np.ascontiguousarray(table).ravel(), out)
+        return out.reshape(x.shape)
 
 
 class Pert(Distribution):
@@ -164,31 +162,28 @@ def _pert_stack(dists: Sequence[Pert]) -> tuple:
 
 def _pert_standard_rows(dists: Sequence[Pert], u: np.ndarray) -> np.ndarray:
     """Standard-beta inverse CDFs of PERT row i at the uniforms of row i of ``u``."""
+    u = np.ascontiguousarray(u, dtype=float)
     out = np.empty_like(u)
     exact = [i for i, d in enumerate(dists) if d._tables is None]
     for i in exact:
         out[i] = dists[i]._exact(u[i])
     tabled = [i for i, d in enumerate(dists) if d._tables is not None]
-    floor = math.exp(Pert.LOG_FLOOR)
     for start in range(0, len(tabled), Pert.ROW_CHUNK):
         rows = tabled[start:start + Pert.ROW_CHUNK]
         central, lower, upper, alpha, beta = _pert_stack([dists[i] for i in rows])
-        block = u[rows]
-        x = central(block)
-        for upper_side in (False, True):
-            mask = block > 1.0 - Pert.TAIL if upper_side else block < Pert.TAIL
-            if not mask.any():
-                continue
-            r, c = np.nonzero(mask)
-            q = 1.0 - block[r, c] if upper_side else block[r, c]
-            vals = (upper if upper_side else lower)(np.log(np.maximum(q, floor)), r)
-            tiny = q < floor
-            if tiny.any():  # beyond the tables: the exact inverse (upper tail by symmetry)
-                a, b = (beta, alpha) if upper_side else (alpha, beta)
-                y = special.betaincinv(a[r[tiny]], b[r[tiny]], q[tiny])
-                vals[tiny] = 1.0 - y if upper_side else y
-            x[r, c] = vals
-        out[rows] = x
+        together = rows[-1] - rows[0] == len(rows) - 1  # a slice: no copies
+        block = u[rows[0]:rows[-1] + 1] if together else u[rows]
+        x = out[rows[0]:rows[-1] + 1] if together else np.empty_like(block)
+        if pert_rows(central.coef, lower.coef, upper.coef, central.grid, lower.grid,
+                     Pert.TAIL, math.exp(Pert.LOG_FLOOR), block, x):
+            # beyond the tables: the exact inverse (the upper tail by symmetry)
+            r, c = np.nonzero(np.isnan(x))
+            q = block[r, c]
+            high = q > 0.5
+            y = special.betaincinv(np.where(high, beta[r], alpha[r]),
+                                   np.where(high, alpha[r], beta[r]),
+                                   np.where(high, 1.0 - q, q))
+            x[r, c] = np.where(high, 1.0 - y, y)
+        if not together:
+            out[rows] = x
     return out
-
-

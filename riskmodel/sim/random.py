@@ -13,6 +13,8 @@ from typing import Literal, Union
 
 import numpy as np
 
+from .kernels import latin_hypercube
+
 __all__ = ["SeedLike", "Sampling", "as_seed_sequence", "stream", "uniforms"]
 
 SeedLike = Union[int, np.random.SeedSequence, np.random.Generator, None]
@@ -50,10 +52,18 @@ def stream(root: np.random.SeedSequence, chunk: int, key: str) -> np.random.Gene
     return np.random.Generator(np.random.PCG64(child))
 
 
-def uniforms(rng: np.random.Generator, n: int, sampling: Sampling) -> np.ndarray:
-    """``n`` uniforms in [0, 1): Latin hypercube (one per stratum, shuffled) or plain."""
+def uniforms(rng: np.random.Generator, n: int, sampling: Sampling,
+             out: np.ndarray | None = None) -> np.ndarray:
+    """``n`` uniforms in [0, 1): Latin hypercube (one per stratum, shuffled) or plain.
+
+    Written into ``out`` (length ``n``) when given.
+    """
+    if out is None:
+        out = np.empty(n)
     if sampling == "lhs":
-        return (rng.permutation(n) + rng.random(n)) / n
-    if sampling == "random":
-        return rng.random(n)
-    raise ValueError(f"sampling must be 'lhs' or 'random', got {sampling!r}")
+        latin_hypercube(rng.random(2 * n), out)
+    elif sampling == "random":
+        rng.random(n, out=out)
+    else:
+        raise ValueError(f"sampling must be 'lhs' or 'random', got {sampling!r}")
+    return out
