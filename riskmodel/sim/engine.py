@@ -16,7 +16,7 @@ import numpy as np
 from .correlation import correlate_uniforms
 from .distributions import Distribution
 from .network import WorkCalendar, critical_mask, forward_pass, topological_order
-from .random import Sampling, stream, uniforms
+from .random import Sampling, uniforms
 
 __all__ = [
     "BLOCK",
@@ -179,39 +179,31 @@ class BlockResult:
     without_risk: dict[str, np.ndarray] | None = None
 
 
-def _draw(dist: Distribution | None, root, block: int, key: str, n: int, sampling: Sampling):
-    if dist is None:
-        return np.zeros(n)
-    if dist.is_fixed:
-        return np.full(n, dist.support[0])
-    return dist.sample(uniforms(stream(root, block, key), n, sampling))
-
-
-def _durations(spec: EngineSpec, root, block: int, n: int, work=None) -> np.ndarray:
-    """Workstream durations: uniforms from each input's stream, correlated, then one
-    inverse-CDF call per distribution family for all its workstreams."""
-    duration = _array(work, "base_duration", (len(spec.workstreams), n))
-    corr = set(spec.correlated)
+def _sample_rows(spec: EngineSpec, root, block: int, keys: Sequence[str],
+                 dists: Sequence[Distribution | None], out: np.ndarray, work=None,
+                 correlated: Sequence[int] = ()) -> np.ndarray:
+    """Values of the inputs ``keys`` (distribution ``dists[i]``; None is zero) in the rows
+    of ``out``: uniforms from each input's own stream, the ``correlated`` rows given the
+    scenario's rank correlation, then one inverse-CDF call per distribution family."""
     families: dict[type, list[int]] = {}
-    for j, dist in enumerate(spec.durations):
-        if dist.is_fixed and j not in corr:
-            duration[j] = dist.support[0]
+    for i, dist in enumerate(dists):
+        if dist is None:
+            out[i] = 0.0
+        elif dist.is_fixed and i not in correlated:
+            out[i] = dist.support[0]
         else:
-            families.setdefault(type(dist), []).append(j)
-    drawn = [j for rows in families.values() for j in rows]  # each family's rows together
-    u = _array(work, "uniforms", (len(drawn), n))
-    for row, j in enumerate(drawn):
-        uniforms(stream(root, block, f"duration:{spec.workstreams[j]}"), n, spec.sampling,
-                 out=u[row])
-    if spec.correlated:
-        pos = [drawn.index(j) for j in spec.correlated]
+            families.setdefault(type(dist), []).append(i)
+    drawn = [i for rows in families.values() for i in rows]  # each family's rows together
+    u = uniforms(root, block, [keys[i] for i in drawn], out.shape[1], spec.sampling,
+                 out=None if work is None else work.array("uniforms", (len(drawn), out.shape[1])))
+    if correlated:
+        pos = [drawn.index(i) for i in correlated]
         u[pos] = correlate_uniforms(u[pos], spec.corr_factor)
     first = 0
-    for family, cols in families.items():
-        part = u[first:first + len(cols)]
-        duration[cols] = family.ppf_rows([spec.durations[j] for j in cols], part)
-        first += len(cols)
-    return duration
+    for family, rows in families.items():
+        out[rows] = family.ppf_rows([dists[i] for i in rows], u[first:first + len(rows)])
+        first += len(rows)
+    return out
 
 
 def sample_block(spec: EngineSpec, root: np.random.SeedSequence, block: int, n: int,
@@ -220,24 +212,22 @@ def sample_block(spec: EngineSpec, root: np.random.SeedSequence, block: int, n: 
 
     With a ``work`` space, the durations live in it until the next block.
     """
-    s = spec.sampling
-    n_risk = len(spec.risks)
-    duration = _durations(spec, root, block, n, work)
-    fixed = np.empty((len(spec.fixed_index), n))  # rows: spec.fixed_index
-    for row, j in enumerate(spec.fixed_index):
-        fixed[row] = _draw(spec.fixed_costs[j], root, block,
-                           f"fixed_cost:{spec.workstreams[j]}", n, s)
-    fired = np.zeros((n_risk, n), dtype=bool)
-    impact = np.zeros((n_risk, n))
-    risk_cost = np.zeros((n_risk, n))
-    for i, r in enumerate(spec.risks):
-        occurs = uniforms(stream(root, block, f"risk:{r.key}:occurs"), n, s)
-        fired[i] = occurs < r.probability
-        impact[i] = _draw(r.impact, root, block, f"risk:{r.key}:impact", n, s)
-        risk_cost[i] = _draw(r.cost, root, block, f"risk:{r.key}:cost", n, s)
-    programme = np.zeros((len(spec.programme_costs), n))
-    for i, (key, dist) in enumerate(spec.programme_costs):
-        programme[i] = _draw(dist, root, block, f"programme_cost:{key}", n, s)
+    def rows(keys, dists, out=None):
+        out = np.empty((len(keys), n)) if out is None else out
+        return _sample_rows(spec, root, block, keys, dists, out)
+
+    ws = spec.workstreams
+    duration = _sample_rows(spec, root, block, [f"duration:{w}" for w in ws], spec.durations,
+                            _array(work, "base_duration", (len(ws), n)), work, spec.correlated)
+    fixed = rows([f"fixed_cost:{ws[j]}" for j in spec.fixed_index],
+                 [spec.fixed_costs[j] for j in spec.fixed_index])  # rows: spec.fixed_index
+    risks = spec.risks
+    occurs = uniforms(root, block, [f"risk:{r.key}:occurs" for r in risks], n, spec.sampling)
+    fired = occurs < np.array([r.probability for r in risks]).reshape(-1, 1)
+    impact = rows([f"risk:{r.key}:impact" for r in risks], [r.impact for r in risks])
+    risk_cost = rows([f"risk:{r.key}:cost" for r in risks], [r.cost for r in risks])
+    programme = rows([f"programme_cost:{key}" for key, _ in spec.programme_costs],
+                     [dist for _, dist in spec.programme_costs])
     return Draws(duration, fixed, fired, impact, risk_cost, programme)
 
 

@@ -12,7 +12,8 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "latin_hypercube",
+    "philox4x32",
+    "uniform_rows",
     "triangular_rows",
     "cubic_rows",
     "pert_rows",
@@ -27,22 +28,100 @@ __all__ = [
 _JIT = dict(cache=True, nogil=True)
 
 
-@njit(**_JIT)
-def latin_hypercube(v: np.ndarray, out: np.ndarray) -> None:
-    """Fill ``out`` (n) with a Latin hypercube sample from ``v`` (2n uniforms).
+# -- random numbers: Philox4x32-10 (Salmon et al., SC11; Random123), keyed per input ------
 
-    The first n uniforms drive a Fisher-Yates shuffle of the strata (index
-    floor(v * (i + 1)), which is uniform up to 2^-53); the last n place each point
-    within its stratum.
+_M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+_W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_SHIFT32, _SHIFT11 = np.uint64(32), np.uint64(11)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2^-53
+
+
+@njit(inline="always", **_JIT)
+def _round(c0, c1, c2, c3, k0, k1):
+    p0 = _M0 * c0
+    p1 = _M1 * c2
+    return (p1 >> _SHIFT32) ^ c1 ^ k0, p1 & _LOW32, (p0 >> _SHIFT32) ^ c3 ^ k1, p0 & _LOW32
+
+
+@njit(inline="always", **_JIT)
+def _bump(k0, k1):
+    return (k0 + _W0) & _LOW32, (k1 + _W1) & _LOW32
+
+
+@njit(inline="always", **_JIT)
+def philox4x32(c0, c1, c2, c3, k0, k1):
+    """Philox4x32-10 of counter (c0..c3) under key (k0, k1); 32-bit words held in uint64.
+
+    Ten rounds written out, so that the compiler vectorises a loop of calls.
+    """
+    c0, c1, c2, c3 = _round(c0, c1, c2, c3, k0, k1)
+    k0, k1 = _bump(k0, k1)
+    c0, c1, c2, c3 = _round(c0, c1, c2, c3, k0, k1)
+    k0, k1 = _bump(k0, k1)
+    c0, c1, c2, c3 = _round(c0, c1, c2, c3, k0, k1)
+    k0, k1 = _bump(k0, k1)
+    c0, c1, c2, c3 = _round(c0, c1, c2, c3, k0, k1)
+    k0, k1 = _bump(k0, k1)
+    c0, c1, c2, c3 = _round(c0, c1, c2, c3, k0, k1)
+    k0, k1 = _bump(k0, k1)
+    c0, c1, c2, c3 = _round(c0, c1, c2, c3, k0, k1)
+    k0, k1 = _bump(k0, k1)
+    c0, c1, c2, c3 = _round(c0, c1, c2, c3, k0, k1)
+    k0, k1 = _bump(k0, k1)
+    c0, c1, c2, c3 = _round(c0, c1, c2, c3, k0, k1)
+    k0, k1 = _bump(k0, k1)
+    c0, c1, c2, c3 = _round(c0, c1, c2, c3, k0, k1)
+    k0, k1 = _bump(k0, k1)
+    return _round(c0, c1, c2, c3, k0, k1)
+
+
+@njit(inline="always", **_JIT)
+def _unit(hi, lo):
+    """A double in [0, 1) from the top 53 of 64 bits (via int64, which vectorises)."""
+    return np.float64(np.int64(((hi << _SHIFT32) | lo) >> _SHIFT11)) * _TO_UNIT
+
+
+@njit(**_JIT)
+def _shuffle_strata(v, out):
+    """Latin hypercube: ``out`` holds n jitters in [0, 1) and becomes the sample.
+
+    ``v`` (n uniforms) drives an inside-out Fisher-Yates shuffle of the strata (index
+    floor(v * (i + 1)), uniform up to 2^-53); point i lands in stratum perm[i].
     """
     n = out.shape[0]
-    perm = np.arange(n)
-    for i in range(n - 1, 0, -1):
-        j = min(int(v[i] * (i + 1)), i)
-        perm[i], perm[j] = perm[j], perm[i]
+    perm = np.empty(n, np.int32)
+    for i in range(n):
+        j = min(np.int32(v[i] * (i + 1)), i)
+        perm[i] = perm[j]
+        perm[j] = i
     scale = 1.0 / n
     for i in range(n):
-        out[i] = (perm[i] + v[n + i]) * scale
+        out[i] = (perm[i] + out[i]) * scale
+
+
+@njit(**_JIT)
+def uniform_rows(keys, block, latin, out):
+    """Uniforms for one block: row r from the Philox stream keyed ``keys[r]``.
+
+    Iteration i of block b reads counter (i, b mod 2^32, b div 2^32, 0): its two 53-bit
+    uniforms are the point (plain sampling uses the first) and, for a Latin hypercube
+    (``latin``), the shuffle draw.
+    """
+    n = out.shape[1]
+    b0 = np.uint64(block) & _LOW32
+    b1 = np.uint64(block) >> _SHIFT32
+    zero = np.uint64(0)
+    shuffle = np.empty(n)
+    for r in range(out.shape[0]):
+        k0, k1 = np.uint64(keys[r, 0]), np.uint64(keys[r, 1])
+        row = out[r]
+        for i in range(n):
+            x0, x1, x2, x3 = philox4x32(np.uint64(i), b0, b1, zero, k0, k1)
+            row[i] = _unit(x0, x1)
+            shuffle[i] = _unit(x2, x3)
+        if latin:
+            _shuffle_strata(shuffle, row)
 
 
 @njit(**_JIT)
@@ -64,11 +143,10 @@ def triangular_rows(a, c, b, u, out):
 @njit(**_JIT)
 def _cubic(coef, base, x0, inv_h, last, x):
     """One cubic Hermite table read (Horner form), clamped to the table's range."""
-    s = (x - x0) * inv_h
-    s = min(max(s, 0.0), last + 1.0)
-    cell = min(np.floor(s), last)
+    s = min(max((x - x0) * inv_h, 0.0), last + 1.0)
+    cell = min(int(s), last)  # s >= 0: truncation is the floor
     t = s - cell
-    r = base + int(cell)
+    r = base + cell
     return coef[r, 0] + t * (coef[r, 1] + t * (coef[r, 2] + t * coef[r, 3]))
 
 
@@ -95,16 +173,15 @@ def pert_rows(central, lower, upper, c_grid, t_grid, tail, floor, u, out):
         t_base = k * (t_last + 1)
         for i in range(u.shape[1]):
             x = u[k, i]
-            if x < tail or x > 1.0 - tail:
-                q = x if x < tail else 1.0 - x
-                if q < floor:
-                    out[k, i] = np.nan
-                    beyond += 1
-                else:
-                    out[k, i] = _cubic(lower if x < tail else upper, t_base, t_x0, t_inv,
-                                       t_last, np.log(q))
-            else:
+            if tail <= x <= 1.0 - tail:
                 out[k, i] = _cubic(central, c_base, c_x0, c_inv, c_last, x)
+            elif min(x, 1.0 - x) < floor:
+                out[k, i] = np.nan
+                beyond += 1
+            elif x < tail:
+                out[k, i] = _cubic(lower, t_base, t_x0, t_inv, t_last, np.log(x))
+            else:
+                out[k, i] = _cubic(upper, t_base, t_x0, t_inv, t_last, np.log(1.0 - x))
     return beyond
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Literal, Union
+from typing import Literal, Sequence, Union
 
 import numpy as np
 
-from .kernels import latin_hypercube
+from .kernels import uniform_rows
 
-__all__ = ["SeedLike", "Sampling", "as_seed_sequence", "stream", "uniforms"]
+__all__ = ["SeedLike", "Sampling", "as_seed_sequence", "stream_keys", "uniforms"]
 
 SeedLike = Union[int, np.random.SeedSequence, np.random.Generator, None]
 Sampling = Literal["lhs", "random"]
@@ -39,31 +39,42 @@ def as_seed_sequence(seed: SeedLike = None) -> np.random.SeedSequence:
 
 
 @functools.lru_cache(maxsize=65536)
-def _key_words(key: str) -> tuple[int, ...]:
-    digest = hashlib.sha256(key.encode("utf-8")).digest()[:16]
-    return tuple(int(w) for w in np.frombuffer(digest, dtype="<u4"))
+def _key(entropy: int, spawn_key: tuple[int, ...], key: str) -> tuple[int, int]:
+    words = ",".join(str(k) for k in spawn_key)
+    digest = hashlib.sha256(f"{entropy}/{words}/{key}".encode("utf-8")).digest()
+    return tuple(int(w) for w in np.frombuffer(digest[:8], dtype="<u4"))
 
 
-def stream(root: np.random.SeedSequence, chunk: int, key: str) -> np.random.Generator:
-    """The generator for one input (``key``) in one chunk."""
-    child = np.random.SeedSequence(
-        root.entropy, spawn_key=tuple(root.spawn_key) + (int(chunk),) + _key_words(key)
-    )
-    return np.random.Generator(np.random.PCG64(child))
+def stream_keys(root: np.random.SeedSequence, keys: Sequence[str]) -> np.ndarray:
+    """The Philox key (two 32-bit words) of each input's stream under seed ``root``."""
+    spawn = tuple(int(k) for k in root.spawn_key)
+    return np.array([_key(int(root.entropy), spawn, k) for k in keys],
+                    dtype=np.uint64).reshape(len(keys), 2)
 
 
-def uniforms(rng: np.random.Generator, n: int, sampling: Sampling,
-             out: np.ndarray | None = None) -> np.ndarray:
-    """``n`` uniforms in [0, 1): Latin hypercube (one per stratum, shuffled) or plain.
+def uniforms(root: np.random.SeedSequence, block: int, keys: Sequence[str], n: int,
+             sampling: Sampling, out: np.ndarray | None = None) -> np.ndarray:
+    """Uniforms in [0, 1) for block ``block``: a row of ``n`` per input key.
 
-    Written into ``out`` (length ``n``) when given.
+    Each input's stream is Philox4x32-10 (a counter-based generator) keyed by a hash
+    of (seed, input key) and counted by (iteration, block), so a row depends on nothing
+    else: not on the other inputs, the worker or the chunking. ``"lhs"`` gives a Latin
+    hypercube (one point per stratum of width 1/n, strata shuffled); ``"random"``
+    plain uniforms. Written into ``out`` (len(keys) x n) when given.
+
+    Examples
+    --------
+    >>> root = as_seed_sequence(1)
+    >>> u = uniforms(root, 0, ["a", "b"], 4, "lhs")
+    >>> sorted((u[0] * 4).astype(int).tolist())   # one point in each quarter
+    [0, 1, 2, 3]
+    >>> bool((uniforms(root, 0, ["b"], 4, "lhs")[0] == u[1]).all())
+    True
     """
-    if out is None:
-        out = np.empty(n)
-    if sampling == "lhs":
-        latin_hypercube(rng.random(2 * n), out)
-    elif sampling == "random":
-        rng.random(n, out=out)
-    else:
+    if sampling not in ("lhs", "random"):
         raise ValueError(f"sampling must be 'lhs' or 'random', got {sampling!r}")
+    if out is None:
+        out = np.empty((len(keys), n))
+    if len(keys):
+        uniform_rows(stream_keys(root, keys), int(block), sampling == "lhs", out)
     return out
