@@ -7,7 +7,7 @@ EXTRAS := test,reports,distributed
 
 .PHONY: demo test bench gallery venv lab clean constraints
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt setup.py riskmodel/sim/_kernels.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
@@ -38,4 +38,4 @@ constraints: $(STAMP)
 	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info riskmodel/sim/_kernels*.so

@@ -8,6 +8,7 @@ reduced to per-block sums, so memory is bounded by the block size.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Literal, Sequence
 
@@ -44,17 +45,20 @@ class Workspace:
     A fresh array of a few megabytes costs page faults each time it is first written;
     reusing a handful of them saves about a third of a block's time on large networks.
     Arrays handed out are overwritten by the next block, so results copy what they keep.
+    Two uses that never overlap in time may share a name (``"scratch"``).
     """
 
     def __init__(self) -> None:
-        self._arrays: dict[str, np.ndarray] = {}
+        self._buffers: dict[tuple[str, np.dtype], np.ndarray] = {}
 
     def array(self, name: str, shape: tuple[int, ...], dtype=float) -> np.ndarray:
-        """An uninitialised array called ``name``, reused when shape and type match."""
-        a = self._arrays.get(name)
-        if a is None or a.shape != shape or a.dtype != dtype:
-            a = self._arrays[name] = np.empty(shape, dtype)
-        return a
+        """An uninitialised array called ``name``, in memory kept from earlier blocks."""
+        key = (name, np.dtype(dtype))
+        size = math.prod(shape)
+        buf = self._buffers.get(key)
+        if buf is None or buf.size < size:
+            buf = self._buffers[key] = np.empty(size, dtype)
+        return buf[:size].reshape(shape)
 
 
 def _array(work: "Workspace | None", name: str, shape: tuple[int, ...], dtype=float):
@@ -195,7 +199,7 @@ def _sample_rows(spec: EngineSpec, root, block: int, keys: Sequence[str],
             families.setdefault(type(dist), []).append(i)
     drawn = [i for rows in families.values() for i in rows]  # each family's rows together
     u = uniforms(root, block, [keys[i] for i in drawn], out.shape[1], spec.sampling,
-                 out=None if work is None else work.array("uniforms", (len(drawn), out.shape[1])))
+                 out=None if work is None else work.array("scratch", (len(drawn), out.shape[1])))
     if correlated:
         pos = [drawn.index(i) for i in correlated]
         u[pos] = correlate_uniforms(u[pos], spec.corr_factor)
@@ -297,7 +301,7 @@ def evaluate(spec: EngineSpec, draws: Draws, work: Workspace | None = None) -> O
     finish, end = _schedule(spec, duration, work)
     critical = critical_mask(duration, finish, end, spec.order, spec.succs, spec.succ_lags,
                              spec.calendar, out=_array(work, "critical", duration.shape, bool),
-                             scratch=_array(work, "late_start", duration.shape))
+                             scratch=_array(work, "scratch", duration.shape))
     cost = _time_cost(spec, duration, finish, end)
     cost += draws.fixed.sum(axis=0)
     cost += draws.programme.sum(axis=0)

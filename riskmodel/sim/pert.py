@@ -11,7 +11,6 @@ from .distributions import (
     Distribution,
     DistributionError,
     _check_three_point,
-    _columns,
     _fmt,
     _number,
 )
@@ -138,15 +137,15 @@ class Pert(Distribution):
     def standard_ppf(self, u):
         """Inverse CDF of the underlying beta on [0, 1]."""
         u = np.asarray(u, dtype=float)
-        return _pert_standard_rows([self], u.reshape(1, -1))[0].reshape(u.shape)
+        return _pert_rows([self], u.reshape(1, -1), standard=True)[0].reshape(u.shape)
 
     @classmethod
     def ppf_rows(cls, dists, u):
-        lo, hi = _columns(dists, "min", "max")
-        return lo + (hi - lo) * _pert_standard_rows(dists, u)
+        return _pert_rows(dists, u)
 
     def ppf(self, u):
-        return self.min + (self.max - self.min) * self.standard_ppf(u)
+        u = np.asarray(u, dtype=float)
+        return _pert_rows([self], u.reshape(1, -1))[0].reshape(u.shape)
 
 
 def _pert_stack(dists: Sequence[Pert]) -> tuple:
@@ -160,13 +159,16 @@ def _pert_stack(dists: Sequence[Pert]) -> tuple:
     return _PERT_STACKS[key]
 
 
-def _pert_standard_rows(dists: Sequence[Pert], u: np.ndarray) -> np.ndarray:
-    """Standard-beta inverse CDFs of PERT row i at the uniforms of row i of ``u``."""
+def _pert_rows(dists: Sequence[Pert], u: np.ndarray, standard: bool = False) -> np.ndarray:
+    """Inverse CDFs of PERT row i at the uniforms of row i of ``u`` (on [0, 1] if
+    ``standard``)."""
     u = np.ascontiguousarray(u, dtype=float)
     out = np.empty_like(u)
-    exact = [i for i, d in enumerate(dists) if d._tables is None]
-    for i in exact:
-        out[i] = dists[i]._exact(u[i])
+    lo = np.zeros(len(dists)) if standard else np.array([d.min for d in dists], dtype=float)
+    hi = np.ones(len(dists)) if standard else np.array([d.max for d in dists], dtype=float)
+    for i, d in enumerate(dists):
+        if d._tables is None:
+            out[i] = lo[i] + (hi[i] - lo[i]) * d._exact(u[i])
     tabled = [i for i, d in enumerate(dists) if d._tables is not None]
     for start in range(0, len(tabled), Pert.ROW_CHUNK):
         rows = tabled[start:start + Pert.ROW_CHUNK]
@@ -175,7 +177,7 @@ def _pert_standard_rows(dists: Sequence[Pert], u: np.ndarray) -> np.ndarray:
         block = u[rows[0]:rows[-1] + 1] if together else u[rows]
         x = out[rows[0]:rows[-1] + 1] if together else np.empty_like(block)
         if pert_rows(central.coef, lower.coef, upper.coef, central.grid, lower.grid,
-                     Pert.TAIL, math.exp(Pert.LOG_FLOOR), block, x):
+                     Pert.TAIL, math.exp(Pert.LOG_FLOOR), lo[rows], hi[rows], block, x):
             # beyond the tables: the exact inverse (the upper tail by symmetry)
             r, c = np.nonzero(np.isnan(x))
             q = block[r, c]
@@ -183,7 +185,8 @@ def _pert_standard_rows(dists: Sequence[Pert], u: np.ndarray) -> np.ndarray:
             y = special.betaincinv(np.where(high, beta[r], alpha[r]),
                                    np.where(high, alpha[r], beta[r]),
                                    np.where(high, 1.0 - q, q))
-            x[r, c] = np.where(high, 1.0 - y, y)
+            low = lo[rows][r]
+            x[r, c] = low + (hi[rows][r] - low) * np.where(high, 1.0 - y, y)
         if not together:
             out[rows] = x
     return out

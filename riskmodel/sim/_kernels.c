@@ -1,0 +1,396 @@
+/*
+ * The engine's inner loops, in C. Loaded with ctypes by riskmodel/sim/kernels.py, which
+ * documents each function and checks every array it passes (type, order, size).
+ *
+ * Arrays are C-ordered; "rows x n" means row r starts at r * n. Each loop works on one
+ * row (an input or a workstream) at a time so that its data stays in cache.
+ * Floating point follows IEEE double without contraction (-ffp-contract=off), so the
+ * results are the same on every machine and match NumPy's arithmetic.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#if defined(_MSC_VER)
+#define EXPORT __declspec(dllexport)
+#else
+#define EXPORT
+#endif
+
+/* The hot loops are also built for AVX2 and AVX-512 where the compiler can, and the best
+ * one is picked when the library loads; without contraction the results are the same. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MULTIVERSION
+#endif
+
+/* ---- random numbers: Philox4x32-10 (Salmon et al., SC11; Random123) ------------------ */
+
+#define PHILOX_M0 UINT64_C(0xD2511F53)
+#define PHILOX_M1 UINT64_C(0xCD9E8D57)
+#define PHILOX_W0 UINT32_C(0x9E3779B9)
+#define PHILOX_W1 UINT32_C(0xBB67AE85)
+
+/* one round on counter words c0..c3 (variables) under round key (k0, k1) */
+#define PHILOX_ROUND(k0, k1)                                                             \
+    do {                                                                                 \
+        uint64_t p0_ = PHILOX_M0 * (uint64_t)c0, p1_ = PHILOX_M1 * (uint64_t)c2;          \
+        uint32_t n0_ = (uint32_t)(p1_ >> 32) ^ c1 ^ (k0);                                  \
+        uint32_t n2_ = (uint32_t)(p0_ >> 32) ^ c3 ^ (k1);                                  \
+        c1 = (uint32_t)p1_;                                                              \
+        c3 = (uint32_t)p0_;                                                              \
+        c0 = n0_;                                                                        \
+        c2 = n2_;                                                                        \
+    } while (0)
+
+/* ten rounds, the key bumped by the Weyl constants before each round after the first;
+ * written out so that a loop over counters vectorises */
+#define PHILOX_10(k0, k1)                                                                \
+    do {                                                                                 \
+        uint32_t a_ = (k0), b_ = (k1);                                                   \
+        PHILOX_ROUND(a_, b_);                                                            \
+        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
+        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
+        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
+        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
+        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
+        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
+        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
+        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
+        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
+    } while (0)
+
+EXPORT void philox4x32_10(const uint32_t *counter, const uint32_t *key, uint32_t *out)
+{
+    uint32_t c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
+    PHILOX_10(key[0], key[1]);
+    out[0] = c0;
+    out[1] = c1;
+    out[2] = c2;
+    out[3] = c3;
+}
+
+/* a double in [0, 1) from the top 53 of 64 bits: (hi 2^21 + lo / 2^11) / 2^53, built from
+ * int32 conversions (exact) because those vectorise on every x86-64 */
+static inline double unit(uint32_t hi, uint32_t lo)
+{
+    double high = (double)(int32_t)(hi ^ 0x80000000u) + 2147483648.0;
+    return (high * 2097152.0 + (double)(int32_t)(lo >> 11)) * (1.0 / 9007199254740992.0);
+}
+
+/* Latin hypercube: out holds n jitters and becomes the sample; v drives an inside-out
+ * Fisher-Yates shuffle of the strata (index floor(v * (i + 1))). */
+static void shuffle_strata(const double *v, double *out, int32_t *perm, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = (int64_t)(v[i] * (double)(i + 1));
+        if (j > i)
+            j = i;
+        perm[i] = perm[j];
+        perm[j] = (int32_t)i;
+    }
+    double scale = 1.0 / (double)n;
+    for (int64_t i = 0; i < n; i++)
+        out[i] = ((double)perm[i] + out[i]) * scale;
+}
+
+MULTIVERSION EXPORT int uniform_rows(const uint64_t *keys, int64_t rows, int64_t n,
+                                     int64_t block, int latin, double *out)
+{
+    double *shuffle = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    int32_t *perm = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    if (!shuffle || !perm) {
+        free(shuffle);
+        free(perm);
+        return -1;
+    }
+    uint32_t b0 = (uint32_t)((uint64_t)block & 0xFFFFFFFFu);
+    uint32_t b1 = (uint32_t)((uint64_t)block >> 32);
+    for (int64_t r = 0; r < rows; r++) {
+        uint32_t k0 = (uint32_t)keys[2 * r], k1 = (uint32_t)keys[2 * r + 1];
+        double *row = out + r * n;
+        for (int64_t i = 0; i < n; i++) {
+            uint32_t c0 = (uint32_t)i, c1 = b0, c2 = b1, c3 = 0;
+            PHILOX_10(k0, k1);
+            row[i] = unit(c0, c1);
+            shuffle[i] = unit(c2, c3);
+        }
+        if (latin)
+            shuffle_strata(shuffle, row, perm, n);
+    }
+    free(shuffle);
+    free(perm);
+    return 0;
+}
+
+/* ---- inverse CDFs -------------------------------------------------------------------- */
+
+MULTIVERSION EXPORT void triangular_rows(const double *a, const double *c, const double *b,
+                                         int64_t rows, int64_t n, const double *u,
+                                         double *out)
+{
+    for (int64_t k = 0; k < rows; k++) {
+        double lo = a[k], mode = c[k], hi = b[k];
+        double split = (mode - lo) / (hi - lo);
+        double left_area = (hi - lo) * (mode - lo);
+        double right_area = (hi - lo) * (hi - mode);
+        const double *x = u + k * n;
+        double *y = out + k * n;
+        for (int64_t i = 0; i < n; i++) {
+            if (x[i] < split)
+                y[i] = lo + sqrt(x[i] * left_area);
+            else
+                y[i] = hi - sqrt((1.0 - x[i]) * right_area);
+        }
+    }
+}
+
+/* one cubic Hermite table read (Horner form), clamped to the table's range */
+static inline double cubic(const double *coef, int64_t base, double x0, double inv_h,
+                           int64_t last, double x)
+{
+    double s = (x - x0) * inv_h;
+    s = s > 0.0 ? s : 0.0;
+    s = s < (double)last + 1.0 ? s : (double)last + 1.0;
+    int32_t cell = (int32_t)s; /* tables have far fewer than 2^31 cells */
+    cell = cell < (int32_t)last ? cell : (int32_t)last;
+    double t = s - (double)cell;
+    const double *q = coef + 4 * (base + cell);
+    return q[0] + t * (q[1] + t * (q[2] + t * q[3]));
+}
+
+EXPORT void cubic_rows(const double *coef, double x0, double inv_h, int64_t last, int64_t n,
+                       const double *x, const int64_t *table, double *out)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = cubic(coef, table[i] * (last + 1), x0, inv_h, last, x[i]);
+}
+
+/* PERT inverse CDFs from stacked tables of the standard beta, row k reading table k and
+ * scaled to [lo[k], hi[k]]; beyond floor the result is NaN (returned: how many) */
+MULTIVERSION EXPORT int64_t pert_rows(const double *central, const double *lower,
+                                      const double *upper, const double *c_grid,
+                                      const double *t_grid, double tail, double floor_,
+                                      const double *lo, const double *hi, int64_t rows,
+                                      int64_t n, const double *u, double *out)
+{
+    int64_t c_last = (int64_t)c_grid[2], t_last = (int64_t)t_grid[2], beyond = 0;
+    for (int64_t k = 0; k < rows; k++) {
+        int64_t c_base = k * (c_last + 1), t_base = k * (t_last + 1);
+        double low = lo[k], span = hi[k] - lo[k];
+        const double *x = u + k * n;
+        double *y = out + k * n;
+        /* every point from the central table first (no branches: this vectorises), then
+         * the few in the tails (about 2 / 256 of them) again from their own tables */
+        for (int64_t i = 0; i < n; i++)
+            y[i] = low + span * cubic(central, c_base, c_grid[0], c_grid[1], c_last, x[i]);
+        for (int64_t i = 0; i < n; i++) {
+            double v = x[i], z;
+            if (tail <= v && v <= 1.0 - tail)
+                continue;
+            if ((v < 1.0 - v ? v : 1.0 - v) < floor_) {
+                z = NAN;
+                beyond++;
+            } else if (v < tail) {
+                z = cubic(lower, t_base, t_grid[0], t_grid[1], t_last, log(v));
+            } else {
+                z = cubic(upper, t_base, t_grid[0], t_grid[1], t_last, log(1.0 - v));
+            }
+            y[i] = low + span * z;
+        }
+    }
+    return beyond;
+}
+
+/* ---- calendar: cumulative working time is piecewise linear in calendar time ---------- */
+
+/* np.interp(t, kt, kw) */
+static inline double work_at(const double *kt, const double *kw, int64_t m, double t)
+{
+    if (t < kt[0])
+        return kw[0];
+    if (t >= kt[m - 1])
+        return kw[m - 1];
+    int64_t lo = 0, hi = m - 1; /* kt[lo] <= t < kt[hi] */
+    while (hi - lo > 1) {
+        int64_t mid = (lo + hi) / 2;
+        if (kt[mid] <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (kt[lo] == t)
+        return kw[lo];
+    double slope = (kw[lo + 1] - kw[lo]) / (kt[lo + 1] - kt[lo]);
+    return slope * (t - kt[lo]) + kw[lo];
+}
+
+/* calendar time from working time: np.searchsorted(kw, w, side) then the segment's line */
+static inline double time_at(const double *kt, const double *kw, int64_t m, double w,
+                             int right)
+{
+    int64_t lo = 0, hi = m; /* first index with kw[i] > w (right) or >= w (left) */
+    while (lo < hi) {
+        int64_t mid = (lo + hi) / 2;
+        if (right ? kw[mid] <= w : kw[mid] < w)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t i = lo < 1 ? 1 : (lo > m - 1 ? m - 1 : lo);
+    double w0 = kw[i - 1], w1 = kw[i], t0 = kt[i - 1], t1 = kt[i];
+    double slope = w1 > w0 ? (t1 - t0) / (w1 - w0) : 0.0;
+    return t0 + (w - w0) * slope;
+}
+
+static inline double earliest_time(const double *kt, const double *kw, int64_t m, double w)
+{
+    return w <= 0 ? 0.0 : time_at(kt, kw, m, w, 0);
+}
+
+EXPORT void calendar_work(const double *kt, const double *kw, int64_t m, int64_t n,
+                          const double *t, double *out)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = work_at(kt, kw, m, t[i]);
+}
+
+EXPORT void calendar_time(const double *kt, const double *kw, int64_t m, int64_t n,
+                          const double *w, double *out)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = earliest_time(kt, kw, m, w[i]);
+}
+
+EXPORT void calendar_latest_time(const double *kt, const double *kw, int64_t m, int64_t n,
+                                 const double *w, double *out)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = time_at(kt, kw, m, w[i], 1);
+}
+
+/* ---- the network --------------------------------------------------------------------- */
+
+/* start of workstream j in every iteration: latest predecessor finish + lag, not before
+ * earliest[j]; an actual start pinned[j] (not NaN) overrides both */
+static void start_row(int64_t j, const double *finish, int64_t n, const int64_t *first,
+                      const int64_t *pred, const double *lag, const double *earliest,
+                      const double *pinned, double *out)
+{
+    if (!isnan(pinned[j])) {
+        for (int64_t i = 0; i < n; i++)
+            out[i] = pinned[j];
+        return;
+    }
+    double floor_ = earliest[j] > 0 ? earliest[j] : 0.0;
+    for (int64_t i = 0; i < n; i++)
+        out[i] = floor_;
+    for (int64_t q = first[j]; q < first[j + 1]; q++) {
+        const double *f = finish + pred[q] * n;
+        double gap = lag[q];
+        for (int64_t i = 0; i < n; i++) {
+            double s = f[i] + gap;
+            out[i] = out[i] > s ? out[i] : s;
+        }
+    }
+}
+
+MULTIVERSION EXPORT void start_rows(const double *finish, int64_t m, int64_t n,
+                                    const int64_t *order, const int64_t *first,
+                                    const int64_t *pred, const double *lag,
+                                    const double *earliest, const double *pinned, double *start)
+{
+    for (int64_t o = 0; o < m; o++) {
+        int64_t j = order[o];
+        start_row(j, finish, n, first, pred, lag, earliest, pinned, start + j * n);
+    }
+}
+
+MULTIVERSION EXPORT int forward_rows(const double *duration, int64_t m, int64_t n,
+                                     const int64_t *order, const int64_t *first,
+                                     const int64_t *pred, const double *lag,
+                                     const double *earliest, const double *pinned,
+                                     const double *kt, const double *kw, int64_t knots,
+                                     double *finish)
+{
+    double *start = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    if (!start)
+        return -1;
+    for (int64_t o = 0; o < m; o++) {
+        int64_t j = order[o];
+        start_row(j, finish, n, first, pred, lag, earliest, pinned, start);
+        const double *d = duration + j * n;
+        double *f = finish + j * n;
+        if (knots == 0) {
+            for (int64_t i = 0; i < n; i++)
+                f[i] = start[i] + d[i];
+        } else {
+            for (int64_t i = 0; i < n; i++)
+                f[i] = earliest_time(kt, kw, knots, work_at(kt, kw, knots, start[i]) + d[i]);
+        }
+    }
+    free(start);
+    return 0;
+}
+
+MULTIVERSION EXPORT int critical_rows(const double *duration, const double *finish,
+                                      const double *end, int64_t m, int64_t n,
+                                      const int64_t *order, const int64_t *first,
+                                      const int64_t *succ, const double *lag, const double *kt,
+                                      const double *kw, int64_t knots, double rtol,
+                                      double *late_start, uint8_t *critical)
+{
+    double *late_finish = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    double *tol = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    if (!late_finish || !tol) {
+        free(late_finish);
+        free(tol);
+        return -1;
+    }
+    for (int64_t i = 0; i < n; i++)
+        tol[i] = rtol * (end[i] > 1.0 ? end[i] : 1.0);
+    for (int64_t o = m - 1; o >= 0; o--) {
+        int64_t j = order[o];
+        if (first[j + 1] > first[j]) {
+            for (int64_t i = 0; i < n; i++)
+                late_finish[i] = INFINITY;
+            for (int64_t q = first[j]; q < first[j + 1]; q++) {
+                const double *ls = late_start + succ[q] * n;
+                double gap = lag[q];
+                for (int64_t i = 0; i < n; i++) {
+                    double v = ls[i] - gap;
+                    late_finish[i] = late_finish[i] < v ? late_finish[i] : v;
+                }
+            }
+        } else {
+            for (int64_t i = 0; i < n; i++)
+                late_finish[i] = end[i];
+        }
+        const double *f = finish + j * n, *d = duration + j * n;
+        uint8_t *c = critical + j * n;
+        double *ls = late_start + j * n;
+        for (int64_t i = 0; i < n; i++)
+            c[i] = late_finish[i] - f[i] <= tol[i];
+        if (knots == 0) {
+            for (int64_t i = 0; i < n; i++)
+                ls[i] = late_finish[i] - d[i];
+        } else {
+            for (int64_t i = 0; i < n; i++)
+                ls[i] = time_at(kt, kw, knots, work_at(kt, kw, knots, late_finish[i]) - d[i], 1);
+        }
+    }
+    free(late_finish);
+    free(tol);
+    return 0;
+}
+
+/* ---- a module Python can import (the functions are reached through ctypes) ----------- */
+
+static struct PyModuleDef kernels_module = {
+    PyModuleDef_HEAD_INIT, "_kernels", "Compiled loops of riskmodel.sim (use kernels.py).",
+    -1, NULL, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&kernels_module); }
