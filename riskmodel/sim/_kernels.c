@@ -205,6 +205,30 @@ MULTIVERSION EXPORT int64_t pert_rows(const double *central, const double *lower
     return beyond;
 }
 
+/* ---- sums over rows, without BLAS (whose threads would compete with worker processes) -- */
+
+/* out[i] = sum over j of w[j] * x[j, i], j in order */
+MULTIVERSION EXPORT void weighted_sum(const double *w, const double *x, int64_t rows, int64_t n,
+                                      double *out)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = 0.0;
+    for (int64_t j = 0; j < rows; j++) {
+        const double *row = x + j * n;
+        double weight = w[j];
+        for (int64_t i = 0; i < n; i++)
+            out[i] += weight * row[i];
+    }
+}
+
+/* out = factor @ z for a lower-triangular factor (k x k) and z (k x n) */
+MULTIVERSION EXPORT void lower_mix(const double *factor, const double *z, int64_t k, int64_t n,
+                                   double *out)
+{
+    for (int64_t r = 0; r < k; r++)
+        weighted_sum(factor + r * k, z, r + 1, n, out + r * n);
+}
+
 /* ---- calendar: cumulative working time is piecewise linear in calendar time ---------- */
 
 /* np.interp(t, kt, kw) */

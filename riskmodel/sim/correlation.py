@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from .kernels import lower_mix
+
 __all__ = [
     "is_psd",
     "nearest_correlation",
@@ -64,7 +66,13 @@ def copula_factor(spearman: np.ndarray) -> np.ndarray:
 
 
 def correlate_uniforms(u: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    """Give the rows of ``u`` (k inputs x n iterations) the rank correlation of ``factor``."""
+    """Give the rows of ``u`` (k inputs x n iterations) the rank correlation whose
+    lower Cholesky ``factor`` is given (``copula_factor``)."""
+    factor = np.ascontiguousarray(factor, dtype=float)
+    if np.any(np.triu(factor, 1)):
+        raise ValueError("factor must be lower triangular (use copula_factor)")
     eps = np.finfo(float).eps
     z = special.ndtri(np.clip(u, eps, 1.0 - eps))
-    return special.ndtr(factor @ z)
+    mixed = np.empty_like(z)
+    lower_mix(factor, z, mixed)
+    return special.ndtr(mixed, out=mixed)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .correlation import correlate_uniforms
 from .distributions import Distribution
+from .kernels import weighted_sum
 from .network import WorkCalendar, critical_mask, forward_pass, topological_order
 from .random import Sampling, uniforms
 
@@ -284,7 +285,8 @@ def _schedule(spec: EngineSpec, duration: np.ndarray,
 
 def _time_cost(spec: EngineSpec, duration, finish, end) -> np.ndarray:
     """Costs that depend on time: labour on working durations, overhead to milestones."""
-    cost = spec.weekly_rate @ duration
+    cost = np.empty(duration.shape[1])
+    weighted_sum(spec.weekly_rate, np.ascontiguousarray(duration), cost)
     for weekly, until in spec.overhead:
         cost += weekly * (end if until < 0 else finish[until])
     return cost

@@ -3,8 +3,9 @@
 Each loop works on one row (an input, or a workstream) at a time, so its data stays in
 cache and nothing is allocated per element. The modules that call these (``random``,
 ``distributions``, ``pert``, ``network``) keep the meaning and the documentation; here
-every array is checked (type, C order, shape) before C sees it, so a mistake raises a
-``TypeError`` or ``ValueError`` instead of reading the wrong memory.
+every array is checked before C sees it, so a mistake raises an error instead of reading
+the wrong memory: ``ctypes.ArgumentError`` for a wrong type or memory order, and
+``ValueError`` for a wrong shape.
 
 The C file is compiled when the package is installed (``pip install -e .``).
 """
@@ -28,6 +29,8 @@ __all__ = [
     "triangular_rows",
     "cubic_rows",
     "pert_rows",
+    "weighted_sum",
+    "lower_mix",
     "calendar_work",
     "calendar_time",
     "calendar_latest_time",
@@ -59,6 +62,8 @@ _c = {
                         _OUT_F),
     "pert_rows": _bind("pert_rows", _I64, _IN_F, _IN_F, _IN_F, _IN_F, _IN_F, _F64, _F64, _IN_F,
                        _IN_F, _I64, _I64, _IN_F, _OUT_F),
+    "weighted_sum": _bind("weighted_sum", None, _IN_F, _IN_F, _I64, _I64, _OUT_F),
+    "lower_mix": _bind("lower_mix", None, _IN_F, _IN_F, _I64, _I64, _OUT_F),
     "calendar_work": _bind("calendar_work", None, _IN_F, _IN_F, _I64, _I64, _IN_F, _OUT_F),
     "calendar_time": _bind("calendar_time", None, _IN_F, _IN_F, _I64, _I64, _IN_F, _OUT_F),
     "calendar_latest_time": _bind("calendar_latest_time", None, _IN_F, _IN_F, _I64, _I64,
@@ -145,6 +150,22 @@ def pert_rows(central, lower, upper, c_grid, t_grid, tail: float, floor: float,
             raise ValueError("a PERT table stack does not match the rows")
     return _c["pert_rows"](central, lower, upper, c_grid, t_grid, float(tail), float(floor),
                            lo, hi, u.shape[0], u.shape[1], u, out)
+
+
+def weighted_sum(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
+    """out = w @ x, summing the rows of ``x`` in order (no BLAS, so no threads)."""
+    if w.shape != (x.shape[0],) or out.shape != (x.shape[1],):
+        raise ValueError("weighted_sum: w must have a weight per row, out a value per column")
+    _c["weighted_sum"](w, x, x.shape[0], x.shape[1], out)
+
+
+def lower_mix(factor: np.ndarray, z: np.ndarray, out: np.ndarray) -> None:
+    """out = factor @ z for a lower-triangular ``factor`` (no BLAS, so no threads)."""
+    k = z.shape[0]
+    if factor.shape != (k, k):
+        raise ValueError("lower_mix: factor must be square with a row per row of z")
+    _same_shape(z, out)
+    _c["lower_mix"](factor, z, k, z.shape[1], out)
 
 
 def _calendar(name: str, kt: np.ndarray, kw: np.ndarray, x: np.ndarray, out: np.ndarray):

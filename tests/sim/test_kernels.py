@@ -1,0 +1,64 @@
+"""The compiled loops against plain NumPy, and their guards against bad arrays."""
+import ctypes
+
+import numpy as np
+import pytest
+
+from riskmodel.sim import kernels
+from riskmodel.sim.correlation import copula_factor, correlate_uniforms
+from riskmodel.sim.network import WorkCalendar
+
+RNG = np.random.default_rng(3)
+
+
+def test_weighted_sum_and_lower_mix_equal_matrix_products():
+    w, x = RNG.normal(size=40), RNG.normal(size=(40, 1000))
+    out = np.empty(1000)
+    kernels.weighted_sum(w, x, out)
+    np.testing.assert_allclose(out, w @ x, rtol=1e-12, atol=1e-12)
+    factor = np.linalg.cholesky(np.corrcoef(RNG.normal(size=(6, 50))))
+    z = RNG.normal(size=(6, 1000))
+    mixed = np.empty_like(z)
+    kernels.lower_mix(factor, z, mixed)
+    np.testing.assert_allclose(mixed, factor @ z, rtol=1e-12, atol=1e-12)
+
+
+def test_triangular_kernel_is_the_closed_form():
+    a, c, b = np.array([1.0]), np.array([2.0]), np.array([5.0])
+    u = np.array([[0.0, 0.25, 0.5, 0.99]])
+    out = np.empty_like(u)
+    kernels.triangular_rows(a, c, b, u, out)
+    # F(mode) = (2 - 1) / (5 - 1) = 0.25: below it a + sqrt(u (b - a)(c - a)), above it
+    # b - sqrt((1 - u)(b - a)(b - c)); at the mode both give 2
+    expected = [1.0, 2.0, 5 - np.sqrt(0.5 * 4 * 3), 5 - np.sqrt(0.01 * 4 * 3)]
+    np.testing.assert_allclose(out[0], expected, rtol=1e-15)
+
+
+def test_calendar_work_is_linear_interpolation():
+    cal = WorkCalendar.from_blackouts([(2.0, 4.0, 0.25), (6.0, 6.5, 0.0)])
+    t = np.concatenate([RNG.uniform(-1, 12, 2000), cal.knots_t])
+    np.testing.assert_array_equal(cal.work(t), np.interp(t, cal.knots_t, cal.knots_w))
+    # time() inverts work() wherever work advances
+    w = RNG.uniform(0.01, 10, 2000)
+    np.testing.assert_allclose(cal.work(cal.time(w)), w, rtol=1e-12)
+
+
+def test_wrong_arrays_are_refused_before_they_reach_c():
+    out = np.empty(4)
+    with pytest.raises(ctypes.ArgumentError, match="float64"):
+        kernels.weighted_sum(np.ones(3, dtype=np.float32), np.ones((3, 4)), out)
+    with pytest.raises(ctypes.ArgumentError, match="C_CONTIGUOUS"):
+        kernels.weighted_sum(np.ones(3), np.ones((3, 8))[:, ::2], out)
+    with pytest.raises(ValueError, match="weight per row"):
+        kernels.weighted_sum(np.ones(2), np.ones((3, 4)), out)
+    with pytest.raises(ValueError, match="same shape"):
+        kernels.triangular_rows(np.ones(1), np.ones(1), np.ones(1), np.ones((1, 5)),
+                                np.empty((1, 4)))
+
+
+def test_correlation_needs_a_lower_triangular_factor():
+    factor = copula_factor(np.array([[1.0, 0.5], [0.5, 1.0]]))
+    u = RNG.random((2, 100))
+    assert correlate_uniforms(u, factor).shape == (2, 100)
+    with pytest.raises(ValueError, match="lower triangular"):
+        correlate_uniforms(u, factor.T)
