@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(_MSC_VER)
 #define EXPORT __declspec(dllexport)
@@ -203,6 +204,36 @@ MULTIVERSION EXPORT int64_t pert_rows(const double *central, const double *lower
         }
     }
     return beyond;
+}
+
+/* ---- risks ----------------------------------------------------------------------------- */
+
+/* Working durations: base times the factors of the risks that fired, then plus their
+ * delays, risks in order. Risk r is a factor (kind 1) or a delay (kind 2) on workstreams
+ * node[first[r]:first[r + 1]]; fired and impact are risks x n. */
+MULTIVERSION EXPORT void apply_risks(const double *base, int64_t m, int64_t n,
+                                     const uint8_t *fired, const double *impact, int64_t risks,
+                                     const int64_t *kind, const int64_t *first,
+                                     const int64_t *node, double *out)
+{
+    memcpy(out, base, sizeof(double) * (size_t)(m * n));
+    for (int64_t pass = 1; pass <= 2; pass++) {
+        for (int64_t r = 0; r < risks; r++) {
+            if (kind[r] != pass)
+                continue;
+            const uint8_t *hit = fired + r * n;
+            const double *size = impact + r * n;
+            for (int64_t q = first[r]; q < first[r + 1]; q++) {
+                double *d = out + node[q] * n;
+                if (pass == 1)
+                    for (int64_t i = 0; i < n; i++)
+                        d[i] = hit[i] ? d[i] * size[i] : d[i];
+                else
+                    for (int64_t i = 0; i < n; i++)
+                        d[i] = hit[i] ? d[i] + size[i] : d[i];
+            }
+        }
+    }
 }
 
 /* ---- sums over rows, without BLAS (whose threads would compete with worker processes) -- */

@@ -16,7 +16,7 @@ import numpy as np
 
 from .correlation import correlate_uniforms
 from .distributions import Distribution
-from .kernels import weighted_sum
+from .kernels import apply_risks, weighted_sum
 from .network import WorkCalendar, critical_mask, forward_pass, topological_order
 from .random import Sampling, uniforms
 
@@ -117,6 +117,7 @@ class EngineSpec:
     succ_lags: list[list[float]] = field(init=False, repr=False)
     sinks: list[int] = field(init=False, repr=False)
     fixed_index: list[int] = field(init=False, repr=False)
+    risk_links: tuple[np.ndarray, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.weekly_rate = np.asarray(self.weekly_rate, dtype=float)
@@ -130,6 +131,14 @@ class EngineSpec:
                 self.succ_lags[p].append(lag)
         self.sinks = [j for j in range(n) if not self.succs[j]]
         self.fixed_index = [j for j, d in enumerate(self.fixed_costs) if d is not None]
+        # (kind, first, node): risk r is a factor (1) or delay (2) on node[first[r]:first[r+1]]
+        frozen = set(self.frozen)
+        hit = [[j for j in r.affects if j not in frozen] for r in self.risks]
+        self.risk_links = (
+            np.array([{"factor": 1, "delay": 2}.get(r.kind, 0) for r in self.risks], np.int64),
+            np.concatenate([[0], np.cumsum([len(h) for h in hit])]).astype(np.int64),
+            np.array([j for h in hit for j in h], dtype=np.int64),
+        )
 
     def without_risks(self, keys: Sequence[str]) -> "EngineSpec":
         """The same spec with the named risks switched off (their draws are still made)."""
@@ -254,20 +263,8 @@ def _apply_risks(spec: EngineSpec, base: np.ndarray, fired: np.ndarray,
                  impact: np.ndarray, work: Workspace | None = None) -> np.ndarray:
     """Working durations: base times the factors of the risks that fired, plus their delays."""
     duration = _array(work, "duration", base.shape)
-    np.copyto(duration, base)
-    frozen = set(spec.frozen)
-    for r, hit, size in zip(spec.risks, fired, impact):
-        if r.kind == "factor":
-            change = np.where(hit, size, 1.0)
-            for j in r.affects:
-                if j not in frozen:
-                    duration[j] *= change
-    for r, hit, size in zip(spec.risks, fired, impact):
-        if r.kind == "delay":
-            change = np.where(hit, size, 0.0)
-            for j in r.affects:
-                if j not in frozen:
-                    duration[j] += change
+    apply_risks(np.ascontiguousarray(base), np.ascontiguousarray(fired),
+                np.ascontiguousarray(impact), *spec.risk_links, duration)
     if spec.duration_offset is not None:
         duration += spec.duration_offset[:, None]
     if spec.duration_floor is not None:

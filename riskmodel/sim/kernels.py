@@ -29,6 +29,7 @@ __all__ = [
     "triangular_rows",
     "cubic_rows",
     "pert_rows",
+    "apply_risks",
     "weighted_sum",
     "lower_mix",
     "calendar_work",
@@ -41,8 +42,9 @@ __all__ = [
 
 _LIB = ctypes.CDLL(_kernels.__file__)
 _I64, _F64, _INT = ctypes.c_int64, ctypes.c_double, ctypes.c_int
-_IN_F, _IN_I, _IN_U64, _IN_U32 = (ndpointer(t, flags="C_CONTIGUOUS")
-                                  for t in (np.float64, np.int64, np.uint64, np.uint32))
+_IN_F, _IN_I, _IN_U64, _IN_U32, _IN_U8 = (
+    ndpointer(t, flags="C_CONTIGUOUS") for t in (np.float64, np.int64, np.uint64, np.uint32,
+                                                 np.uint8))
 _OUT_F, _OUT_B, _OUT_U32 = (ndpointer(t, flags="C_CONTIGUOUS,WRITEABLE")
                             for t in (np.float64, np.uint8, np.uint32))
 
@@ -62,6 +64,8 @@ _c = {
                         _OUT_F),
     "pert_rows": _bind("pert_rows", _I64, _IN_F, _IN_F, _IN_F, _IN_F, _IN_F, _F64, _F64, _IN_F,
                        _IN_F, _I64, _I64, _IN_F, _OUT_F),
+    "apply_risks": _bind("apply_risks", None, _IN_F, _I64, _I64, _IN_U8, _IN_F, _I64, _IN_I,
+                         _IN_I, _IN_I, _OUT_F),
     "weighted_sum": _bind("weighted_sum", None, _IN_F, _IN_F, _I64, _I64, _OUT_F),
     "lower_mix": _bind("lower_mix", None, _IN_F, _IN_F, _I64, _I64, _OUT_F),
     "calendar_work": _bind("calendar_work", None, _IN_F, _IN_F, _I64, _I64, _IN_F, _OUT_F),
@@ -150,6 +154,24 @@ def pert_rows(central, lower, upper, c_grid, t_grid, tail: float, floor: float,
             raise ValueError("a PERT table stack does not match the rows")
     return _c["pert_rows"](central, lower, upper, c_grid, t_grid, float(tail), float(floor),
                            lo, hi, u.shape[0], u.shape[1], u, out)
+
+
+def apply_risks(base: np.ndarray, fired: np.ndarray, impact: np.ndarray, kind: np.ndarray,
+                first: np.ndarray, node: np.ndarray, out: np.ndarray) -> None:
+    """Working durations: ``base`` times the factors of the risks that fired, then plus
+    their delays, risks in order. Risk r is a factor (``kind`` 1) or a delay (2) on the
+    workstreams ``node[first[r]:first[r + 1]]``; ``fired`` (bool) and ``impact`` are
+    risks x iterations."""
+    _same_shape(base, out)
+    _same_shape(fired, impact)
+    risks = fired.shape[0]
+    if fired.dtype != np.bool_ or (risks and fired.shape[1] != base.shape[1]):
+        raise ValueError("fired must be boolean, risks x iterations")
+    _lengths(first, risks, kind)
+    if node.size and (node.min() < 0 or node.max() >= base.shape[0]):
+        raise ValueError("a risk affects a workstream that does not exist")
+    _c["apply_risks"](base, base.shape[0], base.shape[1], fired.view(np.uint8), impact, risks,
+                      kind, first, node, out)
 
 
 def weighted_sum(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
