@@ -8,9 +8,8 @@ so every marginal distribution is kept exactly.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
-from .kernels import lower_mix
+from .kernels import gaussian_copula
 
 __all__ = [
     "is_psd",
@@ -71,8 +70,6 @@ def correlate_uniforms(u: np.ndarray, factor: np.ndarray) -> np.ndarray:
     factor = np.ascontiguousarray(factor, dtype=float)
     if np.any(np.triu(factor, 1)):
         raise ValueError("factor must be lower triangular (use copula_factor)")
-    eps = np.finfo(float).eps
-    z = special.ndtri(np.clip(u, eps, 1.0 - eps))
-    mixed = np.empty_like(z)
-    lower_mix(factor, z, mixed)
-    return special.ndtr(mixed, out=mixed)
+    out = np.empty_like(u, dtype=float)
+    gaussian_copula(np.ascontiguousarray(u, dtype=float), factor, out)
+    return out

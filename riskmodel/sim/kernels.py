@@ -31,7 +31,7 @@ __all__ = [
     "pert_rows",
     "apply_risks",
     "weighted_sum",
-    "lower_mix",
+    "gaussian_copula",
     "calendar_work",
     "calendar_time",
     "calendar_latest_time",
@@ -67,7 +67,7 @@ _c = {
     "apply_risks": _bind("apply_risks", None, _IN_F, _I64, _I64, _IN_U8, _IN_F, _I64, _IN_I,
                          _IN_I, _IN_I, _OUT_F),
     "weighted_sum": _bind("weighted_sum", None, _IN_F, _IN_F, _I64, _I64, _OUT_F),
-    "lower_mix": _bind("lower_mix", None, _IN_F, _IN_F, _I64, _I64, _OUT_F),
+    "gaussian_copula": _bind("gaussian_copula", _INT, _IN_F, _IN_F, _I64, _I64, _OUT_F),
     "calendar_work": _bind("calendar_work", None, _IN_F, _IN_F, _I64, _I64, _IN_F, _OUT_F),
     "calendar_time": _bind("calendar_time", None, _IN_F, _IN_F, _I64, _I64, _IN_F, _OUT_F),
     "calendar_latest_time": _bind("calendar_latest_time", None, _IN_F, _IN_F, _I64, _I64,
@@ -181,13 +181,15 @@ def weighted_sum(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
     _c["weighted_sum"](w, x, x.shape[0], x.shape[1], out)
 
 
-def lower_mix(factor: np.ndarray, z: np.ndarray, out: np.ndarray) -> None:
-    """out = factor @ z for a lower-triangular ``factor`` (no BLAS, so no threads)."""
-    k = z.shape[0]
+def gaussian_copula(u: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:
+    """Rows of ``u`` (k x n) given the rank correlation of the lower Cholesky ``factor``:
+    normal quantiles (Wichura's AS241; ``u`` kept within [eps, 1 - eps]), mixed by
+    ``factor``, and back through the normal CDF (0.5 erfc(-x / sqrt 2))."""
+    k = u.shape[0]
     if factor.shape != (k, k):
-        raise ValueError("lower_mix: factor must be square with a row per row of z")
-    _same_shape(z, out)
-    _c["lower_mix"](factor, z, k, z.shape[1], out)
+        raise ValueError("gaussian_copula: factor must be square with a row per row of u")
+    _same_shape(u, out)
+    _ok(_c["gaussian_copula"](u, factor, k, u.shape[1], out))
 
 
 def _calendar(name: str, kt: np.ndarray, kw: np.ndarray, x: np.ndarray, out: np.ndarray):
