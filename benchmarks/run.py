@@ -96,6 +96,21 @@ def run_case(name: str, iterations: int, jobs: int = 1) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def best_of(rounds: int, *cases: tuple) -> list[dict]:
+    """Run the cases (name, iterations, jobs) in turn, ``rounds`` times over, and keep each
+    one's fastest run (and its highest peak memory): alternating keeps a slow spell of
+    this shared machine from landing on one side of a ratio only."""
+    runs: list[list[dict]] = [[] for _ in cases]
+    for _ in range(rounds):
+        for i, (name, n, jobs) in enumerate(cases):
+            runs[i].append({**run_case(name, n, jobs), "iterations": n})
+    out = []
+    for r in runs:
+        fastest = min(r, key=lambda f: f["seconds"])
+        out.append({**fastest, "peak_mb": max(f["peak_mb"] for f in r)})
+    return out
+
+
 def pert_accuracy() -> dict:
     import numpy as np
     from scipy import special
@@ -141,30 +156,29 @@ def main() -> None:
         "< 0.3 s")
     add("default scenario, first 1,000 in a new process (setup)",
         {"seconds": d["first_run_seconds"], "peak_mb": d["peak_mb"]})
-    results = {}
-    for n in (100_000, 1_000_000):
-        y = {**run_case("yardstick", n), "iterations": n}
-        e = {**run_case("engine", n), "iterations": n}
-        results[n] = (y, e)
-        add(f"yardstick, 200 ws, {n:,}", y)
-        add(f"engine, 200 ws, {n:,}, --jobs 1", e, f"{y['seconds'] / e['seconds']:.2f}x yardstick",
-            ">= 1x")
-        if n == 100_000:
-            add("engine, 200 ws, first 1,000 in a new process (setup)",
-                {"seconds": e["first_run_seconds"], "peak_mb": e["peak_mb"]})
-    er = {**run_case("engine-random", 1_000_000), "iterations": 1_000_000}
-    add("engine, random sampling, 200 ws, 1,000,000", er,
-        f"{results[1_000_000][0]['seconds'] / er['seconds']:.2f}x yardstick", ">= 1x")
-    e2 = {**run_case("engine", 1_000_000, jobs=2), "iterations": 1_000_000}
-    add("engine, 200 ws, 1,000,000, --jobs 2", e2,
-        f"{results[1_000_000][1]['seconds'] / e2['seconds']:.2f}x --jobs 1", ">= 1.6x")
+    y, e = best_of(2, ("yardstick", 100_000, 1), ("engine", 100_000, 1))
+    add("yardstick, 200 ws, 100,000 (best of 2)", y)
+    add("engine, 200 ws, 100,000, --jobs 1 (best of 2)", e,
+        f"{y['seconds'] / e['seconds']:.2f}x yardstick", ">= 1x")
+    add("engine, 200 ws, first 1,000 in a new process (setup)",
+        {"seconds": e["first_run_seconds"], "peak_mb": e["peak_mb"]})
+    y, e, er, e2 = best_of(2, ("yardstick", 1_000_000, 1), ("engine", 1_000_000, 1),
+                           ("engine-random", 1_000_000, 1), ("engine", 1_000_000, 2))
+    add("yardstick, 200 ws, 1,000,000 (best of 2)", y)
+    add("engine, 200 ws, 1,000,000, --jobs 1 (best of 2)", e,
+        f"{y['seconds'] / e['seconds']:.2f}x yardstick", ">= 1x")
+    add("engine, random sampling, 200 ws, 1,000,000 (best of 2)", er,
+        f"{y['seconds'] / er['seconds']:.2f}x yardstick", ">= 1x")
+    add("engine, 200 ws, 1,000,000, --jobs 2 (best of 2)", e2,
+        f"{e['seconds'] / e2['seconds']:.2f}x --jobs 1", ">= 1.6x")
+    one_million = e
     ceiling = run_case("ceiling", 0, jobs=2)
     add("plain numpy work, 2 processes (machine ceiling)", ceiling,
         f"{ceiling['speedup']:.2f}x 1 process", "")
     if not args.quick:
         e10 = {**run_case("engine", 10_000_000), "iterations": 10_000_000}
         add("engine, 200 ws, 10,000,000, --jobs 1", e10,
-            f"{e10['peak_mb'] / results[1_000_000][1]['peak_mb']:.2f}x memory of 1M", "< 2x")
+            f"{e10['peak_mb'] / one_million['peak_mb']:.2f}x memory of 1M", "< 2x")
     if args.quick:
         rows.append(("engine, 200 ws, 10,000,000 (skipped: --quick)", "", "", "", "", ""))
     acc = pert_accuracy()
