@@ -3,8 +3,9 @@ import sys
 
 from setuptools import Extension, setup
 
-# IEEE double arithmetic without fused multiply-adds, so every machine gives the same
-# numbers; errno is never read, which lets the compiler vectorise sqrt.
+# IEEE double arithmetic without fused multiply-adds, so the loops' own arithmetic gives
+# the same numbers whichever instruction set they run on; errno is never read, which lets
+# the compiler vectorise sqrt.
 FLAGS = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off", "-fno-math-errno"]
 
 setup(ext_modules=[Extension("riskmodel.sim._kernels", ["riskmodel/sim/_kernels.c"],

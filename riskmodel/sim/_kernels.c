@@ -5,7 +5,8 @@
  * Arrays are C-ordered; "rows x n" means row r starts at r * n. Each loop works on one
  * row (an input or a workstream) at a time so that its data stays in cache.
  * Floating point follows IEEE double without contraction (-ffp-contract=off), so the
- * results are the same on every machine and match NumPy's arithmetic.
+ * loops' own arithmetic matches NumPy's and is the same whichever instruction set runs it
+ * (library functions such as log and erfc come from the C library, as NumPy's do).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
