@@ -231,12 +231,10 @@ def _triangular_rows(cls, dists, u):
     return out
 
 
-def _triangular_ppf(u, a, c, b):
-    u = np.ascontiguousarray(u, dtype=float)
-    out = np.empty(u.size)
-    triangular_rows(np.array([a], float), np.array([c], float), np.array([b], float),
-                    u.reshape(1, -1), out.reshape(1, -1))
-    return out.reshape(u.shape)
+def _one_row(dist: "Distribution", u) -> np.ndarray:
+    """``ppf`` through the family's ``ppf_rows``, for uniforms of any shape."""
+    u = np.asarray(u, dtype=float)
+    return type(dist).ppf_rows([dist], u.reshape(1, -1))[0].reshape(u.shape)
 
 
 class Triangular(Distribution):
@@ -249,7 +247,7 @@ class Triangular(Distribution):
         _check_three_point(self, "min", "mode", "max")
 
     def ppf(self, u):
-        return _triangular_ppf(u, self.min, self.mode, self.max)
+        return _one_row(self, u)
 
     ppf_rows = classmethod(_triangular_rows)
 
@@ -289,7 +287,7 @@ class Trigen(Distribution):
         self.min, self.max = float(a), float(b)
 
     def ppf(self, u):
-        return _triangular_ppf(u, self.min, self.mode, self.max)
+        return _one_row(self, u)
 
     ppf_rows = classmethod(_triangular_rows)
 

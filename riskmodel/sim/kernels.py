@@ -87,9 +87,11 @@ def _same_shape(*arrays: np.ndarray) -> None:
         raise ValueError(f"arrays must have the same shape, got {sorted(shapes)}")
 
 
-def _lengths(first: np.ndarray, n_nodes: int, *per_node: np.ndarray) -> None:
-    if first.shape != (n_nodes + 1,) or any(a.shape != (n_nodes,) for a in per_node):
-        raise ValueError("links and per-workstream arrays must match the workstreams")
+def _lengths(n_rows: int, *per_row: np.ndarray, first: np.ndarray | None = None) -> None:
+    """Each ``per_row`` array has a value per row; CSR ``first`` has one more."""
+    if any(a.shape != (n_rows,) for a in per_row) or (
+            first is not None and first.shape != (n_rows + 1,)):
+        raise ValueError("per-row arrays and links must have a value per row")
 
 
 def _ok(status: int) -> None:
@@ -124,7 +126,7 @@ def triangular_rows(a: np.ndarray, c: np.ndarray, b: np.ndarray, u: np.ndarray,
                     out: np.ndarray) -> None:
     """Triangular inverse CDF: row k of ``u`` with min a[k], mode c[k], max b[k]."""
     _same_shape(u, out)
-    _lengths(np.empty(u.shape[0] + 1), u.shape[0], a, c, b)
+    _lengths(u.shape[0], a, c, b)
     _c["triangular_rows"](a, c, b, u.shape[0], u.shape[1], u, out)
 
 
@@ -148,7 +150,7 @@ def pert_rows(central, lower, upper, c_grid, t_grid, tail: float, floor: float,
     caller to fill with the exact inverse; returns how many there are.
     """
     _same_shape(u, out)
-    _lengths(np.empty(u.shape[0] + 1), u.shape[0], lo, hi)
+    _lengths(u.shape[0], lo, hi)
     for coef, grid in ((central, c_grid), (lower, t_grid), (upper, t_grid)):
         if coef.shape != (u.shape[0] * (int(grid[2]) + 1), 4):
             raise ValueError("a PERT table stack does not match the rows")
@@ -167,7 +169,7 @@ def apply_risks(base: np.ndarray, fired: np.ndarray, impact: np.ndarray, kind: n
     risks = fired.shape[0]
     if fired.dtype != np.bool_ or (risks and fired.shape[1] != base.shape[1]):
         raise ValueError("fired must be boolean, risks x iterations")
-    _lengths(first, risks, kind)
+    _lengths(risks, kind, first=first)
     if node.size and (node.min() < 0 or node.max() >= base.shape[0]):
         raise ValueError("a risk affects a workstream that does not exist")
     _c["apply_risks"](base, base.shape[0], base.shape[1], fired.view(np.uint8), impact, risks,
@@ -218,7 +220,7 @@ def calendar_latest_time(kt, kw, w, out) -> None:
 def start_rows(finish, order, first, pred, lag, earliest, pinned, start) -> None:
     """Start times implied by finish times (the forward pass's rule, below)."""
     _same_shape(finish, start)
-    _lengths(first, finish.shape[0], order, earliest, pinned)
+    _lengths(finish.shape[0], order, earliest, pinned, first=first)
     _c["start_rows"](finish, finish.shape[0], finish.shape[1], order, first, pred, lag,
                      earliest, pinned, start)
 
@@ -230,7 +232,7 @@ def forward_rows(duration, order, first, pred, lag, earliest, pinned, kt, kw, fi
     ``pred[first[j]:first[j + 1]]`` with lags ``lag[...]``."""
     _same_shape(duration, finish)
     _same_shape(kt, kw)
-    _lengths(first, duration.shape[0], order, earliest, pinned)
+    _lengths(duration.shape[0], order, earliest, pinned, first=first)
     _ok(_c["forward_rows"](duration, duration.shape[0], duration.shape[1], order, first, pred,
                            lag, earliest, pinned, kt, kw, kt.size, finish))
 
@@ -242,7 +244,7 @@ def critical_rows(duration, finish, end, order, first, succ, lag, kt, kw, rtol: 
     ``late_start`` is scratch space shaped like ``duration``; ``critical`` is boolean."""
     _same_shape(duration, finish, late_start, critical)
     _same_shape(kt, kw)
-    _lengths(first, duration.shape[0], order)
+    _lengths(duration.shape[0], order, first=first)
     if end.shape != (duration.shape[1],) or critical.dtype != np.bool_:
         raise ValueError("end must have one value per iteration; critical must be boolean")
     _ok(_c["critical_rows"](duration, finish, end, duration.shape[0], duration.shape[1], order,

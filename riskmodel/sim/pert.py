@@ -13,6 +13,7 @@ from .distributions import (
     _check_three_point,
     _fmt,
     _number,
+    _one_row,
 )
 from .kernels import cubic_rows, pert_rows
 
@@ -144,8 +145,7 @@ class Pert(Distribution):
         return _pert_rows(dists, u)
 
     def ppf(self, u):
-        u = np.asarray(u, dtype=float)
-        return _pert_rows([self], u.reshape(1, -1))[0].reshape(u.shape)
+        return _one_row(self, u)
 
 
 def _pert_stack(dists: Sequence[Pert]) -> tuple:

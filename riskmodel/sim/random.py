@@ -1,9 +1,9 @@
 """Seeds and random streams.
 
 One helper normalises every ``seed`` argument. Every uncertain input draws from its own
-stream keyed by (seed, chunk, input key), so two scenarios that differ in one input share
-every other draw (common random numbers), and a chunk's draws do not depend on which
-worker runs it or on how many chunks a worker is given.
+stream, keyed by (seed, input key) and counted by (iteration, block), so two scenarios
+that differ in one input share every other draw (common random numbers), and a block's
+draws do not depend on which worker runs it or on how many blocks a worker is given.
 """
 from __future__ import annotations
 
