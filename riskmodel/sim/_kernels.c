@@ -29,6 +29,11 @@
 #else
 #define MULTIVERSION
 #endif
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
 
 /* ---- random numbers: Philox4x32-10 (Salmon et al., SC11; Random123) ------------------ */
 
@@ -37,39 +42,43 @@
 #define PHILOX_W0 UINT32_C(0x9E3779B9)
 #define PHILOX_W1 UINT32_C(0xBB67AE85)
 
-/* one round on counter words c0..c3 (variables) under round key (k0, k1) */
-#define PHILOX_ROUND(k0, k1)                                                             \
+/* One round on the counter words c0..c3 (variables of type WORD holding 32-bit values)
+ * under the round key (k0, k1). */
+#define LOW32 UINT64_C(0xFFFFFFFF)
+#define PHILOX_ROUND(WORD, k0, k1)                                                       \
     do {                                                                                 \
         uint64_t p0_ = PHILOX_M0 * (uint64_t)c0, p1_ = PHILOX_M1 * (uint64_t)c2;          \
-        uint32_t n0_ = (uint32_t)(p1_ >> 32) ^ c1 ^ (k0);                                  \
-        uint32_t n2_ = (uint32_t)(p0_ >> 32) ^ c3 ^ (k1);                                  \
-        c1 = (uint32_t)p1_;                                                              \
-        c3 = (uint32_t)p0_;                                                              \
+        WORD n0_ = (WORD)(((p1_ >> 32) ^ c1 ^ (k0)) & LOW32);                              \
+        WORD n2_ = (WORD)(((p0_ >> 32) ^ c3 ^ (k1)) & LOW32);                              \
+        c1 = (WORD)(p1_ & LOW32);                                                        \
+        c3 = (WORD)(p0_ & LOW32);                                                        \
         c0 = n0_;                                                                        \
         c2 = n2_;                                                                        \
     } while (0)
 
 /* ten rounds, the key bumped by the Weyl constants before each round after the first;
  * written out so that a loop over counters vectorises */
-#define PHILOX_10(k0, k1)                                                                \
+#define PHILOX_BUMP(WORD) (a_ = (WORD)((a_ + PHILOX_W0) & LOW32), \
+                           b_ = (WORD)((b_ + PHILOX_W1) & LOW32))
+#define PHILOX_10(WORD, k0, k1)                                                          \
     do {                                                                                 \
-        uint32_t a_ = (k0), b_ = (k1);                                                   \
-        PHILOX_ROUND(a_, b_);                                                            \
-        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
-        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
-        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
-        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
-        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
-        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
-        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
-        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
-        a_ += PHILOX_W0; b_ += PHILOX_W1; PHILOX_ROUND(a_, b_);                          \
+        WORD a_ = (k0), b_ = (k1);                                                       \
+        PHILOX_ROUND(WORD, a_, b_);                                                      \
+        PHILOX_BUMP(WORD); PHILOX_ROUND(WORD, a_, b_);                                   \
+        PHILOX_BUMP(WORD); PHILOX_ROUND(WORD, a_, b_);                                   \
+        PHILOX_BUMP(WORD); PHILOX_ROUND(WORD, a_, b_);                                   \
+        PHILOX_BUMP(WORD); PHILOX_ROUND(WORD, a_, b_);                                   \
+        PHILOX_BUMP(WORD); PHILOX_ROUND(WORD, a_, b_);                                   \
+        PHILOX_BUMP(WORD); PHILOX_ROUND(WORD, a_, b_);                                   \
+        PHILOX_BUMP(WORD); PHILOX_ROUND(WORD, a_, b_);                                   \
+        PHILOX_BUMP(WORD); PHILOX_ROUND(WORD, a_, b_);                                   \
+        PHILOX_BUMP(WORD); PHILOX_ROUND(WORD, a_, b_);                                   \
     } while (0)
 
 EXPORT void philox4x32_10(const uint32_t *counter, const uint32_t *key, uint32_t *out)
 {
     uint32_t c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
-    PHILOX_10(key[0], key[1]);
+    PHILOX_10(uint32_t, key[0], key[1]);
     out[0] = c0;
     out[1] = c1;
     out[2] = c2;
@@ -100,8 +109,21 @@ static void shuffle_strata(const double *v, double *out, int32_t *perm, int64_t 
         out[i] = ((double)perm[i] + out[i]) * scale;
 }
 
-MULTIVERSION EXPORT int uniform_rows(const uint64_t *keys, int64_t rows, int64_t n,
-                                     int64_t block, int latin, double *out)
+/* Row of uniforms from counters (i, b0, b1, 0) under key (k0, k1): the first 53-bit
+ * uniform of each counter in row, the second in shuffle. The words are held in WORD:
+ * uint32_t suits SSE2 and AVX2, uint64_t suits AVX-512 (no repacking between 32- and
+ * 64-bit lanes); the numbers are the same. */
+#define PHILOX_ROW(WORD)                                                                 \
+    for (int64_t i = 0; i < n; i++) {                                                    \
+        WORD c0 = (WORD)(uint32_t)i, c1 = b0, c2 = b1, c3 = 0;                            \
+        PHILOX_10(WORD, k0, k1);                                                         \
+        row[i] = unit((uint32_t)c0, (uint32_t)c1);                                       \
+        shuffle[i] = unit((uint32_t)c2, (uint32_t)c3);                                   \
+    }
+
+static ALWAYS_INLINE int
+uniform_rows_with(const uint64_t *keys, int64_t rows, int64_t n, int64_t block, int latin,
+                  double *out, int wide)
 {
     double *shuffle = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
     int32_t *perm = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
@@ -110,23 +132,55 @@ MULTIVERSION EXPORT int uniform_rows(const uint64_t *keys, int64_t rows, int64_t
         free(perm);
         return -1;
     }
-    uint32_t b0 = (uint32_t)((uint64_t)block & 0xFFFFFFFFu);
-    uint32_t b1 = (uint32_t)((uint64_t)block >> 32);
+    uint32_t b0 = (uint32_t)((uint64_t)block & LOW32), b1 = (uint32_t)((uint64_t)block >> 32);
     for (int64_t r = 0; r < rows; r++) {
         uint32_t k0 = (uint32_t)keys[2 * r], k1 = (uint32_t)keys[2 * r + 1];
         double *row = out + r * n;
-        for (int64_t i = 0; i < n; i++) {
-            uint32_t c0 = (uint32_t)i, c1 = b0, c2 = b1, c3 = 0;
-            PHILOX_10(k0, k1);
-            row[i] = unit(c0, c1);
-            shuffle[i] = unit(c2, c3);
-        }
+        if (wide)
+            PHILOX_ROW(uint64_t)
+        else
+            PHILOX_ROW(uint32_t)
         if (latin)
             shuffle_strata(shuffle, row, perm, n);
     }
     free(shuffle);
     free(perm);
     return 0;
+}
+
+#define UNIFORM_ARGS const uint64_t *keys, int64_t rows, int64_t n, int64_t block, int latin, \
+                     double *out
+#define UNIFORM_PASS keys, rows, n, block, latin, out
+
+static int uniform_rows_base(UNIFORM_ARGS) { return uniform_rows_with(UNIFORM_PASS, 0); }
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target("avx2"))) static int uniform_rows_avx2(UNIFORM_ARGS)
+{
+    return uniform_rows_with(UNIFORM_PASS, 0);
+}
+__attribute__((target("avx512f"))) static int uniform_rows_avx512(UNIFORM_ARGS)
+{
+    return uniform_rows_with(UNIFORM_PASS, 1);
+}
+#endif
+
+/* variant 0: the best this CPU runs; 1 plain, 2 AVX2, 3 AVX-512 (-2 if the CPU lacks it) */
+EXPORT int uniform_rows_variant(int variant, UNIFORM_ARGS)
+{
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+    int avx512 = __builtin_cpu_supports("avx512f"), avx2 = __builtin_cpu_supports("avx2");
+    if (variant == 0)
+        variant = avx512 ? 3 : avx2 ? 2 : 1;
+    if (variant == 3)
+        return avx512 ? uniform_rows_avx512(UNIFORM_PASS) : -2;
+    if (variant == 2)
+        return avx2 ? uniform_rows_avx2(UNIFORM_PASS) : -2;
+#else
+    if (variant > 1)
+        return -2;
+#endif
+    return uniform_rows_base(UNIFORM_PASS);
 }
 
 /* ---- inverse CDFs -------------------------------------------------------------------- */

@@ -57,7 +57,8 @@ def _bind(name: str, restype, *argtypes):
 
 _c = {
     "philox4x32_10": _bind("philox4x32_10", None, _IN_U32, _IN_U32, _OUT_U32),
-    "uniform_rows": _bind("uniform_rows", _INT, _IN_U64, _I64, _I64, _I64, _INT, _OUT_F),
+    "uniform_rows": _bind("uniform_rows_variant", _INT, _INT, _IN_U64, _I64, _I64, _I64, _INT,
+                          _OUT_F),
     "triangular_rows": _bind("triangular_rows", None, _IN_F, _IN_F, _IN_F, _I64, _I64, _IN_F,
                              _OUT_F),
     "cubic_rows": _bind("cubic_rows", None, _IN_F, _F64, _F64, _I64, _I64, _IN_F, _IN_I,
@@ -107,19 +108,24 @@ def philox4x32(counter, key) -> tuple[int, int, int, int]:
     return tuple(int(x) for x in out)
 
 
-def uniform_rows(keys: np.ndarray, block: int, latin: bool, out: np.ndarray) -> None:
+def uniform_rows(keys: np.ndarray, block: int, latin: bool, out: np.ndarray,
+                 variant: int = 0) -> None:
     """Uniforms for one block: row r of ``out`` from the Philox stream keyed ``keys[r]``.
 
     Iteration i of block b reads counter (i, b mod 2^32, b div 2^32, 0); of its two
     53-bit uniforms the first is the point (plain sampling) and, for a Latin hypercube
     (``latin``), the second drives an inside-out Fisher-Yates shuffle of the strata
     (index floor(v (i + 1)), uniform up to 2^-53), the first placing the point in its
-    stratum.
+    stratum. ``variant`` picks the build (0 the best this CPU runs, 1 plain, 2 AVX2,
+    3 AVX-512); all give the same numbers.
     """
     if keys.shape != (out.shape[0], 2):
         raise ValueError("keys must be (rows, 2)")
-    _ok(_c["uniform_rows"](keys, out.shape[0], out.shape[1], int(block), int(bool(latin)),
-                           out))
+    status = _c["uniform_rows"](variant, keys, out.shape[0], out.shape[1], int(block),
+                                int(bool(latin)), out)
+    if status == -2:
+        raise ValueError(f"this CPU cannot run variant {variant}")
+    _ok(status)
 
 
 def triangular_rows(a: np.ndarray, c: np.ndarray, b: np.ndarray, u: np.ndarray,
