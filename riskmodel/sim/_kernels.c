@@ -185,9 +185,11 @@ EXPORT int uniform_rows_variant(int variant, UNIFORM_ARGS)
 
 /* ---- inverse CDFs -------------------------------------------------------------------- */
 
+/* Triangular inverse CDFs: row k of u with min a[k], mode c[k], max b[k], written to row
+ * dest[k] of out */
 MULTIVERSION EXPORT void triangular_rows(const double *a, const double *c, const double *b,
                                          int64_t rows, int64_t n, const double *u,
-                                         double *out)
+                                         const int64_t *dest, double *out)
 {
     for (int64_t k = 0; k < rows; k++) {
         double lo = a[k], mode = c[k], hi = b[k];
@@ -195,7 +197,7 @@ MULTIVERSION EXPORT void triangular_rows(const double *a, const double *c, const
         double left_area = (hi - lo) * (mode - lo);
         double right_area = (hi - lo) * (hi - mode);
         const double *x = u + k * n;
-        double *y = out + k * n;
+        double *y = out + dest[k] * n;
         for (int64_t i = 0; i < n; i++) {
             if (x[i] < split)
                 y[i] = lo + sqrt(x[i] * left_area);
@@ -226,20 +228,22 @@ EXPORT void cubic_rows(const double *coef, double x0, double inv_h, int64_t last
         out[i] = cubic(coef, table[i] * (last + 1), x0, inv_h, last, x[i]);
 }
 
-/* PERT inverse CDFs from stacked tables of the standard beta, row k reading table k and
- * scaled to [lo[k], hi[k]]; beyond floor the result is NaN (returned: how many) */
+/* PERT inverse CDFs from stacked tables of the standard beta, row k reading table k,
+ * scaled to [lo[k], hi[k]] and written to row dest[k] of out; beyond floor the result is
+ * NaN (returned: how many) */
 MULTIVERSION EXPORT int64_t pert_rows(const double *central, const double *lower,
                                       const double *upper, const double *c_grid,
                                       const double *t_grid, double tail, double floor_,
                                       const double *lo, const double *hi, int64_t rows,
-                                      int64_t n, const double *u, double *out)
+                                      int64_t n, const double *u, const int64_t *dest,
+                                      double *out)
 {
     int64_t c_last = (int64_t)c_grid[2], t_last = (int64_t)t_grid[2], beyond = 0;
     for (int64_t k = 0; k < rows; k++) {
         int64_t c_base = k * (c_last + 1), t_base = k * (t_last + 1);
         double low = lo[k], span = hi[k] - lo[k];
         const double *x = u + k * n;
-        double *y = out + k * n;
+        double *y = out + dest[k] * n;
         /* every point from the central table first (no branches: this vectorises), then
          * the few in the tails (about 2 / 256 of them) again from their own tables */
         for (int64_t i = 0; i < n; i++)
@@ -277,16 +281,21 @@ MULTIVERSION EXPORT void apply_risks(const double *base, int64_t m, int64_t n,
         for (int64_t r = 0; r < risks; r++) {
             if (kind[r] != pass)
                 continue;
-            const uint8_t *hit = fired + r * n;
-            const double *size = impact + r * n;
+            const uint8_t *restrict hit = fired + r * n;
+            const double *restrict size = impact + r * n;
             for (int64_t q = first[r]; q < first[r + 1]; q++) {
-                double *d = out + node[q] * n;
+                double *restrict d = out + node[q] * n;
+                /* (x 1 and + 0 leave a duration as it is; this form vectorises) */
                 if (pass == 1)
-                    for (int64_t i = 0; i < n; i++)
-                        d[i] = hit[i] ? d[i] * size[i] : d[i];
+                    for (int64_t i = 0; i < n; i++) {
+                        double change = hit[i] != 0 ? size[i] : 1.0;
+                        d[i] = d[i] * change;
+                    }
                 else
-                    for (int64_t i = 0; i < n; i++)
-                        d[i] = hit[i] ? d[i] + size[i] : d[i];
+                    for (int64_t i = 0; i < n; i++) {
+                        double change = hit[i] != 0 ? size[i] : 0.0;
+                        d[i] = d[i] + change;
+                    }
             }
         }
     }

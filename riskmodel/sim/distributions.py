@@ -120,6 +120,13 @@ class Distribution:
         return np.stack([d.sample(row) for d, row in zip(dists, u)]) if len(dists) else \
             np.empty_like(u)
 
+    @classmethod
+    def ppf_rows_into(cls, dists: "Sequence[Distribution]", u: np.ndarray, out: np.ndarray,
+                      rows: Sequence[int] | None = None) -> None:
+        """``ppf_rows`` written straight into rows ``rows`` of ``out`` (default: the same
+        rows as ``u``); families with compiled loops avoid the intermediate array."""
+        out[slice(None) if rows is None else list(rows)] = cls.ppf_rows(dists, u)
+
     def sample(self, u: np.ndarray) -> np.ndarray:
         """Values at uniforms ``u`` (alias of ``ppf`` that always returns float64)."""
         return np.asarray(self.ppf(np.asarray(u, dtype=float)), dtype=float)
@@ -222,13 +229,18 @@ def _columns(dists, *names):
     return [np.array([getattr(d, name) for d in dists], dtype=float)[:, None] for name in names]
 
 
-def _triangular_rows(cls, dists, u):
-    a, c, b = (np.array([getattr(d, k) for d in dists], dtype=float)
-               for k in ("min", "mode", "max"))
+def _rows_into_new(cls, dists, u):
+    """``ppf_rows`` for a family that implements ``ppf_rows_into``."""
     u = np.ascontiguousarray(u, dtype=float)
     out = np.empty_like(u)
-    triangular_rows(a, c, b, u, out)
+    cls.ppf_rows_into(dists, u, out)
     return out
+
+
+def _triangular_rows_into(cls, dists, u, out, rows=None):
+    a, c, b = (np.array([getattr(d, k) for d in dists], dtype=float)
+               for k in ("min", "mode", "max"))
+    triangular_rows(a, c, b, np.ascontiguousarray(u, dtype=float), out, rows)
 
 
 def _one_row(dist: "Distribution", u) -> np.ndarray:
@@ -249,7 +261,8 @@ class Triangular(Distribution):
     def ppf(self, u):
         return _one_row(self, u)
 
-    ppf_rows = classmethod(_triangular_rows)
+    ppf_rows = classmethod(_rows_into_new)
+    ppf_rows_into = classmethod(_triangular_rows_into)
 
 
 class Trigen(Distribution):
@@ -289,7 +302,8 @@ class Trigen(Distribution):
     def ppf(self, u):
         return _one_row(self, u)
 
-    ppf_rows = classmethod(_triangular_rows)
+    ppf_rows = classmethod(_rows_into_new)
+    ppf_rows_into = classmethod(_triangular_rows_into)
 
 
 _Z90 = float(special.ndtri(0.9))

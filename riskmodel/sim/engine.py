@@ -216,7 +216,7 @@ def _sample_rows(spec: EngineSpec, root, block: int, keys: Sequence[str],
         u[pos] = correlate_uniforms(u[pos], spec.corr_factor)
     first = 0
     for family, rows in families.items():
-        out[rows] = family.ppf_rows([dists[i] for i in rows], u[first:first + len(rows)])
+        family.ppf_rows_into([dists[i] for i in rows], u[first:first + len(rows)], out, rows)
         first += len(rows)
     return out
 

@@ -60,11 +60,11 @@ _c = {
     "uniform_rows": _bind("uniform_rows_variant", _INT, _INT, _IN_U64, _I64, _I64, _I64, _INT,
                           _OUT_F),
     "triangular_rows": _bind("triangular_rows", None, _IN_F, _IN_F, _IN_F, _I64, _I64, _IN_F,
-                             _OUT_F),
+                             _IN_I, _OUT_F),
     "cubic_rows": _bind("cubic_rows", None, _IN_F, _F64, _F64, _I64, _I64, _IN_F, _IN_I,
                         _OUT_F),
     "pert_rows": _bind("pert_rows", _I64, _IN_F, _IN_F, _IN_F, _IN_F, _IN_F, _F64, _F64, _IN_F,
-                       _IN_F, _I64, _I64, _IN_F, _OUT_F),
+                       _IN_F, _I64, _I64, _IN_F, _IN_I, _OUT_F),
     "apply_risks": _bind("apply_risks", None, _IN_F, _I64, _I64, _IN_U8, _IN_F, _I64, _IN_I,
                          _IN_I, _IN_I, _OUT_F),
     "weighted_sum": _bind("weighted_sum", None, _IN_F, _IN_F, _I64, _I64, _OUT_F),
@@ -128,12 +128,25 @@ def uniform_rows(keys: np.ndarray, block: int, latin: bool, out: np.ndarray,
     _ok(status)
 
 
+def _destination(u: np.ndarray, out: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """Rows of ``out`` that the rows of ``u`` go to (default: the same rows)."""
+    if rows is None:
+        _same_shape(u, out)
+        return np.arange(u.shape[0], dtype=np.int64)
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    if rows.shape != (u.shape[0],) or out.shape[1:] != u.shape[1:] or (rows.size and (
+            rows.min() < 0 or rows.max() >= out.shape[0])):
+        raise ValueError("rows must name a row of out for each row of u")
+    return rows
+
+
 def triangular_rows(a: np.ndarray, c: np.ndarray, b: np.ndarray, u: np.ndarray,
-                    out: np.ndarray) -> None:
-    """Triangular inverse CDF: row k of ``u`` with min a[k], mode c[k], max b[k]."""
-    _same_shape(u, out)
+                    out: np.ndarray, rows: np.ndarray | None = None) -> None:
+    """Triangular inverse CDF: row k of ``u`` with min a[k], mode c[k], max b[k], into
+    row ``rows[k]`` of ``out`` (default row k)."""
+    dest = _destination(u, out, rows)
     _lengths(u.shape[0], a, c, b)
-    _c["triangular_rows"](a, c, b, u.shape[0], u.shape[1], u, out)
+    _c["triangular_rows"](a, c, b, u.shape[0], u.shape[1], u, dest, out)
 
 
 def cubic_rows(coef: np.ndarray, x0: float, inv_h: float, last: int, x: np.ndarray,
@@ -147,21 +160,22 @@ def cubic_rows(coef: np.ndarray, x0: float, inv_h: float, last: int, x: np.ndarr
 
 
 def pert_rows(central, lower, upper, c_grid, t_grid, tail: float, floor: float,
-              lo: np.ndarray, hi: np.ndarray, u: np.ndarray, out: np.ndarray) -> int:
+              lo: np.ndarray, hi: np.ndarray, u: np.ndarray, out: np.ndarray,
+              rows: np.ndarray | None = None) -> int:
     """PERT inverse CDFs from stacked tables of the standard beta, row k reading table k,
-    scaled to [lo[k], hi[k]].
+    scaled to [lo[k], hi[k]], into row ``rows[k]`` of ``out`` (default row k).
 
     ``c_grid``/``t_grid`` are (x0, 1/h, last cell) of the central and tail tables; the
     tails are read on log(u) and log(1 - u). Beyond ``floor`` the result is NaN, for the
     caller to fill with the exact inverse; returns how many there are.
     """
-    _same_shape(u, out)
+    dest = _destination(u, out, rows)
     _lengths(u.shape[0], lo, hi)
     for coef, grid in ((central, c_grid), (lower, t_grid), (upper, t_grid)):
         if coef.shape != (u.shape[0] * (int(grid[2]) + 1), 4):
             raise ValueError("a PERT table stack does not match the rows")
     return _c["pert_rows"](central, lower, upper, c_grid, t_grid, float(tail), float(floor),
-                           lo, hi, u.shape[0], u.shape[1], u, out)
+                           lo, hi, u.shape[0], u.shape[1], u, dest, out)
 
 
 def apply_risks(base: np.ndarray, fired: np.ndarray, impact: np.ndarray, kind: np.ndarray,

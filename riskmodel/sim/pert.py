@@ -14,6 +14,7 @@ from .distributions import (
     _fmt,
     _number,
     _one_row,
+    _rows_into_new,
 )
 from .kernels import cubic_rows, pert_rows
 
@@ -140,9 +141,11 @@ class Pert(Distribution):
         u = np.asarray(u, dtype=float)
         return _pert_rows([self], u.reshape(1, -1), standard=True)[0].reshape(u.shape)
 
+    ppf_rows = classmethod(_rows_into_new)
+
     @classmethod
-    def ppf_rows(cls, dists, u):
-        return _pert_rows(dists, u)
+    def ppf_rows_into(cls, dists, u, out, rows=None):
+        _pert_rows(dists, u, out=out, rows=rows)
 
     def ppf(self, u):
         return _one_row(self, u)
@@ -159,34 +162,36 @@ def _pert_stack(dists: Sequence[Pert]) -> tuple:
     return _PERT_STACKS[key]
 
 
-def _pert_rows(dists: Sequence[Pert], u: np.ndarray, standard: bool = False) -> np.ndarray:
-    """Inverse CDFs of PERT row i at the uniforms of row i of ``u`` (on [0, 1] if
-    ``standard``)."""
+def _pert_rows(dists: Sequence[Pert], u: np.ndarray, standard: bool = False,
+               out: np.ndarray | None = None, rows: Sequence[int] | None = None) -> np.ndarray:
+    """Inverse CDFs of PERT i at the uniforms of row i of ``u`` (on [0, 1] if
+    ``standard``), into row ``rows[i]`` of ``out`` (default: a new array, row i)."""
     u = np.ascontiguousarray(u, dtype=float)
-    out = np.empty_like(u)
+    if out is None:
+        out = np.empty_like(u)
+    dest = np.arange(len(dists)) if rows is None else np.asarray(rows, dtype=np.int64)
     lo = np.zeros(len(dists)) if standard else np.array([d.min for d in dists], dtype=float)
     hi = np.ones(len(dists)) if standard else np.array([d.max for d in dists], dtype=float)
     for i, d in enumerate(dists):
         if d._tables is None:
-            out[i] = lo[i] + (hi[i] - lo[i]) * d._exact(u[i])
+            out[dest[i]] = lo[i] + (hi[i] - lo[i]) * d._exact(u[i])
     tabled = [i for i, d in enumerate(dists) if d._tables is not None]
     for start in range(0, len(tabled), Pert.ROW_CHUNK):
-        rows = tabled[start:start + Pert.ROW_CHUNK]
-        central, lower, upper, alpha, beta = _pert_stack([dists[i] for i in rows])
-        together = rows[-1] - rows[0] == len(rows) - 1  # a slice: no copies
-        block = u[rows[0]:rows[-1] + 1] if together else u[rows]
-        x = out[rows[0]:rows[-1] + 1] if together else np.empty_like(block)
+        rows_ = tabled[start:start + Pert.ROW_CHUNK]
+        central, lower, upper, alpha, beta = _pert_stack([dists[i] for i in rows_])
+        together = rows_[-1] - rows_[0] == len(rows_) - 1  # a slice of u: no copy
+        block = u[rows_[0]:rows_[-1] + 1] if together else u[rows_]
         if pert_rows(central.coef, lower.coef, upper.coef, central.grid, lower.grid,
-                     Pert.TAIL, math.exp(Pert.LOG_FLOOR), lo[rows], hi[rows], block, x):
+                     Pert.TAIL, math.exp(Pert.LOG_FLOOR), lo[rows_], hi[rows_], block, out,
+                     dest[rows_]):
             # beyond the tables: the exact inverse (the upper tail by symmetry)
+            x = out[dest[rows_]]
             r, c = np.nonzero(np.isnan(x))
             q = block[r, c]
             high = q > 0.5
             y = special.betaincinv(np.where(high, beta[r], alpha[r]),
                                    np.where(high, alpha[r], beta[r]),
                                    np.where(high, 1.0 - q, q))
-            low = lo[rows][r]
-            x[r, c] = low + (hi[rows][r] - low) * np.where(high, 1.0 - y, y)
-        if not together:
-            out[rows] = x
+            low = lo[rows_][r]
+            out[dest[rows_][r], c] = low + (hi[rows_][r] - low) * np.where(high, 1.0 - y, y)
     return out
