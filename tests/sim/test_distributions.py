@@ -117,3 +117,24 @@ def test_spec_round_trip():
     for spec, *_ in CASES:
         d = from_spec(spec)
         assert from_spec(d.to_spec()) == d
+
+
+@pytest.mark.parametrize("spec", [c[0] for c in CASES] + [
+    {"dist": "trigen", "low": 2, "mode": 3, "high": 6}], ids=lambda s: s["dist"])
+def test_rows_written_into_place_equal_each_distribution_alone(spec):
+    # the engine writes a family's rows straight into the workstream rows they belong to;
+    # row k must be that distribution's own inverse CDF, and no other row is touched.
+    # The tiny and near-1 uniforms take PERT's exact-inverse path beyond its tables.
+    d = from_spec(spec)
+    other = from_spec({**spec, **{k: v * 1.5 for k, v in spec.items()
+                                  if k in ("max", "high", "p90", "sd")}})
+    u = np.random.default_rng(4).random((2, 50))
+    u[:, :3] = [[1e-19, 0.5, 1 - 1e-17], [1e-17, 0.25, 0.999]]
+    out = np.full((4, 50), -1.0)
+    type(d).ppf_rows_into([d, other], u, out, [3, 1])
+    np.testing.assert_allclose(out[3], d.ppf(u[0]), rtol=1e-15)
+    np.testing.assert_allclose(out[1], other.ppf(u[1]), rtol=1e-15)
+    assert (out[[0, 2]] == -1.0).all()
+    if spec["dist"] == "pert":
+        exact = d.min + (d.max - d.min) * special.betaincinv(d.alpha, d.beta, u[0, :3])
+        np.testing.assert_allclose(out[3, :3], exact, rtol=1e-12)
