@@ -35,6 +35,12 @@
 #define ALWAYS_INLINE inline
 #endif
 
+/* scratch space for count items of size bytes (at least one, so that NULL means failure) */
+static void *scratch(int64_t count, size_t size)
+{
+    return malloc(size * (size_t)(count > 0 ? count : 1));
+}
+
 /* ---- random numbers: Philox4x32-10 (Salmon et al., SC11; Random123) ------------------ */
 
 #define PHILOX_M0 UINT64_C(0xD2511F53)
@@ -125,13 +131,10 @@ static ALWAYS_INLINE int
 uniform_rows_with(const uint64_t *keys, int64_t rows, int64_t n, int64_t block, int latin,
                   double *out, int wide)
 {
-    double *shuffle = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
-    int32_t *perm = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
-    if (!shuffle || !perm) {
-        free(shuffle);
-        free(perm);
+    double *shuffle = scratch(n, sizeof(double) + sizeof(int32_t));
+    if (!shuffle)
         return -1;
-    }
+    int32_t *perm = (int32_t *)(shuffle + n);
     uint32_t b0 = (uint32_t)((uint64_t)block & LOW32), b1 = (uint32_t)((uint64_t)block >> 32);
     for (int64_t r = 0; r < rows; r++) {
         uint32_t k0 = (uint32_t)keys[2 * r], k1 = (uint32_t)keys[2 * r + 1];
@@ -144,7 +147,6 @@ uniform_rows_with(const uint64_t *keys, int64_t rows, int64_t n, int64_t block, 
             shuffle_strata(shuffle, row, perm, n);
     }
     free(shuffle);
-    free(perm);
     return 0;
 }
 
@@ -367,7 +369,7 @@ EXPORT int gaussian_copula(const double *u, const double *factor, int64_t k, int
                            double *out)
 {
     const double eps = 2.220446049250313e-16;
-    double *z = malloc(sizeof(double) * (size_t)(k * n > 0 ? k * n : 1));
+    double *z = scratch(k * n, sizeof(double));
     if (!z)
         return -1;
     for (int64_t i = 0; i < k * n; i++) {
@@ -493,7 +495,7 @@ MULTIVERSION EXPORT int forward_rows(const double *duration, int64_t m, int64_t 
                                      const double *kt, const double *kw, int64_t knots,
                                      double *finish)
 {
-    double *start = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    double *start = scratch(n, sizeof(double));
     if (!start)
         return -1;
     for (int64_t o = 0; o < m; o++) {
@@ -520,13 +522,10 @@ MULTIVERSION EXPORT int critical_rows(const double *duration, const double *fini
                                       const double *kw, int64_t knots, double rtol,
                                       double *late_start, uint8_t *critical)
 {
-    double *late_finish = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
-    double *tol = malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
-    if (!late_finish || !tol) {
-        free(late_finish);
-        free(tol);
+    double *late_finish = scratch(2 * n, sizeof(double));
+    if (!late_finish)
         return -1;
-    }
+    double *tol = late_finish + n;
     for (int64_t i = 0; i < n; i++)
         tol[i] = rtol * (end[i] > 1.0 ? end[i] : 1.0);
     for (int64_t o = m - 1; o >= 0; o--) {
@@ -560,7 +559,6 @@ MULTIVERSION EXPORT int critical_rows(const double *duration, const double *fini
         }
     }
     free(late_finish);
-    free(tol);
     return 0;
 }
 
