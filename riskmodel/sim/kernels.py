@@ -95,6 +95,16 @@ def _lengths(n_rows: int, *per_row: np.ndarray, first: np.ndarray | None = None)
         raise ValueError("per-row arrays and links must have a value per row")
 
 
+def _links_ok(first: np.ndarray, node: np.ndarray, n_nodes: int, *lists: np.ndarray) -> None:
+    """CSR links that C can follow safely: ``first`` runs from 0 to len(node) without
+    going back, and every node (and every entry of ``lists``, such as an order) exists."""
+    if first.size == 0 or first[0] != 0 or first[-1] != node.size or np.any(np.diff(first) < 0):
+        raise ValueError("links are not in CSR form")
+    for ids in (node, *lists):
+        if ids.size and (ids.min() < 0 or ids.max() >= n_nodes):
+            raise ValueError("a link or an order names a workstream that does not exist")
+
+
 def _ok(status: int) -> None:
     if status != 0:
         raise MemoryError("riskmodel kernels: out of memory")
@@ -190,8 +200,7 @@ def apply_risks(base: np.ndarray, fired: np.ndarray, impact: np.ndarray, kind: n
     if fired.dtype != np.bool_ or (risks and fired.shape[1] != base.shape[1]):
         raise ValueError("fired must be boolean, risks x iterations")
     _lengths(risks, kind, first=first)
-    if node.size and (node.min() < 0 or node.max() >= base.shape[0]):
-        raise ValueError("a risk affects a workstream that does not exist")
+    _links_ok(first, node, base.shape[0])
     _c["apply_risks"](base, base.shape[0], base.shape[1], fired.view(np.uint8), impact, risks,
                       kind, first, node, out)
 
@@ -241,6 +250,8 @@ def start_rows(finish, order, first, pred, lag, earliest, pinned, start) -> None
     """Start times implied by finish times (the forward pass's rule, below)."""
     _same_shape(finish, start)
     _lengths(finish.shape[0], order, earliest, pinned, first=first)
+    _links_ok(first, pred, finish.shape[0], order)
+    _same_shape(pred, lag)
     _c["start_rows"](finish, finish.shape[0], finish.shape[1], order, first, pred, lag,
                      earliest, pinned, start)
 
@@ -253,6 +264,8 @@ def forward_rows(duration, order, first, pred, lag, earliest, pinned, kt, kw, fi
     _same_shape(duration, finish)
     _same_shape(kt, kw)
     _lengths(duration.shape[0], order, earliest, pinned, first=first)
+    _links_ok(first, pred, duration.shape[0], order)
+    _same_shape(pred, lag)
     _ok(_c["forward_rows"](duration, duration.shape[0], duration.shape[1], order, first, pred,
                            lag, earliest, pinned, kt, kw, kt.size, finish))
 
@@ -265,6 +278,8 @@ def critical_rows(duration, finish, end, order, first, succ, lag, kt, kw, rtol: 
     _same_shape(duration, finish, late_start, critical)
     _same_shape(kt, kw)
     _lengths(duration.shape[0], order, first=first)
+    _links_ok(first, succ, duration.shape[0], order)
+    _same_shape(succ, lag)
     if end.shape != (duration.shape[1],) or critical.dtype != np.bool_:
         raise ValueError("end must have one value per iteration; critical must be boolean")
     _ok(_c["critical_rows"](duration, finish, end, duration.shape[0], duration.shape[1], order,

@@ -75,3 +75,21 @@ def test_correlation_needs_a_lower_triangular_factor():
     assert correlate_uniforms(u, factor).shape == (2, 100)
     with pytest.raises(ValueError, match="lower triangular"):
         correlate_uniforms(u, factor.T)
+
+
+def test_links_that_would_read_outside_the_arrays_are_refused():
+    d = np.ones((2, 3))
+    order = np.array([0, 1])
+    none = np.full(2, np.nan)
+    finish = np.empty_like(d)
+    empty = np.empty(0)
+    good = (np.array([0, 0, 1]), np.array([0]), np.array([0.0]))
+    kernels.forward_rows(d, order, *good, none, none, empty, empty, finish)
+    np.testing.assert_array_equal(finish, [[1, 1, 1], [2, 2, 2]])
+    for first, pred in [(np.array([0, 0, 2]), np.array([0])),       # runs past pred
+                        (np.array([0, 0, 1]), np.array([5]))]:      # no workstream 5
+        with pytest.raises(ValueError):
+            kernels.forward_rows(d, order, first, pred, np.zeros(pred.size), none, none,
+                                 empty, empty, finish)
+    with pytest.raises(ValueError):
+        kernels.forward_rows(d, np.array([0, 7]), *good, none, none, empty, empty, finish)
