@@ -24,7 +24,7 @@
 
 /* The hot loops are also built for AVX2 and AVX-512 where the compiler can, and the best
  * one is picked when the library loads; without contraction the results are the same. */
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) /* needs ifunc */
 #define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define MULTIVERSION
