@@ -227,9 +227,8 @@ def sample_block(spec: EngineSpec, root: np.random.SeedSequence, block: int, n: 
 
     With a ``work`` space, the durations live in it until the next block.
     """
-    def rows(keys, dists, out=None):
-        out = np.empty((len(keys), n)) if out is None else out
-        return _sample_rows(spec, root, block, keys, dists, out)
+    def rows(keys, dists):
+        return _sample_rows(spec, root, block, keys, dists, np.empty((len(keys), n)))
 
     ws = spec.workstreams
     duration = _sample_rows(spec, root, block, [f"duration:{w}" for w in ws], spec.durations,
