@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from .analysis.drivers import rank_correlation
 from .scenario.schema import RESERVED_MILESTONE, Scenario
 
 __all__ = ["SimulationResult", "FINISH_LEVELS", "COST_LEVELS", "rank_correlation"]
@@ -21,26 +22,6 @@ __all__ = ["SimulationResult", "FINISH_LEVELS", "COST_LEVELS", "rank_correlation
 FINISH_LEVELS = (5, 10, 20, 50, 70, 80, 90, 95)
 COST_LEVELS = (10, 50, 80, 90)
 SCHEMA = "riskmodel.summary/1"
-
-
-def rank_correlation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Spearman correlation of each row of ``x`` with ``y`` (0 where a row is constant).
-
-    Ties get their average rank, so discrete inputs (empirical durations, fired or not)
-    are measured correctly.
-    """
-    from scipy.stats import rankdata
-
-    x = np.atleast_2d(np.asarray(x, dtype=float))
-    rx, ry = rankdata(x, axis=-1), rankdata(np.asarray(y, dtype=float))
-    rx -= rx.mean(axis=1, keepdims=True)
-    ry -= ry.mean()
-    sx = np.sqrt((rx**2).sum(axis=1))
-    sy = math.sqrt((ry**2).sum())
-    constant = (np.ptp(x, axis=1) == 0) | (sy == 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = (rx @ ry) / (sx * sy)
-    return np.where(constant, 0.0, rho)
 
 
 @dataclass

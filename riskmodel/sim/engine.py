@@ -17,7 +17,8 @@ import numpy as np
 from .correlation import correlate_uniforms
 from .distributions import Distribution
 from .kernels import apply_risks, weighted_sum
-from .network import WorkCalendar, critical_mask, forward_pass, topological_order
+from .network import (WorkCalendar, critical_mask, forward_pass, start_times,
+                      topological_order)
 from .random import Sampling, uniforms
 
 __all__ = [
@@ -113,6 +114,7 @@ class EngineSpec:
     duration_offset: np.ndarray | None = None
     duration_floor: np.ndarray | None = None
     frozen: tuple[int, ...] = ()
+    cost_offset: float = 0.0
     order: list[int] = field(init=False, repr=False)
     succs: list[list[int]] = field(init=False, repr=False)
     succ_lags: list[list[float]] = field(init=False, repr=False)
@@ -172,6 +174,7 @@ class Outcome:
     end: np.ndarray
     cost: np.ndarray
     critical: np.ndarray
+    late_start: np.ndarray | None = None  # latest start keeping the end (backward pass)
 
 
 @dataclass
@@ -298,14 +301,17 @@ def evaluate(spec: EngineSpec, draws: Draws, work: Workspace | None = None) -> O
     """
     duration = _apply_risks(spec, draws.duration, draws.fired, draws.impact, work)
     finish, end = _schedule(spec, duration, work)
+    late_start = _array(work, "scratch", duration.shape)
     critical = critical_mask(duration, finish, end, spec.order, spec.succs, spec.succ_lags,
                              spec.calendar, out=_array(work, "critical", duration.shape, bool),
-                             scratch=_array(work, "scratch", duration.shape))
+                             scratch=late_start)
     cost = _time_cost(spec, duration, finish, end)
     cost += draws.fixed.sum(axis=0)
     cost += draws.programme.sum(axis=0)
     cost += np.where(draws.fired, draws.risk_cost, 0.0).sum(axis=0)
-    return Outcome(duration, finish, end, cost, critical)
+    if spec.cost_offset:
+        cost += spec.cost_offset
+    return Outcome(duration, finish, end, cost, critical, late_start)
 
 
 def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome) -> dict[str, np.ndarray]:
@@ -352,8 +358,12 @@ def run_block(
     out = evaluate(spec, draws, work)
     kept = None
     if detail:
+        start = start_times(out.finish, spec.order, spec.preds, spec.lags, spec.earliest,
+                            spec.pinned)
         kept = {
             "duration": out.duration.astype(np.float32),
+            "base_duration": draws.duration.astype(np.float32),
+            "total_float": (out.late_start - start).astype(np.float32),
             "finish": out.finish.astype(np.float32),
             "fired": draws.fired.copy(),
             "cost": out.cost.copy(),
