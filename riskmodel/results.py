@@ -6,6 +6,7 @@ contract of DESIGN §4.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -15,13 +16,10 @@ import numpy as np
 import pandas as pd
 
 from .analysis.drivers import rank_correlation
+from .document import COST_LEVELS, FINISH_LEVELS
 from .scenario.schema import RESERVED_MILESTONE, Scenario
 
 __all__ = ["SimulationResult", "FINISH_LEVELS", "COST_LEVELS", "rank_correlation"]
-
-FINISH_LEVELS = (5, 10, 20, 50, 70, 80, 90, 95)
-COST_LEVELS = (10, 50, 80, 90)
-SCHEMA = "riskmodel.summary/1"
 
 
 @dataclass
@@ -58,6 +56,10 @@ class SimulationResult:
     detail: dict[str, np.ndarray]
     plan: dict[str, Any]
     without_risk: dict[str, np.ndarray] | None = None
+    no_risks: dict[str, np.ndarray] | None = None
+    norisk_mean_duration_: np.ndarray | None = None
+    norisk_mean_finish_: np.ndarray | None = None
+    warnings_: list = field(default_factory=list)
     disabled_risks: tuple[str, ...] = ()
     spec: Any = field(default=None, repr=False)
     convergence_: dict[str, Any] | None = None
@@ -76,8 +78,11 @@ class SimulationResult:
         names = [spec.workstreams[j] for j in spec.milestones]
         detailed = [b.detail for b in blocks if b.detail is not None]
         detail = {k: np.concatenate([d[k] for d in detailed], axis=-1) for k in detailed[0]}
-        prefix = "without_risk:"
-        without = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+        def variant(prefix):
+            return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+        without, none = variant("without_risk:"), variant("no_risks:")
+        ranked = all(b.norisk_duration_sum is not None for b in blocks)
         return cls(
             scenario=scenario, iterations=n, seed=seed, sampling=sampling, elapsed=elapsed,
             finish=arrays["end"], cost=arrays["cost"],
@@ -95,6 +100,9 @@ class SimulationResult:
                   "workstream_duration": plan.duration[:, 0].copy(),
                   "critical": plan.critical[:, 0].copy()},
             without_risk=without or None,
+            no_risks=none or None,
+            norisk_mean_duration_=total("norisk_duration_sum") / n if ranked else None,
+            norisk_mean_finish_=total("norisk_finish_sum") / n if ranked else None,
             disabled_risks=disabled_risks,
             spec=spec,
         )
@@ -135,15 +143,42 @@ class SimulationResult:
     # -- probabilities and percentiles ------------------------------------------------
     def p_meet(self, when: dt.date | str | float, milestone: str = RESERVED_MILESTONE) -> float:
         """P(milestone finishes no later than ``when``: a date, ISO text or weeks)."""
-        return float(np.mean(self.finish_of(milestone) <= self.weeks(when) + 1e-12))
+        return float(np.mean(self._met(when, milestone)))
+
+    def _met(self, when, milestone: str = RESERVED_MILESTONE) -> np.ndarray:
+        weeks = self.weeks(when)
+        if not math.isfinite(weeks):
+            raise ValueError(f"when must be a date or a finite number of weeks, got {when!r}")
+        return self.finish_of(milestone) <= weeks + 1e-12
 
     def std_error(self, p: float) -> float:
-        """Monte Carlo standard error of a probability estimated from this run.
+        """The binomial Monte Carlo standard error of a probability ``p`` from this run.
 
-        The binomial formula; Latin hypercube sampling usually does better, so it is an
-        upper bound for monotone outcomes.
+        Exact for plain random sampling; under Latin hypercube sampling it overstates the
+        error (see ``p_meet_std_error``).
         """
         return math.sqrt(max(p * (1 - p), 0.0) / self.iterations)
+
+    def p_meet_std_error(self, when, milestone: str = RESERVED_MILESTONE) -> tuple[float, str]:
+        """Standard error of ``p_meet(when, milestone)`` and how it was estimated.
+
+        Under Latin hypercube sampling each block of ``BLOCK`` iterations is an
+        independent replicate, so the error comes from the spread between blocks (with
+        at least ``MIN_REPLICATES`` full blocks); the binomial formula overstates it
+        (about 1.6x on the shipped scenario). Otherwise, and for plain random sampling,
+        the binomial formula. Returns (standard error, method).
+        """
+        from .analysis.precision import block_std_error
+        from .sim.engine import BLOCK
+
+        met = self._met(when, milestone)
+        binomial = self.std_error(float(met.mean()))
+        if self.sampling == "lhs":
+            se = block_std_error(met, BLOCK)
+            if se is not None:
+                return se, f"between blocks ({len(met) // BLOCK} Latin hypercube replicates)"
+            return binomial, "binomial (an upper bound under Latin hypercube sampling)"
+        return binomial, "binomial"
 
     def percentiles(self, of: str = "finish", levels: Sequence[float] = FINISH_LEVELS
                     ) -> pd.Series:
@@ -163,8 +198,9 @@ class SimulationResult:
         rows = []
         for t in self.scenario.all_targets:
             p = self.p_meet(t.date, t.milestone)
+            se, method = self.p_meet_std_error(t.date, t.milestone)
             rows.append({"target": t.id, "milestone": t.milestone, "date": t.date,
-                         "probability": p, "std_error": self.std_error(p)})
+                         "probability": p, "std_error": se, "std_error_method": method})
         return pd.DataFrame(rows).set_index("target")
 
     @property
@@ -182,18 +218,36 @@ class SimulationResult:
         return {"low": low, "high": high, "p_below": below, "p_within": 1.0 - below - above,
                 "p_above": above}
 
+    @property
+    def budget(self) -> float:
+        """The budget joint confidence is tested against: the scenario's ``budget``, or
+        by default the top of its cost band (``budget_source`` says which)."""
+        return float(self.scenario.budget if self.scenario.budget is not None
+                     else self.scenario.cost_band.high)
+
+    @property
+    def budget_source(self) -> str:
+        """``"budget"`` (given in the scenario) or ``"cost_band.high"`` (the default)."""
+        return "budget" if self.scenario.budget is not None else "cost_band.high"
+
     def jcl(self, when: dt.date | str | float | None = None, budget: float | None = None,
             milestone: str | None = None) -> float:
         """Joint confidence: P(finish <= when and cost <= budget).
 
-        Defaults: the audit target's date and milestone, and the top of the cost band.
+        Defaults: the headline target's date and milestone, and ``budget``.
         """
         target = self.primary_target
         when = target.date if when is None else when
         milestone = target.milestone if milestone is None else milestone
-        budget = self.scenario.cost_band.high if budget is None else budget
-        ok = (self.finish_of(milestone) <= self.weeks(when) + 1e-12) & (self.cost <= budget)
-        return float(np.mean(ok))
+        budget = self.budget if budget is None else budget
+        return float(np.mean(self._met(when, milestone) & (self.cost <= budget)))
+
+    def jcl_promise(self, confidence: float = 0.8) -> dict[str, Any]:
+        """The date at the budget and the budget at the target date that hold together
+        with ``confidence`` (see ``riskmodel.analysis.joint.promise``)."""
+        from .analysis.joint import promise
+
+        return promise(self, confidence)
 
     # -- drivers and analysis (riskmodel.analysis) ---------------------------------
     def workstreams(self) -> pd.DataFrame:
@@ -204,21 +258,28 @@ class SimulationResult:
             self._cache["drivers"] = drivers(self)
         return self._cache["drivers"].copy()
 
-    def risks(self) -> pd.DataFrame:
-        """Risk ranking: what each risk does to P(meet), the P80 date and the P80 cost."""
+    def risks(self, by: str = "expected") -> pd.DataFrame:
+        """Risk ranking: what each risk does to P(meet), the mean, P80 and P90 date and
+        cost, on the same draws without it; sorted by expected impact (``by="p80"``,
+        ``"p90"`` or ``"cost"`` for the others). See ``riskmodel.analysis.risk_ranking``."""
         from .analysis import risk_ranking
 
-        if "risks" not in self._cache:
-            self._cache["risks"] = risk_ranking(self)
-        return self._cache["risks"].copy()
+        if ("risks", by) not in self._cache:
+            self._cache[("risks", by)] = risk_ranking(self, by)
+        return self._cache[("risks", by)].copy()
 
-    def contingency(self, confidence: float = 0.8) -> dict[str, float]:
-        """Weeks and money to add to the deterministic plan to reach ``confidence``."""
-        q = 100 * confidence
-        return {
-            "weeks": float(np.percentile(self.finish, q)) - self.plan["finish"],
-            "cost": float(np.percentile(self.cost, q)) - self.plan["cost"],
-        }
+    def contingency(self, confidence: float = 0.8) -> dict[str, Any]:
+        """Weeks and money to add to the deterministic plan to reach ``confidence``, and
+        how much of each comes from estimate uncertainty (merge bias included) and from
+        the risks (``from_estimates``, ``from_risks``; absent without risk ranking)."""
+        row = self.contingency_table([100 * confidence]).iloc[0]
+        out: dict[str, Any] = {"weeks": float(row.schedule_contingency_weeks),
+                               "cost": float(row.cost_contingency)}
+        if not math.isnan(row.from_risks_weeks):
+            for part in ("from_risks", "from_estimates"):
+                out[part] = {"weeks": float(row[f"{part}_weeks"]),
+                             "cost": float(row[f"{part}_cost"])}
+        return out
 
     def contingency_table(self, levels: Sequence[float] = (50, 70, 80, 90, 95)) -> pd.DataFrame:
         """Finish, cost and contingency over the plan at each confidence level."""
@@ -265,34 +326,12 @@ class SimulationResult:
         return pd.DataFrame(rows).set_index("target")
 
     def cost_breakdown(self) -> pd.DataFrame:
-        """Mean cost by item: workstream labour and fixed costs, programme fixed costs,
-        overhead and risks, each with the role split where staffing gives one.
+        """Mean cost by item (workstream labour by role, fixed costs, overhead, time added
+        by risks, the risks' own costs); the means add up to the mean total cost. See
+        ``riskmodel.analysis.breakdown.cost_breakdown``."""
+        from .analysis.breakdown import cost_breakdown
 
-        Columns: ``category`` (workstream, fixed cost, overhead, risk), ``item``,
-        ``role`` (or empty), ``mean``. The means add up to the mean total cost.
-        """
-        s = self.scenario
-        rates = {r.id: r.weekly_rate for r in s.roles}
-        rows = []
-        for j, w in enumerate(s.workstreams):
-            for role, fte in w.staffing.items():
-                rows.append(("workstream", w.id, role, fte * rates[role] * self.mean_duration_[j]))
-            if self.mean_fixed_[j]:
-                rows.append(("workstream", w.id, "", self.mean_fixed_[j]))
-        for f, mean in zip(s.fixed_costs, self.mean_programme_cost_):
-            rows.append(("fixed cost", f.id, "", mean))
-        index = {w.id: j for j, w in enumerate(s.workstreams)}
-        for o in s.overhead:
-            weeks = self.finish.mean() if o.until == RESERVED_MILESTONE else \
-                self.mean_finish_[index[o.until]]
-            if o.weekly_cost is not None:
-                rows.append(("overhead", o.id, "", o.weekly_cost * weeks))
-            else:
-                rows += [("overhead", o.id, role, fte * rates[role] * weeks)
-                         for role, fte in o.staffing.items()]
-        for r, mean in zip(s.risks, self.mean_risk_cost_):
-            rows.append(("risk", r.id, "", mean))
-        return pd.DataFrame(rows, columns=["category", "item", "role", "mean"])
+        return cost_breakdown(self)
 
     def economic_cost(self) -> float:
         """Mean spend plus the expected cost of delay past the audit target."""
@@ -327,77 +366,17 @@ class SimulationResult:
     # -- output --------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
         """The headline figures as a two-column table a person reads."""
-        d = self.to_dict()
-        cur = d["cost"]["currency"]
-        money = lambda x: f"{cur} {x:,.0f}"  # noqa: E731
-        rows = []
-        for tid, t in d["targets"].items():
-            rows.append((f"P({tid}: {t['milestone']} by {t['date']})",
-                         f"{t['probability']:.1%} ± {t['std_error']:.1%}"))
-        fd = d["finish_date"]
-        rows += [("Finish P50 / P80", f"{fd['p50']} / {fd['p80']}"),
-                 ("Finish P10 – P90 (weeks)", f"{d['finish']['p10']:.1f} – "
-                                              f"{d['finish']['p90']:.1f}"),
-                 ("Cost P50 / P80", f"{money(d['cost']['p50'])} / {money(d['cost']['p80'])}"),
-                 ("Cost P10 – P90", f"{money(d['cost']['p10'])} – {money(d['cost']['p90'])}")]
-        b = d["cost_band"]
-        rows.append((f"Cost below / within / above {money(b['low'])}–{money(b['high'])}",
-                     f"{b['p_below']:.0%} / {b['p_within']:.0%} / {b['p_above']:.0%}"))
-        rows += [("Deterministic plan", f"{d['deterministic']['finish']:.1f} weeks, "
-                                        f"{money(d['deterministic']['cost'])}"),
-                 ("Contingency to P80", f"{d['contingency']['p80']['weeks']:+.1f} weeks, "
-                                        f"{money(d['contingency']['p80']['cost'])}"),
-                 (f"Joint confidence (by {d['jcl']['date']} and ≤ {money(d['jcl']['budget'])})",
-                  f"{d['jcl']['probability']:.1%}")]
-        return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure")
+        from .document import headline_table
+
+        return headline_table(self)
 
     def to_dict(self) -> dict[str, Any]:
-        """The summary document of DESIGN §4 (``riskmodel simulate --json``)."""
-        from . import __version__
+        """The summary document of DESIGN §4 (``riskmodel simulate --json``); a copy."""
+        from .document import summary_document
 
-        if "dict" in self._cache:
-            return self._cache["dict"]
-        f = self.percentiles("finish", FINISH_LEVELS)
-        c = self.percentiles("cost", COST_LEVELS)
-        target = self.primary_target
-        ws = self.workstreams()
-        rk = self.risks()
-        none_if_nan = lambda x: None if math.isnan(x) else float(x)  # noqa: E731
-        out = {
-            "schema": SCHEMA,
-            "scenario": {"name": self.scenario.name, "sha256": self.scenario.sha256},
-            "iterations": self.iterations,
-            "seed": self.seed,
-            "version": __version__,
-            "finish": {"unit": "weeks", "mean": float(self.finish.mean()),
-                       "std": float(self.finish.std()), **{k: float(v) for k, v in f.items()}},
-            "finish_date": {k: v.isoformat() for k, v in self.finish_dates().items()},
-            "targets": {
-                tid: {"milestone": row.milestone, "date": row.date.isoformat(),
-                      "probability": row.probability, "std_error": row.std_error}
-                for tid, row in self.targets().iterrows()
-            },
-            "cost": {"currency": self.scenario.currency, "mean": float(self.cost.mean()),
-                     "std": float(self.cost.std()), **{k: float(v) for k, v in c.items()}},
-            "cost_band": self.cost_band(),
-            "deterministic": {"finish": self.plan["finish"], "cost": self.plan["cost"]},
-            "contingency": {"p80": self.contingency(0.8)},
-            "jcl": {"date": target.date.isoformat(), "budget": self.scenario.cost_band.high,
-                    "probability": self.jcl()},
-            "workstreams": {
-                wid: {"criticality": float(r.criticality), "sensitivity": float(r.sensitivity),
-                      "finish_p80": float(r.finish_p80)}
-                for wid, r in ws.iterrows()
-            },
-            **({"as_of": self.status.as_of.isoformat()} if self.status is not None else {}),
-            "risks": {
-                rid: {"fired": float(r.fired), "p80_finish_shift": none_if_nan(r.p80_finish_shift),
-                      "p80_cost_shift": none_if_nan(r.p80_cost_shift)}
-                for rid, r in rk.iterrows()
-            },
-        }
-        self._cache["dict"] = out
-        return out
+        if "dict" not in self._cache:
+            self._cache["dict"] = summary_document(self)
+        return copy.deepcopy(self._cache["dict"])
 
     def __repr__(self) -> str:
         t = self.primary_target

@@ -9,30 +9,43 @@ from riskmodel import simulate
 from riskmodel.cli import main
 from tests.conftest import DEFAULT, make, prob_tol, ws
 
-CONTRACT_KEYS = {"schema", "scenario", "iterations", "seed", "version", "finish", "finish_date",
-                 "targets", "cost", "cost_band", "deterministic", "contingency", "jcl",
-                 "workstreams", "risks"}
+CONTRACT_V1 = {"schema", "scenario", "iterations", "seed", "version", "finish", "finish_date",
+               "targets", "cost", "cost_band", "deterministic", "contingency", "jcl",
+               "workstreams", "risks"}
+ADDED_V2 = {"sampling", "warnings"}
 
 
 def test_json_contract(default_result, tmp_path, capsys):
+    """riskmodel.summary/2 keeps every key of /1 with its meaning and adds DESIGN §4's."""
     d = default_result.to_dict()
-    assert set(d) == CONTRACT_KEYS
-    assert d["schema"] == "riskmodel.summary/1"
+    assert set(d) == CONTRACT_V1 | ADDED_V2
+    assert d["schema"] == "riskmodel.summary/2"
     assert set(d["finish"]) == {"unit", "mean", "std", "p5", "p10", "p20", "p50", "p70", "p80",
                                 "p90", "p95"}
     assert set(d["finish_date"]) == {"p10", "p50", "p80", "p90"}
     assert set(d["cost"]) == {"currency", "mean", "std", "p10", "p50", "p80", "p90"}
-    assert set(d["targets"]["audit"]) == {"milestone", "date", "probability", "std_error"}
-    assert set(d["contingency"]["p80"]) == {"weeks", "cost"}
-    assert set(d["jcl"]) == {"date", "budget", "probability"}
-    assert all(set(v) == {"criticality", "sensitivity", "finish_p80"}
+    assert set(d["targets"]["audit"]) == {"milestone", "date", "probability", "std_error",
+                                          "std_error_method"}
+    assert set(d["contingency"]) == {"p50", "p70", "p80", "p90", "p95"}
+    assert set(d["contingency"]["p80"]) == {"weeks", "cost", "from_risks", "from_estimates"}
+    assert set(d["jcl"]) == {"date", "budget", "budget_source", "probability", "at_p80",
+                             "frontier", "promise"}
+    assert set(d["jcl"]["at_p80"]) == {"date", "budget", "probability"}
+    assert set(d["jcl"]["frontier"]) == {"70", "80"}
+    assert all({"criticality", "sensitivity", "finish_p80"} <= set(v)
                for v in d["workstreams"].values())
-    assert all(set(v) == {"fired", "p80_finish_shift", "p80_cost_shift"}
+    assert all({"fired", "p80_finish_shift", "p80_cost_shift", "mean_finish_impact",
+                "mean_cost_impact", "p90_finish_shift", "p90_cost_shift"} <= set(v)
                for v in d["risks"].values())
+    assert all(set(w) == {"code", "where", "message"} for w in d["warnings"])
     json.dumps(d, allow_nan=False)
+    # a copy: changing it changes nothing in the result
+    d["cost"]["mean"] = -1
+    assert default_result.to_dict()["cost"]["mean"] > 0
     # the CLI prints exactly this document
     assert main(["simulate", str(DEFAULT), "--json", "--iterations", "20000"]) == 0
-    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(d))
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(
+        default_result.to_dict()))
 
 
 def test_headline_figures_are_consistent(default_result):
@@ -46,6 +59,9 @@ def test_headline_figures_are_consistent(default_result):
     assert d["jcl"]["probability"] <= min(d["targets"]["audit"]["probability"],
                                           np.mean(r.cost <= 400_000))
     assert d["contingency"]["p80"]["weeks"] == pytest.approx(d["finish"]["p80"] - 10.5)
+    # the separate P80 date and P80 cost are not an 80% joint commitment
+    at = d["jcl"]["at_p80"]
+    assert at["probability"] == r.jcl(at["date"], at["budget"]) < 0.8
     # the deterministic plan: modal path gap -> permissions -> testing -> documentation
     assert d["deterministic"]["finish"] == pytest.approx(10.5)
     # modal durations x weekly team cost (reference cost_rate_per_week), fixed, programme burn

@@ -10,7 +10,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..results import SimulationResult
 
-__all__ = ["jcl_frontier"]
+__all__ = ["jcl_frontier", "promise", "jcl_summary"]
 
 
 def jcl_frontier(result: "SimulationResult", confidence: float = 0.7,
@@ -25,7 +25,7 @@ def jcl_frontier(result: "SimulationResult", confidence: float = 0.7,
     milestone = result.primary_target.milestone if milestone is None else milestone
     finish, cost = result.finish_of(milestone), result.cost
     n = len(finish)
-    need = math.ceil(confidence * n)
+    need = math.ceil(confidence * n - 1e-9)
     order = np.argsort(finish, kind="stable")
     f_sorted, c_by_f = finish[order], cost[order]
     rows = []
@@ -36,3 +36,55 @@ def jcl_frontier(result: "SimulationResult", confidence: float = 0.7,
         budget = float(np.partition(c_by_f[:k], need - 1)[need - 1])
         rows.append({"weeks": float(d), "date": result.date_of(d), "budget": budget})
     return pd.DataFrame(rows)
+
+
+def promise(result: "SimulationResult", confidence: float, budget: float | None = None,
+            when=None, milestone: str | None = None) -> dict:
+    """The date and budget pairs to promise at a joint confidence (NASA JCL).
+
+    ``date_at_budget``: the earliest date d with P(finish <= d and cost <= budget) >=
+    ``confidence`` (None if the budget alone is reached less often than that);
+    ``budget_at_date``: the least budget B with P(finish <= the target date and cost <= B)
+    >= ``confidence`` (None if the date alone is met less often than that). Defaults: the
+    result's budget, the headline target's date and milestone.
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    target = result.primary_target
+    milestone = target.milestone if milestone is None else milestone
+    budget = result.budget if budget is None else float(budget)
+    when = target.date if when is None else when
+    limit = result.weeks(when) + 1e-12
+    finish, cost = result.finish_of(milestone), result.cost
+    need = math.ceil(confidence * len(finish) - 1e-9)
+    within = np.sort(finish[cost <= budget])
+    on_time = np.sort(cost[finish <= limit])
+    weeks = float(within[need - 1]) if len(within) >= need else None
+    return {"confidence": confidence, "budget": budget,
+            "date_at_budget": None if weeks is None else result.date_of(weeks).isoformat(),
+            "weeks_at_budget": weeks,
+            "date": when.isoformat() if hasattr(when, "isoformat") else str(when),
+            "budget_at_date": float(on_time[need - 1]) if len(on_time) >= need else None}
+
+
+def jcl_summary(result: "SimulationResult", levels=(70, 80), points: int = 20) -> dict:
+    """The ``jcl`` block of the summary document: P(target date and budget), the joint
+    confidence of the separate P80 date and P80 cost, each level's frontier and the pair
+    to promise from it."""
+    target = result.primary_target
+    finish = result.finish_of(target.milestone)
+    p80_weeks = float(np.percentile(finish, 80))
+    p80_cost = float(np.percentile(result.cost, 80))
+    p80_date = result.date_of(p80_weeks)  # as people see it: rounded up to a day
+    out = {"date": target.date.isoformat(), "budget": result.budget,
+           "budget_source": result.budget_source, "probability": result.jcl(),
+           "at_p80": {"date": p80_date.isoformat(), "budget": p80_cost,
+                      "probability": result.jcl(p80_date, p80_cost)},
+           "frontier": {}, "promise": {}}
+    for level in levels:
+        frontier = jcl_frontier(result, level / 100, points=points)
+        out["frontier"][str(level)] = [
+            {"date": d.isoformat(), "weeks": float(w), "budget": float(b)}
+            for d, w, b in zip(frontier["date"], frontier["weeks"], frontier["budget"])]
+        out["promise"][str(level)] = promise(result, level / 100)
+    return out

@@ -271,6 +271,8 @@ class Scenario(_Model):
     audit_date: Date | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     cost_band: CostBand = CostBand(low=150_000, high=400_000)
+    budget: NonNegative | None = None
+    """The budget to test joint confidence against (default: the top of the cost band)."""
     simulation: SimulationSettings = SimulationSettings()
     roles: list[Role] = []
     workstreams: Annotated[list[Workstream], Field(min_length=1)]

@@ -3,7 +3,9 @@
 Targets are Spearman rank correlations, as in @RISK and Crystal Ball. Uniforms are
 mapped to normals, mixed with the Cholesky factor of the Pearson matrix that gives the
 target Spearman values (r = 2 sin(pi rho / 6) for a bivariate normal) and mapped back,
-so every marginal distribution is kept exactly.
+so every marginal distribution is kept exactly. Under Latin hypercube sampling the mixed
+rows are then replaced by their own stratified values put in the copula's rank order
+(Iman and Conover, 1982), so that every correlated input keeps one point per stratum.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ __all__ = [
     "spearman_to_pearson",
     "copula_factor",
     "correlate_uniforms",
+    "rank_reorder",
 ]
 
 
@@ -72,4 +75,15 @@ def correlate_uniforms(u: np.ndarray, factor: np.ndarray) -> np.ndarray:
         raise ValueError("factor must be lower triangular (use copula_factor)")
     out = np.empty_like(u, dtype=float)
     gaussian_copula(np.ascontiguousarray(u, dtype=float), factor, out)
+    return out
+
+
+def rank_reorder(values: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Each row of ``values`` rearranged into the rank order of the same row of ``scores``
+    (Iman and Conover's reordering: the values, and so their stratification, are kept;
+    the rank correlation between rows is that of the scores). Ties keep their order."""
+    out = np.empty_like(values)
+    for k in range(values.shape[0]):
+        order = np.argsort(scores[k], kind="stable")
+        out[k, order] = np.sort(values[k], kind="stable")
     return out

@@ -14,7 +14,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 
-from .correlation import correlate_uniforms
+from .correlation import correlate_uniforms, rank_reorder
 from .distributions import Distribution
 from .kernels import apply_risks, weighted_sum
 from .network import (WorkCalendar, critical_mask, forward_pass, start_times,
@@ -195,6 +195,9 @@ class BlockResult:
     critical_count: np.ndarray
     detail: dict[str, np.ndarray] | None = None
     without_risk: dict[str, np.ndarray] | None = None
+    no_risks: dict[str, np.ndarray] | None = None
+    norisk_duration_sum: np.ndarray | None = None
+    norisk_finish_sum: np.ndarray | None = None
 
 
 def _sample_rows(spec: EngineSpec, root, block: int, keys: Sequence[str],
@@ -216,7 +219,10 @@ def _sample_rows(spec: EngineSpec, root, block: int, keys: Sequence[str],
                  out=None if work is None else work.array("scratch", (len(drawn), out.shape[1])))
     if correlated:
         pos = [drawn.index(i) for i in correlated]
-        u[pos] = correlate_uniforms(u[pos], spec.corr_factor)
+        scores = correlate_uniforms(u[pos], spec.corr_factor)
+        if spec.sampling == "lhs":  # keep every row's strata: its own values, reordered
+            scores = rank_reorder(u[pos], scores)
+        u[pos] = scores
     first = 0
     for family, rows in families.items():
         family.ppf_rows_into([dists[i] for i in rows], u[first:first + len(rows)], out, rows)
@@ -314,6 +320,20 @@ def evaluate(spec: EngineSpec, draws: Draws, work: Workspace | None = None) -> O
     return Outcome(duration, finish, end, cost, critical, late_start)
 
 
+def _switched_off(spec: EngineSpec, draws: Draws, out: Outcome, cols: np.ndarray,
+                  fired: np.ndarray) -> tuple[np.ndarray, ...]:
+    """End, cost change, finishes and working durations of iterations ``cols``
+    re-scheduled with ``fired`` (risks x len(cols)) in place of the risks that fired
+    there, on the same draws."""
+    duration = _apply_risks(spec, draws.duration[:, cols], fired, draws.impact[:, cols])
+    finish, alt_end = _schedule(spec, duration)
+    removed = draws.fired[:, cols] & ~fired
+    change = (_time_cost(spec, duration, finish, alt_end)
+              - _time_cost(spec, out.duration[:, cols], out.finish[:, cols], out.end[cols])
+              - np.where(removed, draws.risk_cost[:, cols], 0.0).sum(axis=0))
+    return alt_end, change, finish, duration
+
+
 def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome) -> dict[str, np.ndarray]:
     """End, cost and milestone finishes with each risk switched off, on the same draws.
 
@@ -331,16 +351,32 @@ def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome) -> dict[str
             continue
         fired = draws.fired[:, cols]
         fired[i] = False
-        duration = _apply_risks(spec, draws.duration[:, cols], fired, draws.impact[:, cols])
-        finish, alt_end = _schedule(spec, duration)
-        end[i, cols] = alt_end
-        cost[i, cols] += (_time_cost(spec, duration, finish, alt_end)
-                          - _time_cost(spec, out.duration[:, cols], out.finish[:, cols],
-                                       out.end[cols])
-                          - draws.risk_cost[i, cols])
+        end[i, cols], change, finish, _ = _switched_off(spec, draws, out, cols, fired)
+        cost[i, cols] += change
         if ms:
             milestones[i][:, cols] = finish[ms]
     return {"end": end, "cost": cost, "milestones": milestones}
+
+
+def _without_any_risk(spec: EngineSpec, draws: Draws, out: Outcome):
+    """End, cost and milestone finishes (per iteration) with every risk switched off, on
+    the same draws: what estimate uncertainty alone gives (the split of contingency,
+    AACE 57R-09); and the sums over iterations of each workstream's working duration and
+    finish in that run."""
+    end, cost = out.end.copy(), out.cost.copy()
+    ms = list(spec.milestones)
+    milestones = out.finish[ms].copy()
+    duration_sum, finish_sum = out.duration.sum(axis=1), out.finish.sum(axis=1)
+    cols = np.flatnonzero(draws.fired.any(axis=0))
+    if cols.size:
+        fired = np.zeros((draws.fired.shape[0], cols.size), dtype=bool)
+        end[cols], change, finish, duration = _switched_off(spec, draws, out, cols, fired)
+        cost[cols] += change
+        if ms:
+            milestones[:, cols] = finish[ms]
+        duration_sum += duration.sum(axis=1) - out.duration[:, cols].sum(axis=1)
+        finish_sum += finish.sum(axis=1) - out.finish[:, cols].sum(axis=1)
+    return {"end": end, "cost": cost, "milestones": milestones}, duration_sum, finish_sum
 
 
 def _per_workstream(spec: EngineSpec, values: np.ndarray) -> np.ndarray:
@@ -371,6 +407,9 @@ def run_block(
             "risk_cost": np.where(draws.fired, draws.risk_cost, 0.0),
             "programme": draws.programme.copy(),
         }
+    no_risks = norisk_duration_sum = norisk_finish_sum = None
+    if spec.rank_risks and spec.risks:
+        no_risks, norisk_duration_sum, norisk_finish_sum = _without_any_risk(spec, draws, out)
     return BlockResult(
         index=index,
         size=size,
@@ -387,6 +426,9 @@ def run_block(
         detail=kept,
         without_risk=_without_each_risk(spec, draws, out) if spec.rank_risks and spec.risks
         else None,
+        no_risks=no_risks,
+        norisk_duration_sum=norisk_duration_sum,
+        norisk_finish_sum=norisk_finish_sum,
     )
 
 
@@ -435,10 +477,12 @@ class Collector:
         for name in self.PER_ITERATION:
             self._put(name, getattr(block, name), at)
             setattr(block, name, None)
-        if block.without_risk is not None:
-            for name, value in block.without_risk.items():
-                self._put(f"without_risk:{name}", value, at)
-            block.without_risk = None
+        for variant in ("without_risk", "no_risks"):
+            values = getattr(block, variant)
+            if values is not None:
+                for name, value in values.items():
+                    self._put(f"{variant}:{name}", value, at)
+                setattr(block, variant, None)
         self.blocks[block.index] = block
 
     @property
