@@ -159,18 +159,39 @@ def _barh(ax, labels, values, color):
     ax.grid(axis="x", alpha=0.3)
 
 
+_DRIVER_AXIS = {
+    "cruciality": ("Cruciality: criticality × rank correlation of the workstream's own "
+                   "estimate with the finish", "date"),
+    "ssi": ("Schedule sensitivity index: criticality × sd(own estimate) / sd(finish)", "date"),
+    "sensitivity": ("Rank correlation of the workstream's own estimate with the finish",
+                    "date"),
+    "cost_sensitivity": ("Rank correlation of the workstream's own estimate with the "
+                         "total cost", "cost"),
+}
+
+
 def driver_tornado(result: "SimulationResult", ax: "Axes | None" = None, top: int = 10,
-                   measure: str = "sensitivity") -> "Axes":
-    """Workstreams ranked by how strongly their duration moves the finish (or cost)."""
+                   measure: str = "cruciality") -> "Axes":
+    """Workstreams ranked by how much their own estimate moves the finish (or cost).
+
+    The default ``measure``, cruciality (criticality x sensitivity of the base estimate,
+    ``analysis.DRIVER_MEASURE``), is zero for a workstream that never sets the date, so
+    a workstream merely correlated with a critical one does not rank. Risks are left
+    out of every measure (they have their own tornado). Workstreams at exactly zero
+    are not drawn. Other measures: ``ssi``, ``sensitivity``, ``cost_sensitivity``.
+    """
     ax = _axes(ax)
     table = result.workstreams()
-    order = table[measure].abs().sort_values(ascending=False).index[:top]
+    if measure not in _DRIVER_AXIS:
+        raise ValueError(f"measure must be one of {sorted(_DRIVER_AXIS)}, got {measure!r}")
+    ranked = table[measure].abs().sort_values(ascending=False, kind="stable")
+    order = ranked[ranked > 0].index[:top]
     values = table.loc[order, measure]
     _barh(ax, [table.loc[i, "name"] for i in order], values,
           [BLUE if v >= 0 else ORANGE for v in values])
-    what = "finish date" if measure == "sensitivity" else measure.replace("_", " ")
-    ax.set_xlabel(f"Rank correlation of duration with the {what}")
-    ax.set_title("What drives the date: workstream sensitivity")
+    label, what = _DRIVER_AXIS[measure]
+    ax.set_xlabel(label)
+    ax.set_title(f"Which workstreams' own estimates drive the {what}")
     return ax
 
 
@@ -192,14 +213,26 @@ def risk_tornado(result: "SimulationResult", ax: "Axes | None" = None, top: int 
 
 
 def criticality_bars(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
-    """Share of iterations in which each workstream is on the critical path."""
+    """Share of iterations in which each workstream is on the critical path, and (paler,
+    behind) the share in which it is near-critical: total float of at most the
+    workstreams table's threshold (half a week by default)."""
     ax = _axes(ax)
     table = result.workstreams()
-    _barh(ax, table["name"], table["criticality"], BLUE)
+    weeks = table.attrs.get("near_critical_weeks", 0.5)
+    y = np.arange(len(table))[::-1]
+    ax.barh(y, table["near_criticality"], color=BLUE, alpha=0.3,
+            label=f"Near-critical: float ≤ {weeks * 5:g} working days")
+    ax.barh(y, table["criticality"], color=BLUE, alpha=0.85,
+            label="Critical: zero float")
+    ax.set_yticks(y, table["name"])
+    ax.axvline(0, color="black", lw=0.8)
+    ax.grid(axis="x", alpha=0.3)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-    ax.set_xlabel("Criticality: share of iterations on the critical path")
+    ax.set_xlabel("Share of iterations")
     ax.set_title("Which workstreams set the finish date")
+    ax.legend(fontsize=9, loc="upper right", bbox_to_anchor=(1.0, -0.12), ncol=2,
+              frameon=False)
     return ax
 
 

@@ -250,13 +250,26 @@ class SimulationResult:
         return promise(self, confidence)
 
     # -- drivers and analysis (riskmodel.analysis) ---------------------------------
-    def workstreams(self) -> pd.DataFrame:
-        """Per workstream: criticality, sensitivities, cruciality, SSI, finish percentiles."""
-        from .analysis import drivers
+    def workstreams(self, near_critical_weeks: float | None = None) -> pd.DataFrame:
+        """Per workstream: criticality, near-criticality (total float at most
+        ``near_critical_weeks``, default ``NEAR_CRITICAL_WEEKS``), the sensitivities of
+        its base estimate, cruciality, SSI, finish percentiles. See
+        ``riskmodel.analysis.drivers``."""
+        from .analysis import NEAR_CRITICAL_WEEKS, drivers
 
-        if "drivers" not in self._cache:
-            self._cache["drivers"] = drivers(self)
-        return self._cache["drivers"].copy()
+        weeks = NEAR_CRITICAL_WEEKS if near_critical_weeks is None else near_critical_weeks
+        if ("drivers", weeks) not in self._cache:
+            self._cache[("drivers", weeks)] = drivers(self, weeks)
+        return self._cache[("drivers", weeks)].copy()
+
+    def modes(self, of: str = "finish", **kwargs) -> dict[str, Any] | None:
+        """A second peak in the finish (``"finish"``), the cost (``"cost"``) or a
+        milestone's finish, described; None when there is one peak. See
+        ``riskmodel.analysis.shape.bimodality``."""
+        from .analysis.shape import bimodality
+
+        data = self.cost if of == "cost" else self.finish_of("end" if of == "finish" else of)
+        return bimodality(data, **kwargs)
 
     def risks(self, by: str = "expected") -> pd.DataFrame:
         """Risk ranking: what each risk does to P(meet), the mean, P80 and P90 date and

@@ -38,7 +38,7 @@ def test_a_risk_with_probability_zero_ranks_last_with_zero_shift():
     rk = simulate(s, iterations=30_000).risks()
     assert rk.index.tolist() == ["big", "small", "never"]
     assert (rk.loc["never", ["p_meet_shift", "p80_finish_shift", "p80_cost_shift",
-                             "mean_finish_shift", "expected_cost"]] == 0).all()
+                             "mean_finish_shift", "own_cost", "mean_cost_impact"]] == 0).all()
     assert rk.loc["big", "p_meet_shift"] < 0
     assert rk.loc["big", "expected_delay"] == pytest.approx(0.4 * 2)
     # on common random numbers the mean shift equals P(fired) x delay, exactly

@@ -5,22 +5,35 @@ draws random numbers: every figure comes from the run's iterations (risk shifts 
 the same draws with the risk switched off, made during the run). Modules here use
 NumPy, SciPy and pandas (and the result type, for annotations only).
 """
-from .drivers import drivers, rank_correlation
-from .joint import jcl_frontier
+from .breakdown import cost_breakdown
+from .drivers import (DRIVER_MEASURE, NEAR_CRITICAL_WEEKS, drivers, near_criticality,
+                      rank_correlation)
+from .joint import jcl_frontier, jcl_summary, promise
 from .money import (CASH_FLOW_SAMPLE, cash_flow, contingency_table, cost_given_timing,
                     plan_confidence)
-from .precision import quantile_std_error
-from .risks import risk_ranking
+from .precision import MIN_REPLICATES, block_std_error, quantile_std_error
+from .risks import RISK_ORDER, risk_ranking
+from .shape import bimodality
 
 __all__ = [
     "drivers",
     "rank_correlation",
+    "near_criticality",
+    "NEAR_CRITICAL_WEEKS",
+    "DRIVER_MEASURE",
     "risk_ranking",
+    "RISK_ORDER",
     "contingency_table",
+    "cost_breakdown",
     "plan_confidence",
     "jcl_frontier",
+    "jcl_summary",
+    "promise",
     "cost_given_timing",
     "cash_flow",
     "quantile_std_error",
+    "block_std_error",
+    "MIN_REPLICATES",
+    "bimodality",
     "CASH_FLOW_SAMPLE",
 ]

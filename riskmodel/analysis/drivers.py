@@ -1,4 +1,11 @@
-"""What drives the date: criticality, sensitivities, cruciality, SSI."""
+"""What drives the date: criticality, near-criticality, sensitivities, cruciality, SSI.
+
+Workstreams are measured by their *base* estimate (the sampled duration before any
+risk fires), not by their working duration: a risk's delay is the risk's doing and is
+ranked once, in the risk table (``analysis.risks``). Measuring working durations would
+count the same events twice, once in each tornado, and let a workstream that a big
+risk hits look like a driver whatever its own estimate says.
+"""
 from __future__ import annotations
 
 import math
@@ -10,7 +17,34 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..results import SimulationResult
 
-__all__ = ["drivers", "rank_correlation"]
+__all__ = ["drivers", "rank_correlation", "near_criticality", "NEAR_CRITICAL_WEEKS",
+           "DRIVER_MEASURE"]
+
+NEAR_CRITICAL_WEEKS = 0.5
+"""Total float (calendar weeks) at or below which a workstream counts as near-critical.
+
+Half a week is 2.5 working days (float is in calendar weeks: 3.5 days). The
+scenarios' estimates are given in half weeks (``min: 1.5, mode: 2, max: 2.5``), so a
+float smaller than that is inside the resolution of the estimates themselves: one
+slip of the size already in the ranges makes the workstream critical. Where estimates
+are finer or coarser, pass another ``near_critical_weeks``.
+"""
+
+DRIVER_MEASURE = "cruciality"
+"""The column the default driver chart ranks by (``plots.driver_tornado``).
+
+Cruciality = criticality x sensitivity. It is zero for a workstream that is never
+critical, however strongly its estimate is correlated with the finish through other
+workstreams; it is rank-based and so bounded in [-1, 1] and not dominated by one
+long-tailed estimate; and it reads as "how often it sets the date, times how closely
+its estimate moves the date". The SSI (criticality x sd ratio) is also zero off the
+critical path, but its sd ratio counts the whole spread of the estimate, also the part
+spent while another path is longer, and it is unbounded and moment-based, so one
+long-tailed estimate can top the chart.
+"""
+
+_FLOAT_ATOL = 1e-6
+"""Weeks (under a second): total float is kept in float32, so 0.5 may read 0.5000001."""
 
 
 def rank_correlation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -18,6 +52,16 @@ def rank_correlation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     Ties get their average rank, so discrete inputs (empirical durations, fired or not)
     are measured correctly.
+
+    Parameters
+    ----------
+    x : array_like, shape (rows, n) or (n,)
+        One sample per row.
+    y : array_like, shape (n,)
+
+    Returns
+    -------
+    ndarray, shape (rows,)
     """
     from scipy.stats import rankdata
 
@@ -33,33 +77,88 @@ def rank_correlation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where(constant, 0.0, rho)
 
 
-def drivers(result: "SimulationResult") -> pd.DataFrame:
-    """Per workstream: criticality, sensitivities, cruciality, schedule sensitivity index.
+def near_criticality(total_float: np.ndarray,
+                     threshold: float = NEAR_CRITICAL_WEEKS) -> np.ndarray:
+    """Share of iterations in which each workstream's total float is at most ``threshold``.
 
-    - criticality: share of iterations in which the workstream has zero total float;
-    - sensitivity (finish / cost): Spearman correlation of its duration with the
-      programme finish / total cost;
-    - cruciality: criticality x finish sensitivity (Acumen-style ranking);
-    - ssi: schedule sensitivity index, criticality x sd(duration) / sd(finish)
-      (PMI Practice Standard for Project Risk Management).
+    Parameters
+    ----------
+    total_float : ndarray, shape (workstreams, iterations)
+        Latest start less start, in calendar weeks (``detail["total_float"]``).
+    threshold : float
+        Weeks of float at or below which a workstream is near-critical
+        (``NEAR_CRITICAL_WEEKS`` = half a week by default). Zero gives the criticality.
+
+    Returns
+    -------
+    ndarray, shape (workstreams,)
+        Includes the iterations in which the workstream is critical (zero float).
+    """
+    if threshold < 0:
+        raise ValueError(f"near-critical threshold must be >= 0 weeks, got {threshold}")
+    return (np.asarray(total_float) <= threshold + _FLOAT_ATOL).mean(axis=1)
+
+
+def drivers(result: "SimulationResult",
+            near_critical_weeks: float = NEAR_CRITICAL_WEEKS) -> pd.DataFrame:
+    """Per workstream: how often it sets the date, and how much its own estimate moves it.
+
+    Parameters
+    ----------
+    result : SimulationResult
+    near_critical_weeks : float
+        Float threshold of the near-critical index (default ``NEAR_CRITICAL_WEEKS``,
+        half a week = 2.5 working days: the resolution of the estimates).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by workstream id, columns:
+
+        - ``criticality``: share of iterations with zero total float (all iterations);
+        - ``near_criticality``: share of iterations with total float <= ``near_critical_weeks``
+          (so at least the criticality, up to Monte Carlo noise; from the detail sample);
+        - ``sensitivity``: Spearman correlation of the workstream's *base* duration
+          (its sampled estimate, before risks) with the programme finish;
+        - ``cost_sensitivity``: the same with the total cost;
+        - ``cruciality``: criticality x sensitivity; zero for a never-critical workstream.
+          The default ranking (``DRIVER_MEASURE``);
+        - ``ssi``: schedule sensitivity index, criticality x sd(base duration) / sd(finish)
+          (PMI Practice Standard for Project Risk Management); 1 for a single task;
+        - ``mean_duration`` (working, with risks), ``mean_base_duration``,
+          ``plan_duration``, ``finish_p50``, ``finish_p80``, ``plan_finish``,
+          ``on_plan_critical_path``.
+
+        ``attrs["near_critical_weeks"]`` holds the threshold used.
+
+    Notes
+    -----
+    Risk delays and factors are left out of every sensitivity on purpose: a risk's
+    effect is measured once, by switching it off on the same draws (``risk_ranking``).
+    A workstream with a fixed estimate therefore has sensitivity 0 even when a risk on
+    it moves the finish. Sensitivities, near-criticality and the SSI use the
+    iterations kept in ``result.detail`` (all of them up to ``DETAIL_CELLS``).
     """
     d = result.detail
-    n = d["duration"].shape[1]
-    dur = d["duration"].astype(float)
+    n = d["base_duration"].shape[1]
+    base = d["base_duration"].astype(float)
     finish, cost = result.finish[:n], result.cost[:n]
-    sens_f = rank_correlation(dur, finish)
-    sens_c = rank_correlation(dur, cost)
+    crit = np.asarray(result.criticality_, dtype=float)
+    sens_f = rank_correlation(base, finish)
+    sens_c = rank_correlation(base, cost)
     sd_f = finish.std()
-    ssi = result.criticality_ * dur.std(axis=1) / sd_f if sd_f > 0 else np.zeros(len(dur))
-    return pd.DataFrame(
+    ssi = crit * base.std(axis=1) / sd_f if sd_f > 0 else np.zeros(len(base))
+    table = pd.DataFrame(
         {
             "name": [w.name or w.id for w in result.scenario.workstreams],
-            "criticality": result.criticality_,
+            "criticality": crit,
+            "near_criticality": near_criticality(d["total_float"], near_critical_weeks),
             "sensitivity": sens_f,
             "cost_sensitivity": sens_c,
-            "cruciality": result.criticality_ * sens_f,
+            "cruciality": crit * sens_f,
             "ssi": ssi,
             "mean_duration": result.mean_duration_,
+            "mean_base_duration": base.mean(axis=1),
             "plan_duration": result.plan["workstream_duration"],
             "finish_p50": np.percentile(d["finish"], 50, axis=1).astype(float),
             "finish_p80": np.percentile(d["finish"], 80, axis=1).astype(float),
@@ -68,3 +167,5 @@ def drivers(result: "SimulationResult") -> pd.DataFrame:
         },
         index=pd.Index(result.workstream_ids, name="workstream"),
     )
+    table.attrs["near_critical_weeks"] = float(near_critical_weeks)
+    return table

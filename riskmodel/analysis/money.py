@@ -21,10 +21,17 @@ CASH_FLOW_SAMPLE = 20_000
 
 def contingency_table(result: "SimulationResult",
                       levels: Sequence[float] = (50, 70, 80, 90, 95)) -> pd.DataFrame:
-    """Finish and cost at each confidence level, and the contingency over the plan."""
-    weeks = np.percentile(result.finish, list(levels))
-    money = np.percentile(result.cost, list(levels))
-    return pd.DataFrame(
+    """Finish and cost at each confidence level, and the contingency over the plan.
+
+    The contingency (P-level minus the deterministic plan) splits into what estimate
+    uncertainty gives, merge bias included (``from_estimates``: the same run with every
+    risk switched off, on the same draws, minus the plan) and what the risks add on top
+    (``from_risks``: the run minus that risk-free run), as AACE 57R-09 keeps them apart.
+    The split columns are NaN for a run made with ``rank_risks=False``.
+    """
+    q = list(levels)
+    weeks, money = np.percentile(result.finish, q), np.percentile(result.cost, q)
+    table = pd.DataFrame(
         {
             "finish_weeks": weeks,
             "finish_date": [result.date_of(x) for x in weeks],
@@ -32,8 +39,20 @@ def contingency_table(result: "SimulationResult",
             "cost": money,
             "cost_contingency": money - result.plan["cost"],
         },
-        index=pd.Index([f"P{q:g}" for q in levels], name="confidence"),
+        index=pd.Index([f"P{x:g}" for x in levels], name="confidence"),
     )
+    none = result.no_risks
+    if none is None and not result.scenario.risks:  # no risks: estimates are everything
+        none = {"end": result.finish, "cost": result.cost}
+    if none is None:
+        free_weeks = free_money = np.full(len(q), np.nan)
+    else:
+        free_weeks, free_money = np.percentile(none["end"], q), np.percentile(none["cost"], q)
+    table["from_estimates_weeks"] = free_weeks - result.plan["finish"]
+    table["from_risks_weeks"] = weeks - free_weeks
+    table["from_estimates_cost"] = free_money - result.plan["cost"]
+    table["from_risks_cost"] = money - free_money
+    return table
 
 
 def plan_confidence(result: "SimulationResult") -> dict[str, float]:
@@ -68,16 +87,40 @@ def _starts(result: "SimulationResult", finish: np.ndarray) -> np.ndarray:
     return start_times(finish, spec.order, spec.preds, spec.lags, spec.earliest, spec.pinned)
 
 
+def _worked_time(calendar):
+    """Working time done by calendar time t (weeks): ``calendar.work``, or t itself."""
+    return (lambda t: np.asarray(t, dtype=float)) if calendar is None else calendar.work
+
+
+def _labour_share(work_t: np.ndarray, t: float, work_start: np.ndarray,
+                  work_span: np.ndarray, finish: np.ndarray) -> np.ndarray:
+    """Share of each workstream's labour spent by calendar time ``t``.
+
+    (work(t) - work(start)) / (work(finish) - work(start)), clipped to [0, 1]: the
+    share of its working time done. A workstream with no working time (zero length, or
+    wholly inside a blackout at capacity 0) spends all of it at its finish.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.clip((work_t - work_start) / work_span, 0.0, 1.0)
+    return np.where(work_span > 0, share, (t >= finish).astype(float))
+
+
 def cash_flow(result: "SimulationResult", freq: str = "W",
               levels: Sequence[float] = (10, 50, 90)) -> pd.DataFrame:
     """Cumulative spend over time with percentile bands.
 
-    ``freq="W"`` gives weekly points from the start date, ``"M"`` month ends. Labour
-    accrues evenly from a workstream's start to its finish; workstream fixed costs are
-    paid at its start, programme fixed costs at the start date, overhead weekly until
-    its milestone, a fired risk's cost at the finish of the first workstream it affects.
-    Columns ``p10``/``p50``/``p90`` (cumulative) and, per period, ``spend_p50`` (median
-    spend in the period). Uses the first ``CASH_FLOW_SAMPLE`` iterations. The first row is the start date.
+    ``freq="W"`` gives weekly points from the start date, ``"M"`` month ends. Money is
+    spent on the same clock as the totals are computed: a workstream's labour accrues
+    on its *working* time, through the run's calendar (``result.spec.calendar``), so a
+    blackout at capacity c spends at c of the pace and one at capacity 0 spends nothing
+    (see ``_labour_share``); overhead accrues on elapsed time until its milestone;
+    workstream fixed costs are paid at its start, programme fixed costs at the start
+    date, a fired risk's cost at the finish of the first workstream it affects. The
+    last point therefore equals each iteration's total cost.
+
+    Columns ``p10``/``p50``/``p90`` (cumulative), ``mean`` and, per period,
+    ``spend_p50`` (median spend in the period). Uses the first ``CASH_FLOW_SAMPLE``
+    iterations. The first row is the start date.
     """
     d, spec = result.detail, result.spec
     n = min(CASH_FLOW_SAMPLE, d["duration"].shape[1])
@@ -96,10 +139,12 @@ def cash_flow(result: "SimulationResult", freq: str = "W",
     else:
         raise ValueError(f"freq must be 'W' (weekly) or 'M' (monthly), got {freq!r}")
     labour = spec.weekly_rate[:, None] * dur
-    span = np.maximum(fin - start, 1e-12)
+    worked = _worked_time(spec.calendar)
+    work_start = worked(start)
+    work_span = worked(fin) - work_start
     cum = np.empty((len(times), n))
     for k, t in enumerate(times):
-        share = np.clip((t - start) / span, 0.0, 1.0)
+        share = _labour_share(worked(np.array(t)), t, work_start, work_span, fin)
         total = (labour * share).sum(axis=0)
         total += (d["fixed"][:, :n] * (t >= start[spec.fixed_index])).sum(axis=0)
         total += d["programme"][:, :n].sum(axis=0)
