@@ -1,4 +1,5 @@
-"""Command line: ``riskmodel validate FILE`` and ``riskmodel simulate FILE``.
+"""Command line: ``riskmodel validate FILE``, ``riskmodel check FILE`` (schedule health
+warnings), ``riskmodel simulate FILE``, ``riskmodel reforecast`` and ``riskmodel batch``.
 
 Thin: parse arguments, call the library, print. Bad input prints one line per problem
 (file, key path or row, what is wrong) on stderr and exits with 2, writing nothing.
@@ -49,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a scenario file and list every problem")
     v.add_argument("scenario", help="scenario YAML file")
 
+    c = sub.add_parser("check", help="schedule health check: warnings to fix before "
+                                     "trusting a forecast")
+    c.add_argument("scenario", help="scenario YAML file")
+    c.add_argument("--iterations", type=_positive_int,
+                   help="iterations the forecast will run with (default: the file's)")
+
     s = sub.add_parser("simulate", help="simulate a scenario and print its forecast")
     s.add_argument("scenario", help="scenario YAML file")
     s.add_argument("--iterations", type=_positive_int, help="iterations (default: the file's)")
@@ -94,20 +101,25 @@ def _reforecast(args) -> int:
     print(latest.summary().to_string(header=False, index_names=False))
     print()
     trail = forecast_trail(scenario, statuses, **opts)
-    show = trail[["p_meet", "p50_date", "p80_date", "cost_p50", "cost_p80"]].copy()
+    show = trail[["p_meet", "p50_date", "p80_date", "cost_mean", "cost_p80"]].copy()
     show["p_meet"] = show["p_meet"].map("{:.1%}".format)
-    for col in ("cost_p50", "cost_p80"):
+    for col in ("cost_mean", "cost_p80"):
         show[col] = show[col].map("{:,.0f}".format)
     print("Forecast trail")
     print(show.to_string())
     print()
     before = statuses[-2] if len(statuses) > 1 else None
     why = explain_change(scenario, before, statuses[-1], **opts)
-    print(f"What changed since {'the plan' if before is None else before.as_of}")
-    print(why[["p_meet", "p_meet_change", "p80_date", "p80_date_change_days"]]
-          .assign(p_meet=lambda t: t["p_meet"].map("{:.1%}".format),
-                  p_meet_change=lambda t: t["p_meet_change"].map("{:+.1%}".format))
+    was, now = why.attrs["before"], why.attrs["after"]
+    print(f"What changed since {'the plan' if before is None else before.as_of}: "
+          f"P(meet) {was['p_meet']:.1%} -> {now['p_meet']:.1%}, P80 {was['p80_date']} -> "
+          f"{now['p80_date']}, mean cost {was['cost_mean']:,.0f} -> {now['cost_mean']:,.0f}")
+    print(why.assign(p_meet_change=why["p_meet_change"].map("{:+.1%}".format),
+                     p80_date_change_days=why["p80_date_change_days"].map("{:+.1f}".format),
+                     cost_mean_change=why["cost_mean_change"].map("{:+,.0f}".format),
+                     cost_p80_change=why["cost_p80_change"].map("{:+,.0f}".format))
           .to_string())
+    print(why.attrs["method"])
     return 0
 
 
@@ -163,6 +175,18 @@ def _validate(args) -> int:
     return 0
 
 
+def _check(args) -> int:
+    from .health import check
+    from .scenario import load_scenario
+
+    findings = check(load_scenario(args.scenario), iterations=args.iterations)
+    if not findings:
+        print(f"{args.scenario}: OK, no findings")
+    for finding in findings:
+        print(f"{args.scenario}: warning: {finding}")
+    return 0
+
+
 def _simulate(args) -> int:
     from .scenario import load_scenario
     from .simulate import simulate
@@ -202,7 +226,7 @@ def _simulate(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``riskmodel`` command; returns the exit code."""
     args = _parser().parse_args(argv)
-    commands = {"validate": _validate, "simulate": _simulate, "batch": _batch,
+    commands = {"validate": _validate, "check": _check, "simulate": _simulate, "batch": _batch,
                 "reforecast": _reforecast}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ScenarioWarning)

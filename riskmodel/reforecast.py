@@ -1,86 +1,41 @@
-"""Re-forecast from a status date: a simulation conditioned on what has happened.
+"""Re-forecast from a status date, the trail of forecasts, and why a forecast changed.
 
-- finished workstreams keep their actual start and finish (no risk touches them);
-- started ones keep their actual start; what is left is the ``remaining`` estimate, or
-  the original estimate scaled by (1 - percent complete), or, with neither, the original
-  estimate with any draw shorter than the time already spent raised to it;
-- nothing else starts before the status date;
-- occurred risks fire in every iteration, retired ones in none.
-Every other input keeps its random stream, so a re-forecast and the plan share their
-draws and the change between them is what the status says, not noise.
+A re-forecast is a simulation conditioned on what has happened (the rules are in
+``riskmodel.conditioning``). Every input keeps its random stream, so a re-forecast and
+the plan share their draws and the change between them is what the status says, not
+noise.
+
+``explain_change`` splits the change between two status dates into three components:
+*actuals* (actual dates, progress and its pace, actual costs), *risk states*
+(occurred, retired) and *re-estimates* (``remaining``). It runs all 2^3 = 8
+combinations of the earlier and later values of the three on the same draws and gives
+each component its Shapley value: its marginal effect averaged over the 3! orders in
+which the components could be added. The parts add up to the total change exactly and
+do not depend on any order (a fixed sequence of steps moved a component's share by up
+to 24 points of P(meet) on the shipped statuses).
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import itertools
+import math
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .conditioning import apply_status, overruns
 from .results import SimulationResult
 from .scenario.schema import Scenario
-from .scenario.status import Status, WorkstreamStatus, check_status, load_status
-from .sim.distributions import Fixed
-from .sim.engine import EngineSpec
-from .simulate import simulate
+from .scenario.status import Status, WorkstreamStatus, load_status
+from .simulate import build_spec, simulate
 
-__all__ = ["apply_status", "reforecast", "forecast_trail", "explain_change"]
+__all__ = ["apply_status", "reforecast", "forecast_trail", "explain_change", "shapley",
+           "COMPONENTS", "METHOD"]
 
-
-def apply_status(spec: EngineSpec, scenario: Scenario, status: Status) -> EngineSpec:
-    """The engine spec conditioned on a status."""
-    check_status(scenario, status)
-    n = len(spec.workstreams)
-    weeks = scenario.weeks_from_start
-    now = weeks(status.as_of)
-    cal = spec.calendar
-    work = (lambda t: float(cal.work(np.array([t]))[0])) if cal else (lambda t: t)
-    earliest = np.full(n, now)
-    pinned = np.full(n, np.nan)
-    offset, floor = np.zeros(n), np.zeros(n)
-    durations = list(spec.durations)
-    frozen = []
-    for j, ws in enumerate(spec.workstreams):
-        st = status.workstreams.get(ws)
-        if st is None or not st.started:
-            if st is not None and st.remaining is not None:
-                durations[j] = st.remaining  # a re-estimate of work not yet started
-            continue
-        start = weeks(st.actual_start)
-        pinned[j], earliest[j] = start, 0.0
-        if st.finished:
-            durations[j] = Fixed(value=work(weeks(st.actual_finish)) - work(start))
-            frozen.append(j)
-            continue
-        done = work(now) - work(start)  # working time spent so far
-        if st.remaining is not None:
-            durations[j], offset[j] = st.remaining, done
-        elif st.percent_complete is not None:
-            left = 1.0 - st.percent_complete / 100.0
-            durations[j] = durations[j].scaled(left) if left > 0 else Fixed(value=0.0)
-            offset[j] = done
-        else:
-            floor[j] = done
-    risks = []
-    for r in spec.risks:
-        state = status.risks.get(r.key, "open")
-        p = {"occurred": 1.0, "retired": 0.0}.get(state, r.probability)
-        risks.append(replace(r, probability=p))
-    correlated = tuple(j for j in spec.correlated if j not in frozen)
-    factor = spec.corr_factor
-    if spec.correlated and len(correlated) < len(spec.correlated):
-        keep = [k for k, j in enumerate(spec.correlated) if j not in frozen]
-        factor = _sub_factor(spec.corr_factor, keep) if len(keep) > 1 else None
-        correlated = correlated if len(keep) > 1 else ()
-    return replace(spec, durations=tuple(durations), risks=tuple(risks), earliest=earliest,
-                   pinned=pinned, duration_offset=offset, duration_floor=floor,
-                   frozen=tuple(frozen), correlated=correlated, corr_factor=factor)
-
-
-def _sub_factor(factor: np.ndarray, keep: list[int]) -> np.ndarray:
-    cov = factor @ factor.T
-    return np.linalg.cholesky(cov[np.ix_(keep, keep)])
+COMPONENTS = ("actuals", "risk states", "re-estimates")
+METHOD = ("Shapley values over the 8 combinations of actuals, risk states and "
+          "re-estimates, same random draws")
 
 
 def _status(status: Status | str | Path) -> Status:
@@ -117,64 +72,162 @@ def reforecast(scenario: Scenario, status: Status | str | Path, **kwargs) -> Sim
     return simulate(scenario, status=_status(status), **kwargs)
 
 
-def _row(label, as_of, r: SimulationResult) -> dict:
+def _measures(r: SimulationResult) -> dict:
     t = r.primary_target
     q = r.percentiles(t.milestone if t.milestone != "end" else "finish", (50, 80))
-    return {"status": label, "as_of": as_of, "p_meet": r.p_meet(t.date, t.milestone),
-            "p50_date": r.date_of(q["p50"]), "p80_date": r.date_of(q["p80"]),
+    return {"p_meet": r.p_meet(t.date, t.milestone), "p50_date": r.date_of(q["p50"]),
+            "p80_date": r.date_of(q["p80"]), "cost_mean": float(np.mean(r.cost)),
             "cost_p50": float(np.percentile(r.cost, 50)),
             "cost_p80": float(np.percentile(r.cost, 80)), "target_date": t.date}
 
 
 def forecast_trail(scenario: Scenario, statuses: Sequence[Status | str | Path],
                    **kwargs) -> pd.DataFrame:
-    """P(meet), P50/P80 dates and costs at the plan and at each status date, in order."""
+    """P(meet), P50/P80 dates and mean/P50/P80 costs at the plan and each status date.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    statuses : sequence of Status or path
+        Status files, in any order (they are sorted by ``as_of``).
+    **kwargs
+        As for ``simulate``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per forecast (``plan``, then each ``as_of``), indexed by ``status``.
+    """
     kwargs.setdefault("rank_risks", False)
-    rows = [_row("plan", scenario.start_date, simulate(scenario, **kwargs))]
+    rows = [{"status": "plan", "as_of": scenario.start_date}
+            | _measures(simulate(scenario, **kwargs))]
     for s in sorted((_status(s) for s in statuses), key=lambda s: s.as_of):
-        rows.append(_row(s.as_of.isoformat(), s.as_of, reforecast(scenario, s, **kwargs)))
+        rows.append({"status": s.as_of.isoformat(), "as_of": s.as_of}
+                    | _measures(reforecast(scenario, s, **kwargs)))
     return pd.DataFrame(rows).set_index("status")
 
 
-def _actuals_only(status: Status, estimates_from: Status | None) -> Status:
-    """``status``'s actual dates and progress with the earlier status's risks and estimates.
+def shapley(values: Mapping[frozenset, float], players: Sequence[str]) -> dict[str, float]:
+    """Each player's Shapley value of the game ``values`` (every subset -> its worth).
 
-    Status files are cumulative: each one says everything known at its date.
+    Parameters
+    ----------
+    values : mapping of frozenset to float
+        The worth of every subset of ``players`` (2^n entries).
+    players : sequence of str
+        The players; their order does not matter.
+
+    Returns
+    -------
+    dict
+        Player -> its marginal contribution averaged over all n! orders of joining,
+        sum over S not containing i of |S|! (n - |S| - 1)! / n! (v(S + i) - v(S)).
+        The values add up to v(all) - v(none).
+
+    Examples
+    --------
+    >>> v = {frozenset(): 0, frozenset("a"): 1, frozenset("b"): 2, frozenset("ab"): 6}
+    >>> shapley(v, ["a", "b"])
+    {'a': 2.5, 'b': 3.5}
     """
+    n = len(players)
+    out = {}
+    for p in players:
+        others = [q for q in players if q != p]
+        terms = []
+        for k in range(n):
+            weight = math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n)
+            for subset in itertools.combinations(others, k):
+                s = frozenset(subset)
+                terms.append(weight * (values[s | {p}] - values[s]))
+        out[p] = math.fsum(terms)
+    return out
+
+
+def _combine(scenario: Scenario, spec, actuals: Status | None, risks: Status | None,
+             estimates: Status | None) -> Status:
+    """A status taking each component from one of two statuses (None: the plan).
+
+    Status files are cumulative: each one says everything known at its date. A
+    ``remaining`` that no longer fits the actuals (a finished workstream, or one with
+    percent_complete) is dropped; a started workstream whose time spent is past its
+    estimate's maximum keeps the ``remaining`` its own status gave, which the actuals
+    force.
+    """
+    a_ws = actuals.workstreams if actuals else {}
+    e_ws = estimates.workstreams if estimates else {}
     ws = {}
-    for key, st in status.workstreams.items():
-        old = estimates_from.workstreams.get(key) if estimates_from else None
-        keep = old.remaining if old is not None else None
-        if st.finished or st.percent_complete is not None:
-            keep = None  # a remaining estimate does not fit these
-        ws[key] = WorkstreamStatus(actual_start=st.actual_start, actual_finish=st.actual_finish,
-                                   percent_complete=st.percent_complete, remaining=keep)
-    risks = dict(estimates_from.risks) if estimates_from else {}
-    return Status(as_of=status.as_of, workstreams=ws, risks=risks)
+    for key in dict.fromkeys([*a_ws, *e_ws]):
+        a, e = a_ws.get(key), e_ws.get(key)
+        remaining = e.remaining if e is not None else None
+        if a is not None and (a.finished or a.percent_complete is not None):
+            remaining = None
+        fields = a.model_dump(exclude={"remaining"}) if a is not None else {}
+        ws[key] = WorkstreamStatus(**fields, remaining=remaining)
+    status = Status(as_of=actuals.as_of if actuals else scenario.start_date,
+                    pace=actuals.pace if actuals else "planned",
+                    spent_to_date=actuals.spent_to_date if actuals else None,
+                    workstreams=ws, risks=dict(risks.risks) if risks else {})
+    for key in overruns(spec, scenario, status):
+        ws[key].remaining = a_ws[key].remaining
+    source = [s.source for s in (actuals, risks, estimates) if s is not None and s.source]
+    status._source = source[0] if source else None
+    return status
 
 
 def explain_change(scenario: Scenario, before: Status | str | Path | None,
                    after: Status | str | Path, **kwargs) -> pd.DataFrame:
-    """Split the change in P(meet) between two status dates into its causes.
+    """Split the change between two status dates into actuals, risk states and
+    re-estimates, by Shapley values.
 
-    Steps, each on the same random draws: the earlier forecast (the plan if ``before``
-    is None); with the later status's actual dates and progress; plus its risk changes
-    (occurred, retired); plus its re-estimates (= the later forecast). Columns give each
-    step's P(meet), P80 date and the change it brought.
+    Parameters
+    ----------
+    scenario : Scenario
+        The plan.
+    before : Status, path or None
+        The earlier status (None: the plan).
+    after : Status or path
+        The later status.
+    **kwargs
+        As for ``simulate``; every combination runs on the same draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``actuals``, ``risk states``, ``re-estimates`` and ``total`` (after minus
+        before, the sum of the three); columns ``p_meet_change``,
+        ``p80_date_change_days`` (the P80 date as shown, rounded up to a day),
+        ``cost_mean_change`` and ``cost_p80_change``. ``attrs`` holds ``method`` (how
+        the parts were computed), ``before`` and ``after`` (the two forecasts'
+        figures) and ``combinations`` (the figures of all 8 runs).
     """
     kwargs.setdefault("rank_risks", False)
     b = _status(before) if before is not None else None
     a = _status(after)
-    step1 = _actuals_only(a, b)
-    step2 = step1.model_copy(update={"risks": dict(a.risks)})
-    runs = [("before", simulate(scenario, status=b, **kwargs)),
-            ("+ actuals", simulate(scenario, status=step1, **kwargs)),
-            ("+ risks retired or occurred", simulate(scenario, status=step2, **kwargs)),
-            ("+ re-estimates (after)", simulate(scenario, status=a, **kwargs))]
-    rows = [{k: v for k, v in _row(label, None, r).items() if k not in ("status", "as_of")}
-            | {"step": label} for label, r in runs]
-    table = pd.DataFrame(rows).set_index("step")
-    table["p_meet_change"] = table["p_meet"].diff().fillna(0.0)
-    table["p80_date_change_days"] = [0] + [
-        (x - y).days for x, y in zip(table["p80_date"][1:], table["p80_date"][:-1])]
+    spec = build_spec(scenario)
+    runs = {}
+    for k in range(len(COMPONENTS) + 1):
+        for subset in itertools.combinations(COMPONENTS, k):
+            taken = [a if c in subset else b for c in COMPONENTS]
+            status = b if k == 0 else a if k == len(COMPONENTS) else \
+                _combine(scenario, spec, *taken)
+            runs[frozenset(subset)] = _measures(simulate(scenario, status=status, **kwargs))
+    first = runs[frozenset()]["p80_date"]
+    games = {
+        "p_meet_change": {s: m["p_meet"] for s, m in runs.items()},
+        "p80_date_change_days": {s: float((m["p80_date"] - first).days)
+                                 for s, m in runs.items()},
+        "cost_mean_change": {s: m["cost_mean"] for s, m in runs.items()},
+        "cost_p80_change": {s: m["cost_p80"] for s, m in runs.items()},
+    }
+    whole, none = frozenset(COMPONENTS), frozenset()
+    table = pd.DataFrame({col: shapley(v, COMPONENTS) | {"total": v[whole] - v[none]}
+                          for col, v in games.items()})
+    table.index.name = "component"
+    table.attrs["method"] = METHOD
+    table.attrs["before"] = runs[none]
+    table.attrs["after"] = runs[whole]
+    table.attrs["combinations"] = {" + ".join(c for c in COMPONENTS if c in s) or "before": m
+                                   for s, m in runs.items()}
     return table

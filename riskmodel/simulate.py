@@ -12,6 +12,7 @@ from .errors import ScenarioError
 from .scenario.schema import RESERVED_MILESTONE, Scenario
 from .sim.engine import BLOCK, Collector, evaluate, plan_draws, run_blocks
 from .sim.random import SeedLike, as_seed_sequence
+from .health import check
 from .spec import build_spec
 
 __all__ = ["simulate", "build_spec", "DETAIL_CELLS"]
@@ -109,7 +110,7 @@ def simulate(
     spec = build_spec(scenario, sampling)
     spec.rank_risks = rank_risks
     if status is not None:
-        from .reforecast import apply_status
+        from .conditioning import apply_status
 
         spec = apply_status(spec, scenario, status)
     if disabled_risks:
@@ -130,6 +131,7 @@ def simulate(
     )
     result.convergence_ = convergence
     result.status = status
+    result.warnings_ = check(scenario, iterations=result.iterations)
     return result
 
 

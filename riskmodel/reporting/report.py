@@ -32,6 +32,14 @@ def _money(x: float, currency: str) -> str:
     return f"${x:,.0f}" if currency == "USD" else f"{x:,.0f} {currency}"
 
 
+def _escape(text: str) -> str:
+    """Text shown as itself in Markdown: HTML-escaped, Markdown characters backslashed."""
+    import html
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~-])", r"\\\1", html.escape(str(text), quote=False))
+
+
 @dataclass
 class ScenarioReport:
     """A simulated scenario with the words, tables and figures of its report."""
@@ -40,6 +48,7 @@ class ScenarioReport:
     result: SimulationResult
     parameters: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def run(cls, scenario: str | Path, *, overrides: dict | None = None,
@@ -63,10 +72,11 @@ class ScenarioReport:
 
     # -- words ---------------------------------------------------------------------
     def heading(self) -> str:
-        """Title and headline as Markdown, with the scenario's name escaped."""
-        import html
+        """Title and headline as Markdown; the scenario's name is shown as written
+        (HTML and Markdown escaped: never a link, an image or a script)."""
+        from .safe_text import markdown_text
 
-        return f"# {html.escape(self.scenario.name)}\n## {self.headline()}"
+        return f"# {markdown_text(self.scenario.name)}\n## {markdown_text(self.headline())}"
 
     def headline(self) -> str:
         """``P(audit-ready by 1 Mar 2027) = 46%``."""
@@ -76,39 +86,151 @@ class ScenarioReport:
         return f"P({what} by {long_date(t.date)}) = {p:.0%}"
 
     def reading(self) -> str:
-        """A few sentences reading the percentiles for a director (Markdown)."""
+        """A few sentences reading the forecast for a director (Markdown).
+
+        Every sentence holds for the number it gives: separate percentiles are never
+        presented as a joint commitment (the date and budget to promise come from the
+        joint frontier), a second peak in the dates or costs is named, and the
+        contingency says how much of it the risks cause.
+        """
         r, cur = self.result, self.scenario.currency
+        d = r.to_dict()
         t = r.primary_target
         q = r.percentiles(t.milestone if t.milestone != "end" else "finish", (50, 80))
         c = r.percentiles("cost", (50, 80))
-        band = r.cost_band()
-        plan = r.plan_confidence()
-        cont = r.contingency(0.8)
+        band, plan, j = r.cost_band(), r.plan_confidence(), d["jcl"]
+        cont = d["contingency"]["p80"]
         p = r.p_meet(t.date, t.milestone)
+        se = d["targets"][t.id]["std_error"]
         lines = [
-            f"- **Chance of making {long_date(t.date)}: {p:.0%}.** "
-            + ("More likely than not." if p >= 0.5 else "Less likely than not."),
-            f"- **P50 ({long_date(r.date_of(q['p50']))}, {_money(c['p50'], cur)})** is the "
-            "midpoint: half the simulated futures finish earlier and cheaper, half later "
-            "and dearer. Plan to it only where a miss is cheap.",
-            f"- **P80 ({long_date(r.date_of(q['p80']))}, {_money(c['p80'], cur)})** is a "
-            "commitment: four futures in five do better. This is the date and budget to "
-            "promise.",
+            f"- **Chance of making {long_date(t.date)}: {p:.0%}** (± {se:.1%} Monte Carlo "
+            "error). " + ("More likely than not." if p >= 0.5 else "Less likely than not."),
+            f"- **P50**: half the simulated futures finish by "
+            f"{long_date(r.date_of(q['p50']))}; half cost less than {_money(c['p50'], cur)}.",
+            f"- **P80**: four futures in five finish by {long_date(r.date_of(q['p80']))}, and "
+            f"four in five cost less than {_money(c['p80'], cur)}, but **both hold together "
+            f"in only {j['at_p80']['probability']:.0%}** of futures: they are not a pair "
+            "to promise.",
+            self._promise_sentence(j, cur),
             f"- The deterministic plan ({r.plan['finish']:.1f} weeks, "
             f"{_money(r.plan['cost'], cur)}) is met in only {plan['finish']:.0%} of "
             f"futures; reaching P80 needs {cont['weeks']:+.1f} weeks and "
-            f"{_money(cont['cost'], cur)} of contingency.",
+            f"{_money(cont['cost'], cur)} of contingency"
+            + (f", of which the risks cause {cont['from_risks']['weeks']:+.1f} weeks and "
+               f"{_money(cont['from_risks']['cost'], cur)} and estimate uncertainty (merge "
+               f"bias included) the rest." if "from_risks" in cont else "."),
             f"- Cost against the {_money(band['low'], cur)}–{_money(band['high'], cur)} "
             f"band: {band['p_below']:.0%} below, {band['p_within']:.0%} within, "
             f"{band['p_above']:.0%} above.",
+            *self._shape_sentences(),
         ]
-        return "\n".join(lines)
+        return "\n".join(line for line in lines if line)
+
+    def _promise_sentence(self, j: dict, cur: str) -> str:
+        """The pair to promise with 80% joint confidence, from the joint frontier."""
+        p = j["promise"]["80"]
+        budget = _money(j["budget"], cur)
+        source = "the budget" if j["budget_source"] == "budget" else \
+            "the budget (the top of the cost band)"
+        parts = []
+        if p["date_at_budget"]:
+            parts.append(f"by **{long_date(dt.date.fromisoformat(p['date_at_budget']))}** "
+                         f"within {source}, {budget}")
+        if p["budget_at_date"] is not None:
+            parts.append(f"by the target date {long_date(dt.date.fromisoformat(p['date']))} "
+                         f"with **{_money(p['budget_at_date'], cur)}**")
+        if not parts:
+            return (f"- No date and budget pair reaches 80% joint confidence at {budget} or "
+                    "by the target date: promise a later date or a larger budget.")
+        return ("- **To promise a date and a budget together with 80% confidence**: "
+                + ", or ".join(parts) + ".")
+
+    def _shape_sentences(self) -> list[str]:
+        """Name a second peak in the dates or the costs (not averaged away)."""
+        out = []
+        r, cur = self.result, self.scenario.currency
+        t = r.primary_target
+        for what, of, fmt in (("finish", t.milestone, lambda w: long_date(r.date_of(w))),
+                              ("cost", "cost", lambda x: _money(x, cur))):
+            shape = r.modes(of)
+            if shape is None:
+                continue
+            main, second = shape["main"], shape["second"]
+            noun = "dates" if what == "finish" else "costs"
+            out.append(
+                f"- **The {noun} have two peaks**: most futures near {fmt(main['value'])}, "
+                f"and a second group ({second['share']:.0%} of futures) near "
+                f"{fmt(second['value'])}. An average or a P50 hides this second group; plan "
+                "for it as a separate outcome.")
+        return out
 
     # -- tables --------------------------------------------------------------------
-    def top_risks(self, n: int = 3) -> pd.DataFrame:
-        """The risks that move the P80 date most."""
-        return self.result.risks().head(n)[["name", "probability", "p80_finish_shift",
-                                            "p80_cost_shift", "p_meet_shift"]]
+    def top_risks(self, n: int = 3, by: str = "expected") -> pd.DataFrame:
+        """The risks with the largest expected impact (``by="p90"`` for the tail): what
+        each adds to the mean finish and cost, to the P80 and the P90, on the same draws
+        without it."""
+        return self.result.risks(by=by).head(n)[[
+            "name", "probability", "mean_finish_impact", "mean_cost_impact",
+            "p80_finish_shift", "p90_finish_shift", "p90_cost_shift", "p_meet_shift"]]
+
+    def risk_table(self) -> pd.DataFrame:
+        """Every risk as a person reads it: names, percentages, weeks and money."""
+        cur = self.scenario.currency
+        rk = self.result.risks()
+        return pd.DataFrame({
+            "Risk": rk["name"],
+            "Probability": rk["probability"].map("{:.0%}".format),
+            "Mean delay added (weeks)": rk["mean_finish_impact"].map("{:+.2f}".format),
+            "Mean cost added": rk["mean_cost_impact"].map(lambda x: _money(x, cur)),
+            "of which its own cost": rk["own_cost"].map(lambda x: _money(x, cur)),
+            "P80 / P90 date shift (weeks)": [f"{a:+.1f} / {b:+.1f}" for a, b in
+                                             zip(rk["p80_finish_shift"],
+                                                 rk["p90_finish_shift"])],
+            "Change in P(meet)": rk["p_meet_shift"].map("{:+.0%}".format),
+        }).set_index("Risk")
+
+    def removal(self) -> pd.DataFrame:
+        """P(meet) and the P80 date with the top 1, 2, ... risks removed together (same
+        draws); cached. See ``riskmodel.compare.risk_removal``."""
+        if "removal" not in self._cache:
+            from ..compare import risk_removal
+
+            self._cache["removal"] = risk_removal(self.scenario, self.result)
+        return self._cache["removal"]
+
+    def removal_table(self) -> pd.DataFrame:
+        """``removal()`` as a person reads it."""
+        table, names = self.removal(), {r.id: r.name or r.id for r in self.scenario.risks}
+        return pd.DataFrame({
+            "Risks removed": ["none"] + [f"+ {names[x]}" for x in table["removed"][1:]],
+            "P(meet)": table["p_meet"].map("{:.0%}".format).to_numpy(),
+            "P80 date": table["p80_date"].map(long_date).to_numpy(),
+            "P80 earlier by (weeks)": table["p80_shift"].map("{:.1f}".format).to_numpy(),
+            "if separate shifts added": table["p80_shift_if_additive"].map(
+                "{:.1f}".format).to_numpy(),
+        }).set_index("Risks removed")
+
+    def non_additivity(self) -> str:
+        """One sentence: risk shifts do not add up (Markdown)."""
+        table = self.removal()
+        k = min(3, len(table) - 1)
+        if k < 2:
+            return ""
+        row = table.iloc[k]
+        return (f"Risk shifts do not add up: removing the top {k} risks together moves the "
+                f"P80 date by {row.p80_shift:.1f} weeks and P(meet) to {row.p_meet:.0%}, "
+                f"against {row.p80_shift_if_additive:.1f} weeks if their separate P80 "
+                "shifts are added. The table below removes them one more at a time, on the "
+                "same simulated futures.")
+
+    def warnings(self) -> str:
+        """The schedule health check's findings as Markdown (empty when there are none)."""
+        found = self.result.to_dict()["warnings"]
+        if not found:
+            return ""
+        lines = ["**Check before trusting these numbers:**", ""]
+        lines += [f"- {_escape(w['message'])} (`{_escape(w['where'])}`)" for w in found]
+        return "\n".join(lines)
 
     def assumptions(self) -> dict[str, pd.DataFrame]:
         """Workstream estimates and staffing, and the risk register, as tables."""
@@ -160,9 +282,13 @@ class ScenarioReport:
                 for d, row in flow.iterrows()],
             "top_risks": [{"id": k, **v} for k, v in
                           self.top_risks().to_dict(orient="index").items()],
-            "contingency": {k: {"weeks": float(v.schedule_contingency_weeks),
-                                "cost": float(v.cost_contingency)}
-                            for k, v in r.contingency_table().iterrows()},
+            "top_risks_p90": [{"id": k, **v} for k, v in
+                              self.top_risks(by="p90").to_dict(orient="index").items()],
+            "risk_removal": [{"k": int(k), **v} for k, v in
+                             self.removal().to_dict(orient="index").items()],
+            "modes": {"finish": r.modes(t.milestone if t.milestone != "end" else "finish"),
+                      "cost": r.modes("cost")},
+            "reading": self.reading(),
             "plan_confidence": r.plan_confidence(),
             "cost_of_delay": r.cost_of_delay().to_dict(orient="index"),
             "cost_p5_p95": [float(x) for x in np.percentile(r.cost, [5, 95])],

@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 RESERVED_MILESTONE = "end"
+MAX_ITERATIONS = 100_000_000
+"""Most iterations a run may ask for (the file's ``simulation.iterations``, ``--iterations``)."""
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
@@ -246,7 +248,7 @@ class Calendar(_Model):
 class SimulationSettings(_Model):
     """How to simulate: iterations, seed, sampling plan, strictness."""
 
-    iterations: Annotated[int, Field(ge=1, le=100_000_000)] = 100_000
+    iterations: Annotated[int, Field(ge=1, le=MAX_ITERATIONS)] = 100_000
     seed: Annotated[int, Field(ge=0)] | None = None
     sampling: Literal["lhs", "random"] = "lhs"
     strict: bool = False

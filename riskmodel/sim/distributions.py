@@ -26,6 +26,7 @@ __all__ = [
     "Lognormal",
     "Normal",
     "Empirical",
+    "Conditioned",
     "from_spec",
     "DISTRIBUTIONS",
 ]
@@ -94,6 +95,10 @@ class Distribution:
         """Inverse CDF at probabilities ``u`` in [0, 1)."""
         raise NotImplementedError
 
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        """P(X <= x), the inverse of ``ppf`` (right-continuous for discrete families)."""
+        raise NotImplementedError
+
     @property
     def support(self) -> tuple[float, float]:
         """Smallest and largest value the distribution can take (default: min, max)."""
@@ -130,6 +135,19 @@ class Distribution:
     def sample(self, u: np.ndarray) -> np.ndarray:
         """Values at uniforms ``u`` (alias of ``ppf`` that always returns float64)."""
         return np.asarray(self.ppf(np.asarray(u, dtype=float)), dtype=float)
+
+    def given_above(self, lo: float) -> "Distribution":
+        """This distribution given that it exceeds ``lo`` (see ``Conditioned``).
+
+        Itself when nothing is at or below ``lo``; raises ``DistributionError`` when
+        nothing is above it.
+        """
+        p = float(self.cdf(np.array(float(lo))))
+        if p <= 0.0:
+            return self
+        if p >= 1.0:
+            raise DistributionError(f"nothing is above {_fmt(lo)}")
+        return Conditioned(self, lo)
 
     def to_spec(self) -> dict[str, Any]:
         """The spec this distribution was built from (round-trips through ``from_spec``)."""
@@ -180,6 +198,9 @@ class Fixed(Distribution):
     def ppf(self, u):
         return np.full(np.shape(u), self.value)
 
+    def cdf(self, x):
+        return (np.asarray(x, dtype=float) >= self.value).astype(float)
+
     @property
     def support(self):
         return (self.value, self.value)
@@ -201,6 +222,9 @@ class Uniform(Distribution):
 
     def ppf(self, u):
         return self.min + u * (self.max - self.min)
+
+    def cdf(self, x):
+        return np.clip((np.asarray(x, dtype=float) - self.min) / (self.max - self.min), 0, 1)
 
     @classmethod
     def ppf_rows(cls, dists, u):
@@ -249,6 +273,15 @@ def _one_row(dist: "Distribution", u) -> np.ndarray:
     return type(dist).ppf_rows([dist], u.reshape(1, -1))[0].reshape(u.shape)
 
 
+def _triangular_cdf(a: float, c: float, b: float, x) -> np.ndarray:
+    """CDF of the triangle with min a, mode c, max b."""
+    x = np.clip(np.asarray(x, dtype=float), a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rising = (x - a) ** 2 / ((b - a) * (c - a))
+        falling = 1.0 - (b - x) ** 2 / ((b - a) * (b - c))
+    return np.where(x <= c, np.where(c > a, rising, 0.0), np.where(b > c, falling, 1.0))
+
+
 class Triangular(Distribution):
     """Triangular on [min, max] with its peak at mode."""
 
@@ -260,6 +293,9 @@ class Triangular(Distribution):
 
     def ppf(self, u):
         return _one_row(self, u)
+
+    def cdf(self, x):
+        return _triangular_cdf(self.min, self.mode, self.max, x)
 
     ppf_rows = classmethod(_rows_into_new)
     ppf_rows_into = classmethod(_triangular_rows_into)
@@ -302,6 +338,9 @@ class Trigen(Distribution):
     def ppf(self, u):
         return _one_row(self, u)
 
+    def cdf(self, x):
+        return _triangular_cdf(self.min, self.mode, self.max, x)
+
     ppf_rows = classmethod(_rows_into_new)
     ppf_rows_into = classmethod(_triangular_rows_into)
 
@@ -335,6 +374,12 @@ class Lognormal(Distribution):
     def ppf(self, u):
         return np.exp(self.mu + self.sigma * special.ndtri(u))
 
+    def cdf(self, x):
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore"):
+            return np.where(x > 0, special.ndtr((np.log(np.maximum(x, 0.0)) - self.mu)
+                                                / self.sigma), 0.0)
+
     @property
     def support(self):
         return (0.0, math.inf)
@@ -364,6 +409,11 @@ class Normal(Distribution):
         q = self._p0 + u * (1.0 - self._p0)
         return np.maximum(self.mean + self.sd * special.ndtri(q), 0.0)
 
+    def cdf(self, x):
+        x = np.asarray(x, dtype=float)
+        p = (special.ndtr((x - self.mean) / self.sd) - self._p0) / (1.0 - self._p0)
+        return np.where(x >= 0, np.clip(p, 0.0, 1.0), 0.0)
+
     @property
     def support(self):
         return (0.0, math.inf)
@@ -390,6 +440,18 @@ class Empirical(Distribution):
         n = len(self.values)
         return self.values[np.minimum((np.asarray(u) * n).astype(np.intp), n - 1)]
 
+    def cdf(self, x):
+        return np.searchsorted(self.values, np.asarray(x, dtype=float), "right") / len(
+            self.values)
+
+    def given_above(self, lo):
+        """The observed values above ``lo``, equally weighted (exactly the conditioned
+        distribution, without rounding at the edge of a step)."""
+        above = [v for v in self.params["values"] if v > lo]
+        if not above:
+            raise DistributionError(f"nothing is above {_fmt(lo)}")
+        return self if len(above) == len(self.values) else Empirical(values=above)
+
     @property
     def support(self):
         return (float(self.values[0]), float(self.values[-1]))
@@ -397,6 +459,70 @@ class Empirical(Distribution):
     @property
     def plan_value(self):
         return float(np.median(self.values))
+
+
+class Conditioned(Distribution):
+    """``base`` given that it exceeds ``lo``: inverse CDF base.ppf(F(lo) + u (1 - F(lo))).
+
+    A workstream already ``lo`` weeks under way is drawn from its estimate's upper part,
+    so its futures keep the estimate's shape beyond the time spent. The uniform is
+    transformed row by row, so Latin hypercube strata and rank correlation carry over.
+    Draws are never below ``lo``. Build it with ``base.given_above(lo)``.
+    """
+
+    name = ""  # not a scenario-file family: ``from_spec`` does not know it
+
+    def __init__(self, base: Distribution, lo: float) -> None:
+        self.base, self.lo = base, _number("lo", lo)
+        self.p_lo = float(base.cdf(np.array(self.lo)))
+        if not self.p_lo < 1.0:
+            raise DistributionError(f"nothing is above {_fmt(self.lo)}")
+        self.params = {"base": base.to_spec(), "above": self.lo}
+
+    def _check(self) -> None:
+        pass
+
+    def ppf(self, u):
+        u = np.asarray(u, dtype=float)
+        return np.maximum(self.base.ppf(self.p_lo + u * (1.0 - self.p_lo)), self.lo)
+
+    def cdf(self, x):
+        p = (self.base.cdf(x) - self.p_lo) / (1.0 - self.p_lo)
+        return np.clip(p, 0.0, 1.0)
+
+    @classmethod
+    def ppf_rows_into(cls, dists, u, out, rows=None):
+        """Lift each row's uniforms onto (F(lo), 1), then one call per base family."""
+        dest = np.arange(len(dists)) if rows is None else np.asarray(rows, dtype=np.intp)
+        p = np.array([d.p_lo for d in dists], dtype=float)[:, None]
+        lifted = p + np.asarray(u, dtype=float) * (1.0 - p)
+        families: dict[type, list[int]] = {}
+        for i, d in enumerate(dists):
+            families.setdefault(type(d.base), []).append(i)
+        for family, idx in families.items():
+            family.ppf_rows_into([dists[i].base for i in idx], np.ascontiguousarray(lifted[idx]),
+                                 out, dest[idx])
+        lo = np.array([d.lo for d in dists], dtype=float)[:, None]
+        out[dest] = np.maximum(out[dest], lo)
+
+    ppf_rows = classmethod(_rows_into_new)
+
+    @property
+    def support(self):
+        return (max(self.lo, self.base.support[0]), self.base.support[1])
+
+    @property
+    def plan_value(self):
+        return max(self.base.plan_value, self.lo)  # the plan value, or the time spent past it
+
+    def scaled(self, factor: float) -> "Distribution":
+        return Conditioned(self.base.scaled(factor), self.lo * factor)
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"dist": "conditioned", **self.params}
+
+    def describe(self) -> str:
+        return f"{self.base.describe()} given > {_fmt(self.lo)}"
 
 
 def from_spec(spec: Any) -> Distribution:

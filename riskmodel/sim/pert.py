@@ -150,6 +150,11 @@ class Pert(Distribution):
     def ppf(self, u):
         return _one_row(self, u)
 
+    def cdf(self, x):
+        """P(X <= x): the regularised incomplete beta at (x - min) / (max - min)."""
+        z = np.clip((np.asarray(x, dtype=float) - self.min) / (self.max - self.min), 0, 1)
+        return special.betainc(self.alpha, self.beta, z)
+
 
 def _pert_stack(dists: Sequence[Pert]) -> tuple:
     """Stacked tables and shape parameters of several PERTs (cached per shape tuple)."""

@@ -172,8 +172,9 @@ def test_shipped_batches_are_valid():
         batch = load_batch(path)
         assert batch.items
     names = [i.label for i in load_batch(ROOT / "data/batches/leadership.yaml").items]
-    assert names == ["Baseline", "Add a Salesforce contractor", "Mitigate the evidence-gap risk",
-                     "Audit two weeks later", "Type II report in hand"]
+    assert names == ["Baseline", "Holiday code freeze", "Add a Salesforce contractor",
+                     "Mitigate the evidence-gap risk", "Audit two weeks later",
+                     "Type II report in hand"]
     grid = load_batch(ROOT / "data/batches/audit_dates_x_staffing.yaml")
     assert len(grid.items) == 6
 
