@@ -29,6 +29,7 @@ __all__ = [
     "s_curves",
     "probability_curves",
     "forecast_trail",
+    "risk_removal",
     "PlotAccessor",
     "ALL",
 ]
@@ -151,10 +152,16 @@ def cost_distribution(result: "SimulationResult", ax: "Axes | None" = None) -> "
     return ax
 
 
+def plain_text(text) -> str:
+    """User text (names, labels) for a figure: shown as written, never as mathtext
+    (``$`` would start a formula, and a bad one stops the figure)."""
+    return str(text).replace("$", r"\$")
+
+
 def _barh(ax, labels, values, color):
     y = np.arange(len(labels))[::-1]
     ax.barh(y, values, color=color, alpha=0.85)
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, [plain_text(t) for t in labels])
     ax.axvline(0, color="black", lw=0.8)
     ax.grid(axis="x", alpha=0.3)
 
@@ -224,7 +231,7 @@ def criticality_bars(result: "SimulationResult", ax: "Axes | None" = None) -> "A
             label=f"Near-critical: float ≤ {weeks * 5:g} working days")
     ax.barh(y, table["criticality"], color=BLUE, alpha=0.85,
             label="Critical: zero float")
-    ax.set_yticks(y, table["name"])
+    ax.set_yticks(y, [plain_text(t) for t in table["name"]])
     ax.axvline(0, color="black", lw=0.8)
     ax.grid(axis="x", alpha=0.3)
     ax.set_xlim(0, 1)
@@ -276,7 +283,7 @@ def gantt(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
             label="Simulated P80 finish")
     target = result.primary_target
     _target_line(ax, result, target)
-    ax.set_yticks(y, table["name"])
+    ax.set_yticks(y, [plain_text(t) for t in table["name"]])
     ax.set_title("Plan (red: critical path) against simulated finishes")
     _date_axis(ax)
     ax.legend(fontsize=9, loc="upper right")
@@ -312,14 +319,14 @@ def probability_curves(curves, ax: "Axes | None" = None, title: str | None = Non
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     targets = set()
     for (label, dates, prob, target_date, p), color in zip(curves, colors * 5):
-        ax.plot(dates, prob, lw=2, color=color, label=f"{label}: {p:.0%}")
+        ax.plot(dates, prob, lw=2, color=color, label=f"{plain_text(label)}: {p:.0%}")
         if target_date not in targets:
             ax.axvline(np.datetime64(target_date, "s"), color=color, ls="--", lw=1.2)
             targets.add(target_date)
     ax.set_ylim(0, 1.01)
     ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
     ax.set_ylabel("Probability of being finished")
-    ax.set_title(title or "Probability of being audit-ready, by scenario")
+    ax.set_title(plain_text(title or "Probability of being audit-ready, by scenario"))
     _date_axis(ax)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=10, loc="lower right")
@@ -360,6 +367,40 @@ def forecast_trail(trail, ax: "Axes | None" = None) -> "Axes":
     _date_axis(ax, "y")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=10, loc="upper left")
+    return ax
+
+
+def risk_removal(table, ax: "Axes | None" = None, names: Mapping[str, str] | None = None
+                 ) -> "Axes":
+    """P(meet) as the top 1, 2, ..., k risks are removed together, on the same draws,
+    with the P80 date gained beside what the risks' separate shifts would add up to.
+
+    ``table`` is ``riskmodel.compare.risk_removal``'s; ``names`` maps risk ids to names.
+    """
+    ax = _axes(ax)
+    names = names or {}
+    k = np.asarray(table.index)
+    ax.plot(k, table["p_meet"], "o-", color=BLUE, lw=2.2, label="P(meet), risks removed together")
+    ax.set_ylim(0, 1.01)
+    ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
+    ax.set_ylabel("Probability of meeting the target")
+    labels = ["none"] + [names.get(x, x) for x in table["removed"].iloc[1:]]
+    import textwrap
+
+    ax.set_xticks(k, [textwrap.fill(f"{i}: {lab}", 24) for i, lab in zip(k, labels)],
+                  rotation=30, ha="right", fontsize=9)
+    ax.set_xlabel("Risks removed, largest expected impact first (cumulative)")
+    twin = ax.twinx()
+    twin.plot(k, table["p80_shift"], "s-", color=ORANGE, lw=1.8,
+              label="P80 earlier by (weeks), measured")
+    twin.plot(k, table["p80_shift_if_additive"], "s--", color=GREY, lw=1.4,
+              label="P80 earlier by (weeks), if separate shifts added")
+    twin.set_ylabel("Weeks earlier at P80")
+    lines = ax.get_legend_handles_labels()
+    more = twin.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=9, loc="lower right")
+    ax.set_title("Removing the top risks together: the shifts do not add up")
+    ax.grid(alpha=0.3)
     return ax
 
 

@@ -18,8 +18,8 @@ from .provenance import plain, provenance
 
 __all__ = ["ScenarioReport", "FIGURES", "long_date"]
 
-FIGURES = ("s_curve", "cost_distribution", "driver_tornado", "risk_tornado", "jcl_scatter",
-           "cash_flow_fan", "gantt")
+FIGURES = ("s_curve", "cost_distribution", "driver_tornado", "risk_tornado", "risk_removal",
+           "jcl_scatter", "cash_flow_fan", "gantt")
 """Figures a report draws and saves, in reading order."""
 
 
@@ -259,7 +259,13 @@ class ScenarioReport:
         import matplotlib.pyplot as plt
 
         with plt.rc_context({"font.size": 12, "legend.fontsize": 11, "axes.titlesize": 14}):
-            ax = getattr(self.result.plot, name)()
+            if name == "risk_removal":
+                from ..plots import risk_removal
+
+                ax = risk_removal(self.removal(), names={r.id: r.name or r.id
+                                                         for r in self.scenario.risks})
+            else:
+                ax = getattr(self.result.plot, name)()
         self.figures[name] = ax.figure
         plt.close(ax.figure)  # keep it for saving; the notebook displays the return value
         return ax.figure
