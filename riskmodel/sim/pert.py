@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 from scipy import special
 
-from .distributions import (
+from .base import (
     Distribution,
     DistributionError,
     _check_three_point,
