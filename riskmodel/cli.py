@@ -1,5 +1,15 @@
-"""Command line: ``riskmodel validate FILE``, ``riskmodel check FILE`` (schedule health
-warnings), ``riskmodel simulate FILE``, ``riskmodel reforecast`` and ``riskmodel batch``.
+"""Command line: the ``riskmodel`` command.
+
+- ``riskmodel example DIR``: copy the example scenarios, batches, status files and
+  notebooks into a folder, to start from;
+- ``riskmodel validate FILE``: check a scenario file and list every problem;
+- ``riskmodel check FILE``: the schedule health check (warnings to fix before trusting a
+  forecast);
+- ``riskmodel simulate FILE``: the forecast (``--json``: the summary document);
+- ``riskmodel reforecast FILE STATUS...``: the forecast from status files, its trail and
+  what changed;
+- ``riskmodel batch BATCH``: many scenario reports (papermill) and the comparison,
+  workbook and deck.
 
 Thin: parse arguments, call the library, print. Bad input prints one line per problem
 (file, key path or row, what is wrong) on stderr and exits with 2, writing nothing.
@@ -8,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Sequence
@@ -23,20 +31,33 @@ __all__ = ["main"]
 EXIT_BAD_INPUT = 2
 
 
-def _whole_number(minimum: int):
-    """An argparse type: a whole number no smaller than ``minimum``."""
+def _whole_number(minimum: int, maximum: int | None = None):
+    """An argparse type: a whole number from ``minimum`` (to ``maximum``)."""
     def parse(text: str) -> int:
         try:
+            if len(text) > 40:
+                raise ValueError
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+            raise argparse.ArgumentTypeError(f"expected a whole number, got '{text[:40]}'") \
+                from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}, got {value:,}")
         return value
     return parse
 
 
+def _max_iterations() -> int:
+    from .scenario.schema import MAX_ITERATIONS
+
+    return MAX_ITERATIONS
+
+
 _positive_int, _seed = _whole_number(1), _whole_number(0)
+_iterations = _whole_number(1, _max_iterations())  # the schema's cap
+_jobs = _whole_number(1, 256)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,20 +68,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"riskmodel {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    e = sub.add_parser("example", help="copy the example scenarios, batches, status files "
+                                       "and notebooks into a folder")
+    e.add_argument("folder", help="folder to copy them into (created if needed)")
+
     v = sub.add_parser("validate", help="check a scenario file and list every problem")
     v.add_argument("scenario", help="scenario YAML file")
 
     c = sub.add_parser("check", help="schedule health check: warnings to fix before "
                                      "trusting a forecast")
     c.add_argument("scenario", help="scenario YAML file")
-    c.add_argument("--iterations", type=_positive_int,
+    c.add_argument("--iterations", type=_iterations,
                    help="iterations the forecast will run with (default: the file's)")
 
     s = sub.add_parser("simulate", help="simulate a scenario and print its forecast")
     s.add_argument("scenario", help="scenario YAML file")
-    s.add_argument("--iterations", type=_positive_int, help="iterations (default: the file's)")
+    s.add_argument("--iterations", type=_iterations, help="iterations (default: the file's)")
     s.add_argument("--seed", type=_seed, help="random seed (default: the file's)")
-    s.add_argument("--jobs", type=_positive_int, default=1, help="worker processes (default 1)")
+    s.add_argument("--jobs", type=_jobs, default=1, help="worker processes (default 1)")
     s.add_argument("--scheduler", help="run on a Dask cluster (tcp://host:8786); needs "
                    "riskmodel[distributed]")
     s.add_argument("--json", action="store_true", help="print the JSON summary only")
@@ -68,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("reforecast", help="forecast from status files (actuals so far)")
     r.add_argument("scenario", help="scenario YAML file")
     r.add_argument("status", nargs="+", help="status YAML file(s); several give a trail")
-    r.add_argument("--iterations", type=_positive_int, help="iterations (default: the file's)")
+    r.add_argument("--iterations", type=_iterations, help="iterations (default: the file's)")
     r.add_argument("--seed", type=_seed, help="random seed (default: the file's)")
     r.add_argument("--json", action="store_true", help="print the JSON summary of the "
                                                        "latest status only")
@@ -76,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("batch", help="run a batch of scenario reports (papermill) and build "
                                      "the comparison, workbook and deck")
     b.add_argument("batch", help="batch YAML file (see data/batches/)")
-    b.add_argument("--jobs", type=_positive_int, default=1,
+    b.add_argument("--jobs", type=_jobs, default=1,
                    help="scenarios run at once (default 1)")
     b.add_argument("--resume", action="store_true", help="skip scenarios already complete")
     b.add_argument("--output", default="reports", help="output folder (default reports/)")
@@ -135,26 +160,24 @@ def _batch(args) -> int:
         record = run_batch(args.batch, **opts)
     folder = Path(args.output) / record["batch"]
     for ident, info in record["scenarios"].items():
-        state = "ok" if info["status"] == "ok" else f"FAILED: {info['error']}"
+        state = ("skipped (unchanged)" if info.get("resumed") else "ok") \
+            if info["status"] == "ok" else f"FAILED: {info['error']}"
         print(f"{ident}: {state}")
-    print(f"wrote {folder}/ (comparison.html, summary.csv, forecast.xlsx, deck.pptx, "
-          f"batch.json)")
+    problems = record.get("output_errors") or {}
+    for name, why in problems.items():
+        print(f"{folder / name}: not written: {why}", file=sys.stderr)
+    made = [n for n in ("comparison.html", "summary.csv", "forecast.xlsx", "deck.pptx")
+            if n not in problems]
+    print(f"wrote {folder}/ ({', '.join(made + ['batch.json'])})")
     return 1 if record["failed"] else 0
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _dask_client(address: str):
     """A Dask client for ``--scheduler``, or a clear error."""
+    import re
+
+    if not re.fullmatch(r"(tcp|tls|ucx|ws|wss|inproc)://[A-Za-z0-9_.\-\[\]:]+", address or ""):
+        raise ScenarioError("--scheduler: expected a scheduler address like tcp://host:8786")
     try:
         from distributed import Client
     except ImportError:
@@ -164,6 +187,23 @@ def _dask_client(address: str):
         return Client(address, timeout=20)
     except (OSError, TimeoutError) as exc:
         raise ScenarioError(f"--scheduler: cannot reach {address} ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - dask's own errors for a bad address
+        why = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ScenarioError(f"--scheduler: cannot use {address} ({why})") from None
+
+
+def _example(args) -> int:
+    from .examples import copy_examples
+
+    folder = Path(args.folder)
+    if folder.exists() and not folder.is_dir():
+        raise ScenarioError(f"{folder}: not a folder")
+    written = copy_examples(folder)
+    print(f"{folder}/: {len(written)} file(s) written (existing files are left alone)")
+    print(f"try: riskmodel simulate {folder / 'scenarios' / 'soc2_readiness.yaml'}")
+    print(f"     riskmodel batch {folder / 'batches' / 'leadership.yaml'} --output "
+          f"{folder / 'reports'}")
+    return 0
 
 
 def _validate(args) -> int:
@@ -202,9 +242,15 @@ def _simulate(args) -> int:
     else:
         result = simulate(scenario, iterations=args.iterations, seed=args.seed, jobs=args.jobs)
     doc = result.to_dict()
-    text = json.dumps(doc, indent=2)
+    try:
+        text = json.dumps(doc, indent=2, allow_nan=False)
+    except ValueError:  # not JSON: an overflow the checks did not catch
+        raise ScenarioError(f"{args.scenario}: the results are not finite numbers (a value "
+                            "far too large in the scenario?)") from None
     if output is not None:
-        _write_atomic(output, text + "\n")
+        from .reporting.files import write_text_atomic
+
+        write_text_atomic(output, text + "\n")
     if args.json:
         print(text)
     else:
@@ -212,21 +258,29 @@ def _simulate(args) -> int:
               f"{result.elapsed:.2f} s)")
         print(result.summary().to_string(header=False, index_names=False))
         print()
-        ws = result.workstreams()[["criticality", "sensitivity", "finish_p80"]]
-        print("Workstreams (criticality = share of iterations on the critical path)")
+        ws = result.workstreams()[["criticality", "near_criticality", "cruciality",
+                                   "finish_p80"]].sort_values("cruciality", ascending=False)
+        print("Workstreams (criticality: share of iterations on the critical path; "
+              "near: float at most half a week; cruciality: criticality x rank correlation "
+              "of the workstream's own estimate with the finish)")
         print(ws.round(2).to_string())
-        rk = result.risks()[["probability", "fired", "p80_finish_shift", "p80_cost_shift"]]
+        rk = result.risks()[["probability", "mean_finish_impact", "mean_cost_impact",
+                             "own_cost", "p80_finish_shift", "p90_finish_shift"]]
         if len(rk):
             print()
-            print("Risks (shift of the P80 finish in weeks and P80 cost if the risk is removed)")
-            print(rk.sort_values("p80_finish_shift", ascending=False).round(2).to_string())
+            print("Risks, largest expected impact first: what each adds to the mean finish "
+                  "(weeks) and cost (its own cost and the time it adds), and to the P80 and "
+                  "P90 finish, against the same futures without it; shifts do not add up")
+            print(rk.round({"probability": 2, "mean_finish_impact": 2, "mean_cost_impact": 0,
+                            "own_cost": 0, "p80_finish_shift": 2,
+                            "p90_finish_shift": 2}).to_string())
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``riskmodel`` command; returns the exit code."""
     args = _parser().parse_args(argv)
-    commands = {"validate": _validate, "check": _check, "simulate": _simulate, "batch": _batch,
+    commands = {"example": _example, "validate": _validate, "check": _check, "simulate": _simulate, "batch": _batch,
                 "reforecast": _reforecast}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ScenarioWarning)

@@ -121,6 +121,10 @@ def compare(scenarios: Mapping[str, Scenario], *, iterations: int | None = None,
     """
     if not scenarios:
         raise ValueError("compare() needs at least one scenario")
+    for name, s in scenarios.items():
+        if not isinstance(s, Scenario):
+            raise TypeError(f"compare() takes Scenarios: load '{name}' first with "
+                            "load_scenario(path)")
     first = next(iter(scenarios.values()))
     root = as_seed_sequence(seed if seed is not None else first.simulation.seed)
     n = iterations if iterations is not None else first.simulation.iterations

@@ -7,6 +7,7 @@ method. Titles say what a director asks ("Probability of being audit-ready by ..
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
@@ -79,12 +80,43 @@ def _long(d: dt.date) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
+def target_words(target) -> tuple[str, str]:
+    """What a target is called on a chart: ``("audit-ready", "Audit date")`` for the
+    audit, else its id in words (``("report in hand", "Report in hand date")``)."""
+    target_id = getattr(target, "id", target)
+    if target_id == "audit":
+        return "audit-ready", "Audit date"
+    words = plain_text(str(target_id).replace("_", " "))
+    return words, f"{words[:1].upper()}{words[1:]} date"
+
+
 def _target_line(ax, result, target=None, color=RED):
     """The vertical line at a target's date, labelled "Audit date 1 Mar 2027"."""
     target = target or result.primary_target
-    name = "Audit" if target.id == "audit" else target.id.replace("_", " ").capitalize()
+    name = target_words(target)[1]
     ax.axvline(np.datetime64(target.date, "s"), color=color, lw=1.8, ls="--",
-               label=f"{name} date {_long(target.date)}")
+               label=f"{name} {_long(target.date)}")
+
+
+def _second_peak(ax, shape, text, x, counts_at):
+    """Point at the second peak of a histogram: "15% of futures near $688k"."""
+    if shape is None:
+        return None
+    lo, hi = ax.get_xlim()
+    where = (float(x) - lo) / (hi - lo) if hi > lo else 0.5
+    ha = "right" if where > 0.75 else "left" if where < 0.25 else "center"
+    return ax.annotate(f"{shape['second']['share']:.0%} of futures near {text}",
+                       (x, counts_at), xytext=(0, 36), textcoords="offset points", ha=ha,
+                       fontsize=11, color="black",
+                       bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": GREY,
+                             "alpha": 0.9},
+                       arrowprops={"arrowstyle": "->", "color": "black", "lw": 1.2})
+
+
+def _height_at(counts, edges, x) -> float:
+    """The histogram's bar height at ``x`` (the tallest of the bin and its neighbours)."""
+    i = int(np.clip(np.searchsorted(edges, x) - 1, 0, len(counts) - 1))
+    return float(np.max(counts[max(0, i - 1):i + 2]))
 
 
 def s_curve(result: "SimulationResult", ax: "Axes | None" = None,
@@ -107,10 +139,11 @@ def s_curve(result: "SimulationResult", ax: "Axes | None" = None,
                 label=f"{name}: {_long(day)}")
     ax.set_ylim(0, 1.01)
     ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
-    ax.set_ylabel("Probability of being finished")
+    ax.set_ylabel("Probability of being finished (share of futures)")
+    ax.set_xlabel("Finish date")
     what = ("being audit-ready" if target.id == "audit" else
-            target.id.replace("_", " ")) if milestone == target.milestone else \
-        f"{milestone.replace('_', ' ')} being finished"
+            target_words(target)[0]) if milestone == target.milestone else \
+        f"{plain_text(milestone.replace('_', ' '))} being finished"
     ax.set_title(f"Probability of {what} by {_long(target.date)}: {p:.0%}")
     _date_axis(ax)
     ax.grid(alpha=0.3)
@@ -123,11 +156,21 @@ def finish_histogram(result: "SimulationResult", ax: "Axes | None" = None) -> "A
     ax = _axes(ax)
     target = result.primary_target
     finish = result.finish_of(target.milestone)
-    ax.hist(_dates(result, finish), bins=60, color=BLUE, alpha=0.75)
+    counts, edges, _ = ax.hist(_dates(result, finish), bins=60, color=BLUE, alpha=0.75)
     _target_line(ax, result, target)
-    ax.set_ylabel("Iterations")
-    ax.set_title("When readiness is complete: spread of simulated finish dates")
+    ax.set_ylabel("Simulated futures (count)")
+    ax.set_xlabel("Finish date")
+    p = result.p_meet(target.date, target.milestone)
+    ax.set_title(f"Simulated finish dates: {target_words(target)[0]} by "
+                 f"{_long(target.date)} in {p:.0%} of futures")
     _date_axis(ax)
+    shape = result.modes(target.milestone)
+    if shape is not None:
+        import matplotlib.dates as mdates
+
+        x = mdates.date2num(_dates(result, [shape["second"]["value"]])[0])
+        _second_peak(ax, shape, _long(result.date_of(shape["second"]["value"])), x,
+                     _height_at(counts, edges, x))
     ax.legend(fontsize=10)
     return ax
 
@@ -136,7 +179,7 @@ def cost_distribution(result: "SimulationResult", ax: "Axes | None" = None) -> "
     """Readiness cost distribution with the budget band and P-levels."""
     ax = _axes(ax)
     band = result.cost_band()
-    ax.hist(result.cost, bins=60, color=BLUE, alpha=0.75)
+    counts, edges, _ = ax.hist(result.cost, bins=60, color=BLUE, alpha=0.75)
     ax.axvspan(band["low"], band["high"], color=GREEN, alpha=0.12,
                label=f"Budget band: {band['p_within']:.0%} within")
     for q, color in zip(("p10", "p50", "p80", "p90"), (GREY, GREEN, ORANGE, RED)):
@@ -144,10 +187,14 @@ def cost_distribution(result: "SimulationResult", ax: "Axes | None" = None) -> "
         ax.axvline(x, color=color, lw=1.5, label=f"{q.upper()} {_money(result)(x)}")
     ax.xaxis.set_major_formatter(_money(result))
     ax.set_xlabel(f"Readiness cost ({result.scenario.currency})")
-    ax.set_ylabel("Iterations")
+    ax.set_ylabel("Simulated futures (count)")
     ax.set_title(f"Cost: {band['p_below']:.0%} below, {band['p_within']:.0%} within, "
                  f"{band['p_above']:.0%} above {_money(result)(band['low'])}–"
                  f"{_money(result)(band['high'])}")
+    shape = result.modes("cost")
+    if shape is not None:
+        x = float(shape["second"]["value"])
+        _second_peak(ax, shape, _money(result)(x), x, _height_at(counts, edges, x))
     ax.legend(fontsize=10)
     return ax
 
@@ -252,17 +299,21 @@ def jcl_scatter(result: "SimulationResult", ax: "Axes | None" = None,
     step = max(1, len(finish) // max_points)
     ax.scatter(_dates(result, finish[::step]), result.cost[::step], s=4, alpha=0.25,
                color=BLUE, label="Iterations")
-    budget = result.scenario.cost_band.high
+    budget = result.budget
+    source = "" if result.budget_source == "budget" else " (top of the cost band)"
     _target_line(ax, result, target)
-    ax.axhline(budget, color=ORANGE, ls="--", label=f"Budget {_money(result)(budget)}")
+    ax.axhline(budget, color=ORANGE, ls="--",
+               label=f"Budget {_money(result)(budget)}{source}")
     frontier = result.jcl_frontier(confidence)
     if len(frontier):
         ax.plot(_dates(result, frontier["weeks"]), frontier["budget"], color=GREEN, lw=2.2,
                 label=f"{confidence:.0%} joint confidence")
     ax.yaxis.set_major_formatter(_money(result))
     ax.set_ylabel(f"Readiness cost ({result.scenario.currency})")
-    ax.set_title(f"Ready by the audit date and within budget: {result.jcl():.0%} "
-                 "(joint confidence)")
+    ax.set_xlabel("Finish date")
+    what = target_words(target)[0]
+    ax.set_title(f"{what[:1].upper()}{what[1:]} by {_long(target.date)} and within budget: "
+                 f"{result.jcl():.0%} (joint confidence)")
     _date_axis(ax)
     ax.legend(fontsize=9, loc="upper left")
     return ax
@@ -270,8 +321,12 @@ def jcl_scatter(result: "SimulationResult", ax: "Axes | None" = None,
 
 def gantt(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
     """The deterministic plan as bars, with simulated P50 and P80 finishes marked."""
-    ax = _axes(ax, (10, 5.5))
     table = result.workstreams()
+    # long names wrap onto more lines rather than squeezing the bars away; the figure
+    # grows with the rows and their lines so that wrapped names never overlap
+    names = [plain_text(textwrap.fill(str(t), 64)) for t in table["name"]]
+    lines = max((n.count("\n") + 1 for n in names), default=1)
+    ax = _axes(ax, (10, max(5.5, 1.6 + len(names) * (0.2 + 0.22 * lines))))
     y = np.arange(len(table))[::-1]
     start = table["plan_finish"] - table["plan_duration"]
     colors = [RED if c else BLUE for c in table["on_plan_critical_path"]]
@@ -283,8 +338,12 @@ def gantt(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
             label="Simulated P80 finish")
     target = result.primary_target
     _target_line(ax, result, target)
-    ax.set_yticks(y, [plain_text(t) for t in table["name"]])
+    ax.set_yticks(y, names)
+    ax.set_xlabel("Date")
     ax.set_title("Plan (red: critical path) against simulated finishes")
+    # right-aligned over the bars: long workstream names leave the bars a narrow axes,
+    # and a title centred on it would run off the figure
+    ax.title.set(horizontalalignment="right", x=1.0)
     _date_axis(ax)
     ax.legend(fontsize=9, loc="upper right")
     return ax
@@ -300,6 +359,7 @@ def cash_flow_fan(result: "SimulationResult", ax: "Axes | None" = None,
     ax.plot(x, flow["p50"], color=BLUE, lw=2.2, label="Median")
     ax.yaxis.set_major_formatter(_money(result))
     ax.set_ylabel(f"Cumulative spend ({result.scenario.currency})")
+    ax.set_xlabel("Date")
     ax.set_title("Cash flow: cumulative readiness spend")
     _date_axis(ax)
     ax.grid(alpha=0.3)
@@ -316,21 +376,54 @@ def probability_curves(curves, ax: "Axes | None" = None, title: str | None = Non
     import matplotlib.pyplot as plt
 
     ax = _axes(ax)
+    curves = list(curves)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     targets = set()
-    for (label, dates, prob, target_date, p), color in zip(curves, colors * 5):
-        ax.plot(dates, prob, lw=2, color=color, label=f"{plain_text(label)}: {p:.0%}")
+    lines = []
+    for k, (label, dates, prob, target_date, p) in enumerate(curves):
+        color = colors[k % len(colors)]
+        line, = ax.plot(dates, prob, lw=2.2, color=color, ls=LINE_STYLES[k % len(LINE_STYLES)],
+                        label=f"{plain_text(label)}: {p:.0%}")
+        lines.append((line, dates, prob))
         if target_date not in targets:
-            ax.axvline(np.datetime64(target_date, "s"), color=color, ls="--", lw=1.2)
+            ax.axvline(np.datetime64(target_date, "s"), color=color, ls=(0, (2, 3)), lw=1.1)
             targets.add(target_date)
     ax.set_ylim(0, 1.01)
     ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
-    ax.set_ylabel("Probability of being finished")
+    ax.set_ylabel("Probability of being finished (share of futures)")
+    ax.set_xlabel("Finish date")
     ax.set_title(plain_text(title or "Probability of being audit-ready, by scenario"))
     _date_axis(ax)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=10, loc="lower right")
+    if len(lines) <= DIRECT_LABELS:
+        _label_curves(ax, lines)
+    else:
+        ax.legend(fontsize=10, loc="lower right")
     return ax
+
+
+LINE_STYLES = ("-", (0, (6, 2)), "-.", (0, (1.5, 1.5)), (0, (8, 2, 1.5, 2, 1.5, 2)))
+"""Curves on one chart differ by line style as well as colour (print, colour blindness)."""
+DIRECT_LABELS = 8
+"""Up to this many curves are labelled on the lines; more get a legend."""
+
+
+def _label_curves(ax, lines) -> None:
+    """Write each curve's label on the curve, at its own height (no two labels level).
+
+    Curve k of n is labelled where it crosses ``0.12 + 0.76 k / (n - 1)``: S-curves all
+    end at 100%, so labels at the right end would sit on top of each other.
+    """
+    n = len(lines)
+    for k, (line, dates, prob) in enumerate(lines):
+        level = 0.5 if n == 1 else 0.12 + 0.76 * (n - 1 - k) / (n - 1)
+        prob = np.asarray(prob, dtype=float)
+        i = int(np.clip(np.searchsorted(prob, level), 0, len(prob) - 1))
+        ax.annotate(line.get_label(), (np.asarray(dates)[i], prob[i]), xytext=(10, 0),
+                    textcoords="offset points", va="center", ha="left", fontsize=10,
+                    color=line.get_color(),
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": line.get_color(),
+                          "alpha": 0.85, "lw": 0.8})
 
 
 def s_curves(results: Mapping[str, "SimulationResult"], ax: "Axes | None" = None) -> "Axes":
@@ -343,12 +436,15 @@ def s_curves(results: Mapping[str, "SimulationResult"], ax: "Axes | None" = None
     return probability_curves(curves, ax)
 
 
-def forecast_trail(trail, ax: "Axes | None" = None) -> "Axes":
+def forecast_trail(trail, ax: "Axes | None" = None, target="audit") -> "Axes":
     """P50 and P80 finish dates at each status date, with P(meet) written at each point.
 
-    ``trail`` is the table of ``riskmodel.reforecast.forecast_trail``.
+    ``trail`` is the table of ``riskmodel.reforecast.forecast_trail``; ``target`` is the
+    headline target it forecasts (a ``Target`` or its id; the scenario's
+    ``all_targets[0]``), named in the title and the date line.
     """
     ax = _axes(ax)
+    what, date_name = target_words(target)
     x = np.array([np.datetime64(d, "s") for d in trail["as_of"]])
     for col, color, name in (("p50_date", GREEN, "P50 finish"), ("p80_date", ORANGE,
                                                                   "P80 finish")):
@@ -356,13 +452,13 @@ def forecast_trail(trail, ax: "Axes | None" = None) -> "Axes":
                 lw=2, label=name)
     target = trail["target_date"].iloc[-1]
     ax.axhline(np.datetime64(target, "s"), color=RED, ls="--",
-               label=f"Audit date {_long(target)}")
+               label=f"{date_name} {_long(target)}")
     for xi, d, p in zip(x, trail["p50_date"], trail["p_meet"]):
         ax.annotate(f"{p:.0%}", (xi, np.datetime64(d, "s")), xytext=(0, -18),
                     textcoords="offset points", ha="center", fontsize=11, color=GREEN)
     ax.set_xlabel("Status date")
     ax.set_ylabel("Forecast finish")
-    ax.set_title("Forecast trail: finish forecasts and P(ready by the audit date)")
+    ax.set_title(f"Forecast trail: finish forecasts and P({what} by {_long(target)})")
     _date_axis(ax)
     _date_axis(ax, "y")
     ax.grid(alpha=0.3)

@@ -14,7 +14,7 @@ from .scenario import Scenario, load_scenario
 from .scenario.changes import change_staffing, move_dates
 from .simulate import simulate
 
-__all__ = ["WhatIf", "Choice"]
+__all__ = ["WhatIf", "Choice", "cost_against_baseline"]
 
 
 @dataclass
@@ -59,19 +59,26 @@ class WhatIf:
                         rank_risks=False, disabled_risks=choice.risks_off)
 
     def update(self, choice: Choice, fig=None) -> dict[str, Any]:
-        """Simulate, draw baseline against the choice, and return the headline figures."""
-        import matplotlib.pyplot as plt
+        """Simulate, draw baseline against the choice, and return the headline figures.
 
-        from .plots import cost_distribution, s_curves
+        The figure is not registered with pyplot (unless ``fig`` is given), so a notebook
+        shows it once: as the value it is given, never again at the end of the cell.
+        """
+        from matplotlib.figure import Figure
+
+        from .plots import _long, s_curves, target_words
 
         result = self.run(choice)
         if fig is None:
-            fig = plt.figure(figsize=(13, 4.5), layout="constrained")
+            fig = Figure(figsize=(13, 4.8), layout="constrained")
         fig.clear()
         left, right = fig.subplots(1, 2)
         s_curves({"Baseline": self.baseline, "What-if": result}, ax=left)
-        cost_distribution(result, ax=right)
+        cost_against_baseline(self.baseline, result, ax=right)
         t0, t1 = self.baseline.primary_target, result.primary_target
+        p0, p1 = self.baseline.p_meet(t0.date, t0.milestone), result.p_meet(t1.date, t1.milestone)
+        left.set_title(f"P({target_words(t1)[0]} by {_long(t1.date)}): baseline {p0:.0%}, "
+                       f"what-if {p1:.0%}")
         return {
             "figure": fig,
             "p_meet_baseline": self.baseline.p_meet(t0.date, t0.milestone),
@@ -82,28 +89,43 @@ class WhatIf:
         }
 
     def show(self):
-        """Sliders and tick boxes that re-simulate and redraw on every change."""
+        """Sliders and tick boxes that re-simulate and redraw on every change.
+
+        Every control's label is written in full (workstream and risk names wrap on
+        their own line width rather than being cut).
+        """
+        import html
+
         import ipywidgets as w
-        import matplotlib.pyplot as plt
         from IPython.display import display
 
-        audit = w.FloatSlider(value=0, min=-4, max=8, step=0.5, description="Audit +weeks",
-                              continuous_update=False)
-        staff = {ws.id: w.FloatSlider(value=0, min=0, max=2, step=0.25,
-                                      description=ws.id[:18], continuous_update=False)
+        def label(text: str, width: str = "21em"):
+            return w.HTML(f"<div style='line-height:1.25;white-space:normal'>"
+                          f"{html.escape(text)}</div>",
+                          layout=w.Layout(width=width, min_width=width))
+
+        def slider_row(text: str, slider):
+            return w.HBox([label(text), slider], layout=w.Layout(align_items="center"))
+
+        audit = w.FloatSlider(value=0, min=-4, max=8, step=0.5, readout_format="+.1f",
+                              continuous_update=False, layout=w.Layout(width="15em"))
+        staff = {ws.id: w.FloatSlider(value=0, min=0, max=2, step=0.25, readout_format=".2f",
+                                      continuous_update=False, layout=w.Layout(width="15em"))
                  for ws in self.base.workstreams if ws.staffing}
-        risks = {r.id: w.Checkbox(value=True, description=(r.name or r.id)[:40], indent=False)
+        names = {ws.id: ws.name or ws.id for ws in self.base.workstreams}
+        risks = {r.id: w.Checkbox(value=True, description=r.name or r.id, indent=False,
+                                  style={"description_width": "initial"},
+                                  layout=w.Layout(width="auto"))
                  for r in self.base.risks}
         text, out = w.HTML(), w.Output()
 
         def redraw(_=None):
             choice = Choice(audit.value, {k: s.value for k, s in staff.items()},
                             tuple(k for k, c in risks.items() if not c.value))
+            res = self.update(choice)
             with out:
                 out.clear_output(wait=True)
-                res = self.update(choice)
                 display(res["figure"])
-                plt.close(res["figure"])
             text.value = (f"<b>P(meet target): {res['p_meet_baseline']:.0%} &rarr; "
                           f"{res['p_meet']:.0%}</b> &nbsp; mean cost "
                           f"${res['cost_mean_baseline']:,.0f} &rarr; ${res['cost_mean']:,.0f}")
@@ -111,9 +133,44 @@ class WhatIf:
         for widget in (audit, *staff.values(), *risks.values()):
             widget.observe(redraw, names="value")
         controls = w.HBox([
-            w.VBox([w.HTML("<b>Audit date</b>"), audit, w.HTML("<b>Extra FTE</b>"),
-                    *staff.values()]),
-            w.VBox([w.HTML("<b>Risks (untick to remove)</b>"), *risks.values()]),
+            w.VBox([w.HTML("<b>Audit date</b>"),
+                    slider_row("Weeks later (negative: earlier)", audit),
+                    w.HTML("<b>Extra people (FTE) on a workstream</b>"),
+                    *(slider_row(names[k], s) for k, s in staff.items())]),
+            w.VBox([w.HTML("<b>Risks (untick to remove)</b>"), *risks.values()],
+                   layout=w.Layout(margin="0 0 0 2em")),
         ])
         redraw()
         return w.VBox([controls, text, out])
+
+
+def cost_against_baseline(baseline: SimulationResult, result: SimulationResult, ax=None):
+    """The what-if's cost distribution over the baseline's, on the same bins, with each
+    one's P80 and the budget band; returns the Axes."""
+    import numpy as np
+
+    from .plots import BLUE, GREEN, GREY, _axes, _money
+
+    ax = _axes(ax)
+    money = _money(baseline)
+    both = np.concatenate([baseline.cost, result.cost])
+    bins = np.linspace(both.min(), both.max(), 61)
+    band = baseline.scenario.cost_band
+    ax.axvspan(band.low, band.high, color=GREEN, alpha=0.10,
+               label=f"Budget band {money(band.low)}–{money(band.high)}")
+    p80 = {}
+    for name, r, style in (("Baseline", baseline, {"color": GREY, "alpha": 0.45,
+                                                    "histtype": "stepfilled"}),
+                           ("What-if", result, {"color": BLUE, "lw": 2.0,
+                                                "histtype": "step"})):
+        p80[name] = float(np.percentile(r.cost, 80))
+        ax.hist(r.cost, bins=bins, label=f"{name}: P80 {money(p80[name])}", **style)
+        ax.axvline(p80[name], color=style["color"], lw=1.5,
+                   ls="-" if name == "What-if" else (0, (4, 2)))
+    ax.xaxis.set_major_formatter(money)
+    ax.set_xlabel(f"Readiness cost ({baseline.scenario.currency})")
+    ax.set_ylabel("Simulated futures (count)")
+    ax.set_title(f"Cost against the baseline: P80 {money(p80['Baseline'])} → "
+                 f"{money(p80['What-if'])}")
+    ax.legend(fontsize=10, loc="best")  # clear of the bars where there is room
+    return ax

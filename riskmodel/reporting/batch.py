@@ -12,9 +12,11 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 import shutil
+import sys
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -67,6 +69,13 @@ class Batch:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
+MAX_SCENARIOS = 200
+"""Most scenarios one batch may expand to (files plus grid combinations)."""
+_TIMEOUTS = {"start_timeout": (120, 1, 3600), "cell_timeout": (600, 1, 86_400)}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+_MAX_LABEL = 200
+
+
 def _declared_parameters(notebook: Path) -> dict[str, Any]:
     import papermill
 
@@ -80,64 +89,300 @@ def _kernel_of(notebook: Path) -> str:
     return nb.metadata.get("kernelspec", {}).get("name", "python3")
 
 
+def _quote(key: Any) -> str:
+    return f"'{key}'" if isinstance(key, str) and _NAME.fullmatch(key) else "a key that is not a name"
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in words, for a message (never the value itself)."""
+    if isinstance(value, bytes):
+        return "binary data (!!binary)"
+    if isinstance(value, (set, frozenset)):
+        return "a set (!!set)"
+    if isinstance(value, dt.datetime):
+        return "a timestamp"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, float):
+        return "a number that is not finite"
+    if isinstance(value, dict):
+        return "a mapping with a key that is not text"
+    return f"a {type(value).__name__}"
+
+
+def plain_parameter(value: Any, declared: str | None, where: str) -> Any:
+    """A notebook parameter as plain JSON data, checked against its declared type.
+
+    Only text, whole and finite numbers, true/false, null, and lists and mappings of
+    them (with text keys) pass: papermill writes anything else into the notebook's
+    code as ``f'"{value}"'``, which a crafted value can break out of. A date becomes
+    ISO text where the notebook declares ``str`` (``audit_date: 2027-03-15``) and
+    inside lists and mappings (the scenario schema reads ISO dates); elsewhere it is
+    refused. Raises ``ValueError`` with a sentence naming ``where``.
+    """
+    if isinstance(value, (dt.date, dt.datetime)) and declared == "str":
+        value = value.isoformat()
+    _check_plain(value, where, top=True)
+    expected = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+                "dict": (dict,), "list": (list,)}.get(declared or "")
+    if expected is not None:
+        wrong_bool = isinstance(value, bool) and declared != "bool"
+        if wrong_bool or not isinstance(value, expected):
+            words = {"str": "text", "int": "a whole number", "float": "a number",
+                     "bool": "true or false", "dict": "a mapping", "list": "a list"}[declared]
+            raise ValueError(f"{where}: expected {words} (the notebook declares {declared}), "
+                             f"got {_kind(value) if not isinstance(value, (str, int, float, list, dict, type(None))) else _plain_kind(value)}")
+    return _iso_dates(value)
+
+
+def _plain_kind(value: Any) -> str:
+    return {str: "text", bool: "true/false", int: "a whole number", float: "a number",
+            list: "a list", dict: "a mapping", type(None): "nothing (null)"}[type(value)]
+
+
+def _check_plain(value: Any, where: str, top: bool = False) -> None:
+    if value is None or isinstance(value, (str, bool, int)):
+        return
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return
+    elif isinstance(value, (dt.date, dt.datetime)) and not top:
+        return
+    elif isinstance(value, list):
+        for k, v in enumerate(value):
+            _check_plain(v, f"{where}[{k}]")
+        return
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ValueError(f"{where}: a mapping key must be text, got {_kind(k)}")
+            _check_plain(v, f"{where}.{k}" if _NAME.fullmatch(k) else f"{where}.?")
+        return
+    raise ValueError(f"{where}: a notebook parameter must be plain data (text, numbers, "
+                     f"true/false, lists, mappings), got {_kind(value)}")
+
+
+def _iso_dates(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_iso_dates(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _iso_dates(v) for k, v in value.items()}
+    return value
+
+
+def _label(value: Any, where: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"{where}: a name must be text, got "
+                         f"{_kind(value) if not isinstance(value, (bool, list, dict, type(None))) else _plain_kind(value)}")
+    text = str(value)
+    if len(text) > _MAX_LABEL or any(ord(c) < 32 for c in text):
+        raise ValueError(f"{where}: a name must be one line of at most {_MAX_LABEL} characters")
+    return text
+
+
+def _grid_pattern(pattern: Any, where: str) -> str:
+    """Check a grid's name pattern: only ``{audit_date}`` and ``{option}``, as they are."""
+    import string
+
+    text = _label(pattern, where)
+    try:
+        fields = [(f, c, spec) for _, f, spec, c in string.Formatter().parse(text)
+                  if f is not None]
+    except ValueError:
+        raise ValueError(f"{where}: a grid name may hold only {{audit_date}} and {{option}} "
+                         "(write {{ and }} for braces)") from None
+    for f, conv, spec in fields:
+        if f not in ("audit_date", "option") or conv or spec:
+            raise ValueError(f"{where}: a grid name may hold only {{audit_date}} and "
+                             "{option} (write {{ and }} for braces)")
+    return text
+
+
+def _notebook(data: dict[str, Any], base: Path, src: str) -> tuple[Path, dict[str, Any], str]:
+    """The notebook, its declared parameters and its kernel name; refuses non-notebooks."""
+    value = data.get("notebook")
+    if value is None:
+        notebook = NOTEBOOK
+    elif isinstance(value, str) and value.strip():
+        notebook = (base / value).resolve()
+    else:
+        raise ScenarioError(Problem("notebook", "expected the path of a notebook", src))
+    if not notebook.is_file():
+        raise ScenarioError(Problem("notebook", f"notebook {notebook} not found", src))
+    try:
+        if notebook.stat().st_size > 20_000_000:
+            raise ValueError("too big")
+        declared = _declared_parameters(notebook)
+        kernel = _kernel_of(notebook)
+    except Exception:  # whatever the file holds, quote none of it
+        raise ScenarioError(Problem("notebook", f"{notebook} is not a Jupyter notebook", src)) \
+            from None
+    if not declared:
+        raise ScenarioError(Problem("notebook", f"{notebook} has no cell tagged 'parameters'",
+                                    src))
+    return notebook, declared, kernel
+
+
+def _scenario_file(value: Any, base: Path, where: str, src: str) -> tuple[str, Problem | None]:
+    """An item's scenario path, checked to exist and to be a scenario file (by shape)."""
+    from ..scenario.load import check_scenario_shape
+
+    if not isinstance(value, str) or not value.strip():
+        return "", Problem(f"{where}.scenario", "expected the path of a scenario file", src)
+    path = (base / value).resolve()
+    if not path.is_file():
+        return str(path), Problem(f"{where}.scenario", f"file not found: {path}", src)
+    try:
+        data, _ = read_yaml(path)
+    except ScenarioError:
+        return str(path), None  # a YAML error: the scenario fails and is recorded
+    try:
+        check_scenario_shape(data, str(path))
+    except ScenarioError:
+        return str(path), Problem(f"{where}.scenario", f"{path} is not a riskmodel scenario "
+                                                       "file", src)
+    return str(path), None
+
+
 def load_batch(path: str | Path) -> Batch:
-    """Read and check a batch file; raises ``ScenarioError`` listing every problem."""
+    """Read and check a batch file; raises ``ScenarioError`` listing every problem.
+
+    Every notebook parameter is checked to be plain data of the type the notebook
+    declares before anything runs; names, grid patterns, timeouts and the number of
+    scenarios (at most ``MAX_SCENARIOS``) are checked too.
+    """
+    from ..scenario.schema import MAX_ITERATIONS
+
     path = Path(path)
     data, digest = read_yaml(path)
     src = str(path)
-    if not isinstance(data, dict):
-        raise ScenarioError(Problem("", "a batch file must be a mapping", src))
+    if not isinstance(data, dict) or not data:
+        raise ScenarioError(Problem("", "not a riskmodel batch file (a batch file is a "
+                                        "mapping of keys to values)", src))
+    if not all(isinstance(k, str) and _NAME.fullmatch(k) for k in data) \
+            or not any(k in _BATCH_KEYS for k in data):
+        raise ScenarioError(Problem("", "not a riskmodel batch file (its keys are not batch "
+                                        "keys)", src))
     problems: list[Problem] = []
+
+    def refuse(exc: ValueError) -> None:
+        where, _, message = str(exc).partition(": ")
+        problems.append(Problem(where, message, src))
+
     for key in data:
         if key not in _BATCH_KEYS:
-            problems.append(Problem(str(key), f"unknown key '{key}'{nearest(key, _BATCH_KEYS)}",
-                                    src))
+            problems.append(Problem(str(key), f"unknown key {_quote(key)}"
+                                              f"{nearest(key, _BATCH_KEYS)}", src))
     base = path.parent
-    notebook = (base / data["notebook"]).resolve() if data.get("notebook") else NOTEBOOK
-    if not notebook.is_file():
-        raise ScenarioError(Problem("notebook", f"notebook {notebook} not found", src))
-    declared = _declared_parameters(notebook)
-    name = slug(data.get("name") or path.stem)
+    notebook, declared, default_kernel = _notebook(data, base, src)
+    types = {k: v.get("inferred_type_name") for k, v in declared.items()}
+    settings: dict[str, Any] = {}
+    for key in ("name", "title"):
+        if data.get(key) is not None:
+            try:
+                settings[key] = _label(data[key], key)
+            except ValueError as exc:
+                refuse(exc)
+    name = slug(settings.get("name") or path.stem)
     if not name:
         problems.append(Problem("name", "the batch needs a name made of letters or digits", src))
-    defaults = {k: data[k] for k in ("iterations", "seed") if k in data}
+    timeouts = {}
+    for key, (default, low, high) in _TIMEOUTS.items():
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems.append(Problem(key, f"expected a whole number of seconds from {low} to "
+                                         f"{high:,}", src))
+        else:
+            timeouts[key] = value
+    kernel = data.get("kernel", default_kernel)
+    if not isinstance(kernel, str) or not _NAME.fullmatch(kernel):
+        problems.append(Problem("kernel", "expected the name of a Jupyter kernel", src))
+        kernel = default_kernel
+    defaults = {}
+    for key in ("iterations", "seed"):
+        if key in data:
+            try:
+                defaults[key] = plain_parameter(data[key], types.get(key), key)
+            except ValueError as exc:
+                refuse(exc)
+    if isinstance(defaults.get("iterations"), int) and not 1 <= defaults["iterations"] <= MAX_ITERATIONS:
+        problems.append(Problem("iterations", f"must be from 1 to {MAX_ITERATIONS:,}", src))
+    for key in ("scenarios", "grids"):
+        if data.get(key) is not None and not isinstance(data[key], list):
+            problems.append(Problem(key, "expected a list", src))
+    scenarios = data.get("scenarios") if isinstance(data.get("scenarios"), list) else []
+    grids = data.get("grids") if isinstance(data.get("grids"), list) else []
+
+    # count before expanding: a grid of 100 dates x 100 options is refused, not built
+    total = len(scenarios)
+    for grid in grids:
+        if isinstance(grid, dict):
+            dates, options = grid.get("audit_date") or [""], grid.get("options") or {"": {}}
+            total += (len(dates) if isinstance(dates, list) else 1) * \
+                (len(options) if isinstance(options, dict) else 1)
+    if total > MAX_SCENARIOS:
+        raise ScenarioError(Problem("grids" if grids else "scenarios",
+                                    f"the batch expands to {total:,} scenarios; the limit is "
+                                    f"{MAX_SCENARIOS} (split it into several batches)", src))
 
     raw_items: list[tuple[str, str, dict[str, Any]]] = []
-    for i, item in enumerate(data.get("scenarios") or []):
+    for i, item in enumerate(scenarios):
         where = f"scenarios[{i}]"
         if not isinstance(item, dict) or "name" not in item or "scenario" not in item:
             problems.append(Problem(where, "each scenario needs a name and a scenario file", src))
             continue
+        try:
+            label = _label(item["name"], f"{where}.name")
+        except ValueError as exc:
+            refuse(exc)
+            continue
         params = {k: v for k, v in item.items() if k not in _ITEM_KEYS}
-        raw_items.append((where, str(item["name"]), params))
-    for g, grid in enumerate(data.get("grids") or []):
+        raw_items.append((where, label, params))
+    for g, grid in enumerate(grids):
         where = f"grids[{g}]"
         if not isinstance(grid, dict):
             problems.append(Problem(where, "a grid is a mapping", src))
             continue
         for key in grid:
             if key not in _GRID_KEYS:
-                problems.append(Problem(f"{where}.{key}", f"unknown key '{key}'"
-                                        f"{nearest(key, _GRID_KEYS)}", src))
+                problems.append(Problem(f"{where}.{key}" if _NAME.fullmatch(str(key)) else where,
+                                        f"unknown key {_quote(key)}{nearest(key, _GRID_KEYS)}",
+                                        src))
         dates = grid.get("audit_date") or [""]
         dates = dates if isinstance(dates, list) else [dates]
         options = grid.get("options") or {"": {}}
         if not isinstance(options, dict):
             problems.append(Problem(f"{where}.options", "options map a label to parameters", src))
             continue
-        pattern = str(grid.get("name", "{audit_date} {option}"))
+        try:
+            pattern = _grid_pattern(grid.get("name", "{audit_date} {option}"), f"{where}.name")
+        except ValueError as exc:
+            refuse(exc)
+            continue
+        for k, date in enumerate(dates):
+            if isinstance(date, (dt.date, dt.datetime)):
+                dates[k] = date.isoformat()
+            elif not isinstance(date, str):
+                problems.append(Problem(f"{where}.audit_date", "expected ISO dates", src))
+                dates = []
+                break
         for date, (label, extra) in itertools.product(dates, options.items()):
-            if not isinstance(extra, dict):
-                problems.append(Problem(f"{where}.options.{label}", "expected a mapping", src))
+            if not isinstance(label, str) or not isinstance(extra, dict):
+                problems.append(Problem(f"{where}.options" + (f".{label}" if isinstance(label, str) and _NAME.fullmatch(label) else ""),
+                                        "expected a label mapped to parameters", src))
                 continue
             params = {"scenario": grid.get("scenario"), **extra}
             if date:
                 params["audit_date"] = date
             raw_items.append((where, pattern.format(audit_date=date, option=label), params))
-    if not raw_items:
+    if not raw_items and not problems:
         problems.append(Problem("scenarios", "the batch names no scenario", src))
 
     items, seen = [], {}
+    known = [k for k in declared if k not in _RESERVED]
+    checked_files: dict[Any, tuple[str, Problem | None]] = {}
     for where, label, params in raw_items:
         ident = slug(label)
         if not ident:
@@ -149,27 +394,39 @@ def load_batch(path: str | Path) -> Batch:
                                                      f"'{ident}' as '{seen[ident]}'", src))
             continue
         seen[ident] = label
+        own = set(params)
         params = {**defaults, **params, "title": params.get("title", label)}
-        for key in params:
-            if key not in declared or key in _RESERVED:
-                known = [k for k in declared if k not in _RESERVED]
-                problems.append(Problem(f"{where}.{key}", f"unknown parameter '{key}'"
-                                        f"{nearest(key, known)}; the notebook takes "
+        clean: dict[str, Any] = {}
+        for key, value in params.items():
+            if not isinstance(key, str) or key not in declared or key in _RESERVED:
+                shown = f"{where}.{key}" if isinstance(key, str) and _NAME.fullmatch(key) else where
+                problems.append(Problem(shown, f"unknown parameter {_quote(key)}"
+                                        f"{nearest(str(key), known)}; the notebook takes "
                                         f"{', '.join(known)}", src))
-        if params.get("scenario"):
-            scenario_path = (base / str(params["scenario"])).resolve()
-            if not scenario_path.is_file():
-                problems.append(Problem(f"{where}.scenario", f"file not found: {scenario_path}",
-                                        src))
-            params["scenario"] = str(scenario_path)
-        items.append(BatchItem(ident, label, plain(params)))
+                continue
+            try:
+                clean[key] = plain_parameter(value, types.get(key), f"{where}.{key}")
+            except ValueError as exc:
+                refuse(exc)
+        if "scenario" in params:
+            ref = params["scenario"]
+            cache_key = ref if isinstance(ref, str) else id(ref)
+            if cache_key not in checked_files:
+                checked_files[cache_key] = _scenario_file(ref, base, where, src)
+            clean["scenario"], problem = checked_files[cache_key]
+            if problem is not None:
+                problems.append(Problem(f"{where}.scenario", problem.message, src))
+        if "iterations" in own and isinstance(clean.get("iterations"), int) \
+                and not 1 <= clean["iterations"] <= MAX_ITERATIONS:
+            problems.append(Problem(f"{where}.iterations", f"must be from 1 to {MAX_ITERATIONS:,}",
+                                    src))
+        items.append(BatchItem(ident, label, clean))
     if problems:
-        raise ScenarioError(problems)
-    return Batch(path=path, name=name, title=str(data.get("title") or data.get("name") or name),
-                 notebook=notebook, kernel=str(data.get("kernel") or _kernel_of(notebook)),
-                 items=items, start_timeout=int(data.get("start_timeout", 120)),
-                 cell_timeout=int(data.get("cell_timeout", 600)), sha256=digest,
-                 settings=plain(defaults))
+        raise ScenarioError(list(dict.fromkeys(problems)))
+    return Batch(path=path, name=name, title=settings.get("title") or settings.get("name") or name,
+                 notebook=notebook, kernel=kernel, items=items,
+                 start_timeout=timeouts["start_timeout"], cell_timeout=timeouts["cell_timeout"],
+                 sha256=digest, settings=plain(defaults))
 
 
 def _check_kernel(name: str) -> None:
@@ -186,15 +443,102 @@ def _inside(folder: Path, root: Path) -> bool:
     return folder.resolve().is_relative_to(root.resolve())
 
 
-def _run_one(item: BatchItem, batch: Batch, batch_dir: Path) -> dict[str, Any]:
+_STALE = (".tmp-", ".old-", ".out-")
+"""Prefixes of the temporary folders a run makes (and a killed run leaves behind)."""
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, a link (not what it points to) or a folder, if there."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _clean_stale(batch_dir: Path) -> None:
+    for entry in batch_dir.iterdir():
+        if entry.name.startswith(_STALE):
+            _remove(entry)
+        elif entry.name.endswith(".tmp") and entry.name.startswith("."):
+            _remove(entry)
+
+
+def _own_folder(path: Path) -> Path:
+    """``path`` as a real folder of ours: a link (or a file) there is replaced."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        _remove(path)
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def _parent_gone(parent: int | None) -> bool:
+    return parent is not None and os.getppid() != parent
+
+
+def _worker_init(parent: int) -> None:
+    """Pool workers: die with the parent, leave Ctrl-C to it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    # the worker and its kernel talk through the results: a kernel stopped with the batch
+    # would otherwise print its shutdown noise on the batch's terminal
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def inputs_hash(item: BatchItem, batch: Batch) -> str | None:
+    """SHA-256 of what a scenario's report is made from: its parameters, the scenario
+    file and every file it reads (extends, CSV tables), the notebook and riskmodel's
+    version. ``None`` if the scenario cannot be read (then it always runs)."""
+    from .. import __version__
+    from ..scenario.load import source_hashes
+
+    try:
+        sources = source_hashes(item.parameters["scenario"]) if item.parameters.get(
+            "scenario") else {}
+        notebook = hashlib.sha256(batch.notebook.read_bytes()).hexdigest()
+    except (ScenarioError, OSError):
+        return None
+    doc = {"parameters": item.parameters, "sources": sources, "notebook": notebook,
+           "kernel": batch.kernel, "riskmodel": __version__}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _unchanged(folder: Path, digest: str | None) -> bool:
+    if digest is None or folder.is_symlink() or not _complete(folder):
+        return False
+    try:
+        return json.loads((folder / INPUTS).read_text()).get("sha256") == digest
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+INPUTS = "inputs.json"
+
+
+def _run_one(item: BatchItem, batch: Batch, batch_dir: Path, digest: str | None = None,
+             parent: int | None = None) -> dict[str, Any]:
     """Execute the notebook for one item into a temporary folder, then move it into place."""
     import papermill
-    from nbconvert import HTMLExporter
+
+    from .html import export_html
+    from .kernel import papermill_options
 
     batch_dir = batch_dir.resolve()  # the kernel runs in the notebook's folder
     final = batch_dir / item.id
     tmp = batch_dir / f".tmp-{item.id}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    _remove(tmp)
     tmp.mkdir(parents=True)
     t0 = time.perf_counter()
     params = {**item.parameters, "output_dir": str(tmp)}
@@ -203,34 +547,53 @@ def _run_one(item: BatchItem, batch: Batch, batch_dir: Path) -> dict[str, Any]:
             str(batch.notebook), str(tmp / "report.ipynb"), parameters=params,
             kernel_name=batch.kernel, start_timeout=batch.start_timeout,
             execution_timeout=batch.cell_timeout, progress_bar=False, cwd=str(batch.notebook.parent),
-            log_output=False)
-        exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                                exclude_output_prompt=True)
-        body, _ = exporter.from_filename(str(tmp / "report.ipynb"))
+            log_output=False, **papermill_options())
+        body = export_html(tmp / "report.ipynb", title=item.label)
         (tmp / "report.html").write_text(body, encoding="utf-8")
         if not (tmp / "summary.json").is_file():
             raise RuntimeError("the notebook wrote no summary.json")
+        (tmp / INPUTS).write_text(json.dumps({"sha256": digest, "parameters": item.parameters},
+                                             indent=2) + "\n", encoding="utf-8")
     except Exception as exc:  # recorded, the batch goes on
-        failed = batch_dir / "_failed"
-        failed.mkdir(exist_ok=True)
-        if (tmp / "report.ipynb").is_file():
-            shutil.copy(tmp / "report.ipynb", failed / f"{item.id}.ipynb")
-        shutil.rmtree(tmp, ignore_errors=True)
-        return {"status": "failed", "error": _error_text(exc),
+        error = _error_text(exc)
+        try:
+            if (tmp / "report.ipynb").is_file() and not _parent_gone(parent):
+                failed = _own_folder(batch_dir / "_failed")
+                dest = failed / f"{item.id}.ipynb"
+                part = failed / f".{item.id}.ipynb.{os.getpid()}.tmp"
+                try:
+                    shutil.copyfile(tmp / "report.ipynb", part)
+                    os.replace(part, dest)  # replaces a link there, never writes through it
+                finally:
+                    part.unlink(missing_ok=True)
+        except OSError as copy_error:
+            error += f" (its notebook could not be kept in _failed/: {copy_error.strerror})"
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return {"status": "failed", "error": error,
                 "seconds": round(time.perf_counter() - t0, 2)}
-    if final.exists():
+    except BaseException:  # interrupted or killed: leave nothing half-made
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if _parent_gone(parent):  # the batch was killed: do not touch its folder any more
+        shutil.rmtree(tmp, ignore_errors=True)
+        return {"status": "failed", "error": "the batch was stopped"}
+    if final.exists() or final.is_symlink():
         trash = batch_dir / f".old-{item.id}-{os.getpid()}"
         os.replace(final, trash)
-        shutil.rmtree(trash, ignore_errors=True)
+        _remove(trash)
     os.replace(tmp, final)
     return {"status": "ok", "seconds": round(time.perf_counter() - t0, 2)}
 
 
-def _error_text(exc: Exception) -> str:
+def _error_text(exc: BaseException) -> str:
+    """One line for a failed scenario: the error's name and its sentences, shortened."""
     ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
-    if ename:
-        return f"{ename}: {evalue}"
-    return f"{type(exc).__name__}: {exc}".strip()
+    text = f"{ename}: {evalue}" if ename else f"{type(exc).__name__}: {exc}"
+    lines = [" ".join(line.split()) for line in str(text).splitlines() if line.strip()]
+    text = "; ".join(lines[:5]) + (f"; and {len(lines) - 5} more" if len(lines) > 5 else "")
+    text = "".join(c for c in text if c.isprintable())
+    return text if len(text) <= 600 else text[:597] + "..."
 
 
 def _complete(folder: Path) -> bool:
@@ -244,47 +607,84 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
 
     Scenarios run ``jobs`` at a time in worker processes, or on ``executor`` (for
     example a Dask cluster's ``client.get_executor()``; its workers need this project
-    and the notebook's kernel). Returns the batch record (also written as
-    ``batch.json``); its ``failed`` count says whether all scenarios passed.
+    and the notebook's kernel, and write into the output folder by its absolute path).
+    With ``resume``, a scenario whose folder is complete and was made from the same
+    inputs (``inputs.json``: parameters, scenario files, notebook, version) is skipped;
+    any other is run again. Returns the batch record (also written as ``batch.json``);
+    its ``failed`` count says whether all scenarios passed, ``output_errors`` lists
+    batch-level outputs that could not be made.
     """
     from tqdm import tqdm
 
     batch = load_batch(path)
     _check_kernel(batch.kernel)
-    root = Path(output)
+    root = Path(output).absolute()  # workers elsewhere (a cluster) must not use their cwd
     batch_dir = root / batch.name
-    if not _inside(batch_dir, root):  # pragma: no cover - slug() makes this impossible
-        raise ScenarioError(f"batch folder {batch_dir} is outside {root}")
+    if batch_dir.is_symlink() or (batch_dir.exists() and not batch_dir.is_dir()):
+        raise ScenarioError(f"{batch_dir}: exists and is not a folder (a link or a file); "
+                            "move it away or choose another --output")
     batch_dir.mkdir(parents=True, exist_ok=True)
+    if not _inside(batch_dir, root):  # pragma: no cover - checked above
+        raise ScenarioError(f"batch folder {batch_dir} is outside {root}")
+    batch_dir = batch_dir.resolve()
+    _clean_stale(batch_dir)  # what a killed run left
+    if (batch_dir / "_failed").is_symlink():
+        _remove(batch_dir / "_failed")
     started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     status: dict[str, dict[str, Any]] = {}
+    digests = {item.id: inputs_hash(item, batch) for item in batch.items}
     todo = []
     for item in batch.items:
-        if resume and _complete(batch_dir / item.id):
+        if resume and _unchanged(batch_dir / item.id, digests[item.id]):
             status[item.id] = {"status": "ok", "resumed": True}
         else:
             todo.append(item)
     bar = tqdm(total=len(todo), desc=f"batch {batch.name}", unit="scenario",
                disable=not progress)
-    if executor is not None or (jobs > 1 and len(todo) > 1):
-        pool = executor or ProcessPoolExecutor(max_workers=jobs)
-        try:
-            futures = {pool.submit(_run_one, item, batch, batch_dir): item for item in todo}
-            for future in as_completed(futures):
-                status[futures[future].id] = future.result()
+    try:
+        if todo:  # in worker processes even for jobs=1: Ctrl-C and a kill stop them cleanly
+            pool = executor or ProcessPoolExecutor(max_workers=min(jobs, len(todo)),
+                                                   initializer=_worker_init,
+                                                   initargs=(os.getpid(),))
+            parent = os.getpid() if executor is None else None
+            futures: dict = {}
+            try:
+                futures = {pool.submit(_run_one, item, batch, batch_dir, digests[item.id],
+                                       parent): item for item in todo}
+                for future in as_completed(futures):
+                    status[futures[future].id] = future.result()
+                    bar.update()
+            except BaseException:
+                if executor is None:
+                    procs = list((getattr(pool, "_processes", None) or {}).values())
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    for proc in procs:  # their kernels follow (they poll their parent)
+                        proc.kill()
+                else:
+                    for future in futures:
+                        future.cancel()
+                raise
+            else:
+                if executor is None:
+                    pool.shutdown()
+        else:
+            for item in todo:
+                status[item.id] = _run_one(item, batch, batch_dir, digests[item.id])
                 bar.update()
-        finally:
-            if executor is None:
-                pool.shutdown()
-    else:
-        for item in todo:
-            status[item.id] = _run_one(item, batch, batch_dir)
-            bar.update()
+    except BaseException:
+        bar.close()
+        _clean_stale(batch_dir)
+        raise
     bar.close()
     summaries = {}
     for item in batch.items:
         if status[item.id]["status"] == "ok":
-            summaries[item.id] = json.loads((batch_dir / item.id / "summary.json").read_text())
+            try:
+                summaries[item.id] = json.loads(
+                    (batch_dir / item.id / "summary.json").read_text())
+            except (OSError, ValueError):
+                status[item.id] = {"status": "failed",
+                                   "error": "its summary.json could not be read"}
     record = {
         "schema": "riskmodel.batch/1",
         "batch": batch.name, "title": batch.title,
@@ -295,10 +695,11 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
         "finished": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "settings": batch.settings,
         "scenarios": {item.id: {"label": item.label, "parameters": item.parameters,
+                                "inputs_sha256": digests[item.id],
                                 **status[item.id]} for item in batch.items},
         "failed": sum(1 for s in status.values() if s["status"] != "ok"),
     }
     from .outputs import write_batch_outputs
 
-    write_batch_outputs(batch_dir, batch, summaries, record)
+    record["output_errors"] = write_batch_outputs(batch_dir, batch, summaries, record) or {}
     return record

@@ -12,23 +12,42 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["write_batch_outputs", "summary_table", "atomic_write"]
+from .files import atomic_write, umask
 
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then move it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+__all__ = ["write_batch_outputs", "summary_table", "atomic_write", "csv_safe"]
 
 
 def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
+
+
+def _joint_columns(s: dict) -> dict[str, Any]:
+    """summary.csv's columns that are true as labelled: the joint confidence (budget and
+    its source), the pair to promise at 80% (blank: not reachable), the contingency split,
+    second peaks and the number of schedule checks."""
+    from .deck import peak_text
+
+    j, cont = s["jcl"], s["contingency"]["p80"]
+    promise80 = j["promise"]["80"]
+    modes = s.get("report", {}).get("modes") or {}
+    out: dict[str, Any] = {
+        "currency": s["cost"]["currency"],
+        "band_low": s["cost_band"]["low"], "band_high": s["cost_band"]["high"],
+        "jcl_budget": j["budget"], "jcl_budget_source": j["budget_source"],
+        "jcl_at_p80": j["at_p80"]["probability"],
+        "promise80_date_at_budget": promise80["date_at_budget"] or "",
+        "promise80_budget_at_date": promise80["budget_at_date"],
+    }
+    for part in ("from_estimates", "from_risks"):
+        split = cont.get(part) or {}
+        out[f"contingency_p80_{part}_weeks"] = split.get("weeks")
+        out[f"contingency_p80_{part}_cost"] = split.get("cost")
+    for which in ("finish", "cost"):
+        shape = modes.get(which)
+        out[f"second_peak_{which}"] = peak_text(s, which) or ""
+        out[f"second_peak_{which}_share"] = shape["second"]["share"] if shape else None
+    out["warnings"] = len(s.get("warnings") or [])
+    return out
 
 
 def summary_table(summaries: dict[str, dict], record: dict[str, Any]) -> pd.DataFrame:
@@ -57,6 +76,7 @@ def summary_table(summaries: dict[str, dict], record: dict[str, Any]) -> pd.Data
                     s["report"]["cost_of_delay"].values()))["expected_cost_of_delay"],
                 "iterations": s["iterations"], "seed": s["seed"],
             })
+            row.update(_joint_columns(s))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -68,7 +88,7 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..plots import probability_curves
+    from ..plots import plain_text, probability_curves
 
     groups: dict[str, list[str]] = {}  # one panel per headline target (readiness, report...)
     for ident, s in summaries.items():
@@ -82,7 +102,7 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
             start = np.datetime64(s["report"]["start_date"], "s")
             weeks = np.array(s["report"]["finish_quantiles"]["weeks"])
             target = s["targets"][target_id]
-            curves.append((labels[ident],
+            curves.append((plain_text(labels[ident]),
                            start + np.round(weeks * 7 * 86400).astype("timedelta64[s]"),
                            np.linspace(0, 1, len(weeks)), target["date"],
                            target["probability"]))
@@ -102,8 +122,11 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
         ax.plot([c["p80"]], [yi], "D", color="#ff7f0e", ms=8)
     band = next(iter(summaries.values()))["cost_band"] if summaries else {"low": 0, "high": 0}
     ax.axvspan(band["low"], band["high"], color="#2ca02c", alpha=0.1, label="Budget band")
-    ax.set_yticks(y, [labels[i] for i in names])
-    ax.xaxis.set_major_formatter(lambda x, _: f"${x / 1e3:,.0f}k")
+    ax.set_yticks(y, [plain_text(labels[i]) for i in names])
+    from .deck import money
+
+    currency = next(iter(summaries.values()))["cost"]["currency"]
+    ax.xaxis.set_major_formatter(lambda x, _: plain_text(money(x, currency, short=True)))
     ax.set_xlabel("Readiness cost: bar P10–P90, circle P50, diamond P80")
     ax.set_title("Cost by scenario against the budget band")
     ax.legend(loc="upper right")
@@ -112,33 +135,86 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
 
 
 def _comparison_html(table: pd.DataFrame, title: str, record: dict[str, Any]) -> str:
+    """The comparison page: each row's target, band and budget with the numbers; no
+    separate percentiles shown as a pair to promise. Self-contained (no external URLs)."""
+    from .deck import long_date, money
+
     e = html.escape
+
+    def blank(x) -> bool:
+        return x is None or x == "" or (isinstance(x, float) and x != x)
+
     rows = []
     for _, r in table.iterrows():
         link = f'<a href="{e(r.scenario)}/report.html">{e(str(r.label))}</a>' \
             if r.status == "ok" else e(str(r.label))
         if r.status == "ok":
-            cells = [f"{r.p_meet:.0%}", e(str(r.p50_date)), e(str(r.p80_date)),
-                     f"${r.cost_p50:,.0f}", f"${r.cost_p80:,.0f}",
-                     f"{r.p_below_band:.0%} / {r.p_within_band:.0%} / {r.p_above_band:.0%}",
-                     f"{r.jcl:.0%}"]
+            cur = str(r.get("currency", "USD") or "USD")
+            def m(x, cur=cur):
+                return e(money(x, cur))
+            source = "budget" if r.get("jcl_budget_source") == "budget" else "band top"
+            what = "audit-ready" if r.target == "audit" else str(r.target).replace("_", " ")
+            promise = []
+            if not blank(r.get("promise80_date_at_budget")):
+                promise.append(f"by {e(long_date(str(r.promise80_date_at_budget)))} "
+                               f"within {m(r.jcl_budget)}")
+            if not blank(r.get("promise80_budget_at_date")):
+                promise.append(f"{m(r.promise80_budget_at_date)} by "
+                               f"{e(long_date(str(r.target_date)))}")
+            split = "" if blank(r.get("contingency_p80_from_risks_cost")) else (
+                f"<br><small>estimates {m(r.contingency_p80_from_estimates_cost)}, risks "
+                f"{m(r.contingency_p80_from_risks_cost)}</small>")
+            peaks = [e(str(r.get(f"second_peak_{w}") or "")) for w in ("finish", "cost")]
+            peaks = "<br>".join(f"{n}: {p}" for n, p in zip(("dates", "costs"), peaks) if p)
+            cells = [
+                f"{e(what)} by {e(long_date(str(r.target_date)))}",
+                f"<b>{r.p_meet:.0%}</b>",
+                f"{e(long_date(str(r.p50_date)))} / {e(long_date(str(r.p80_date)))}",
+                f"{m(r.cost_p50)} / {m(r.cost_p80)}",
+                f"{m(r.band_low)}–{m(r.band_high)}<br><small>{r.p_below_band:.0%} below, "
+                f"{r.p_within_band:.0%} within, {r.p_above_band:.0%} above</small>",
+                f"{r.jcl:.0%}<br><small>by the target date, cost ≤ {m(r.jcl_budget)} "
+                f"({source})</small>",
+                f"{r.jcl_at_p80:.0%}",
+                "; ".join(promise) or "not reachable at 80%",
+                f"{r.contingency_p80_weeks:+.1f} wk, {m(r.contingency_p80_cost)}{split}",
+                peaks or "none",
+                f"{int(r.warnings)}" if not blank(r.get("warnings")) else "",
+            ]
         else:
-            cells = [f'<span class="err">failed: {e(str(r.error))}</span>'] + [""] * 6
-        rows.append("<tr><td>" + link + "</td>" + "".join(f"<td>{c}</td>" for c in cells)
-                    + "</tr>")
+            cells = [f'<span class="err">failed: {e(str(r.error))}</span>']
+        row = "<tr><td>" + link + "</td>" + "".join(f"<td>{c}</td>" for c in cells)
+        if len(cells) == 1:
+            row = f'<tr><td>{link}</td><td colspan="11" class="l">{cells[0]}</td>'
+        rows.append(row + "</tr>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}
-table{{border-collapse:collapse}}td,th{{border-bottom:1px solid #ddd;padding:.4em .8em;text-align:right}}
-td:first-child,th:first-child{{text-align:left}}.err{{color:#b00}}img{{max-width:100%}}</style>
+<style>body{{font-family:sans-serif;max-width:1500px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse;font-size:14px}}
+td,th{{border-bottom:1px solid #ddd;padding:.4em .6em;text-align:right;vertical-align:top}}
+th{{background:#f3f6fa}}td:first-child,th:first-child,td.l{{text-align:left}}.err{{color:#b00}}
+small{{color:#555}}img{{max-width:100%}}dt{{font-weight:bold}}dd{{margin:0 0 .5em 1em}}</style>
 </head><body>
 <h1>{e(title)}</h1>
 <p>{len(table)} scenarios, run {e(record['finished'])}; {record['failed']} failed.</p>
-<table><tr><th>Scenario</th><th>P(meet target)</th><th>P50 date</th><th>P80 date</th>
-<th>P50 cost</th><th>P80 cost</th><th>Cost below / within / above band</th>
-<th>Joint confidence</th></tr>
+<table><tr><th>Scenario</th><th>Target</th><th>P(meet target)</th><th>P50 / P80 date</th>
+<th>P50 / P80 cost</th><th>Cost band</th><th>P(target date and cost ≤ budget)</th>
+<th>P80 date and P80 cost both met</th><th>Promise with 80% joint confidence</th>
+<th>Contingency to P80</th><th>Second peak</th><th>Checks to read</th></tr>
 {''.join(rows)}
 </table>
+<dl>
+<dt>P50 / P80</dt><dd>Separate percentiles: half (four in five) of the futures finish by
+the date, and separately cost less than the cost. They are not met together that often:
+see "P80 date and P80 cost both met".</dd>
+<dt>Promise with 80% joint confidence</dt><dd>The date within the budget, or the budget by
+the target date, that hold together in 80% of futures ("not reachable": none does).</dd>
+<dt>Contingency to P80</dt><dd>P80 minus the deterministic plan; "estimates" is what
+estimate uncertainty gives (every risk off), "risks" the rest.</dd>
+<dt>Second peak</dt><dd>Some futures form a separate group (a rare, large risk); an average
+or a P50 hides it.</dd>
+<dt>Checks to read</dt><dd>Warnings of the schedule health check: see each report.</dd>
+</dl>
 <h2>Probability of meeting the target</h2><img src="comparison.png" alt="Overlaid S-curves">
 <h2>Cost</h2><img src="cost_band.png" alt="Cost ranges against the budget band">
 <p style="color:#666">riskmodel batch {e(record['batch'])}; batch file sha256
@@ -147,22 +223,81 @@ td:first-child,th:first-child{{text-align:left}}.err{{color:#b00}}img{{max-width
 """
 
 
+def csv_safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab,
+    CR first) gets a leading ``'`` (OWASP's advice for CSV injection); other values pass."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
 def write_batch_outputs(batch_dir: Path, batch, summaries: dict[str, dict],
-                        record: dict[str, Any]) -> None:
-    """Write every batch-level output, each one atomically."""
+                        record: dict[str, Any]) -> dict[str, str]:
+    """Write every batch-level output; returns {file: why} for those that failed.
+
+    All are written into a temporary folder first and moved into place together at
+    the end, with the permissions the umask gives. One output that fails (a figure
+    that cannot be drawn...) is recorded in ``record["output_errors"]`` (and so in
+    ``batch.json``) and the others are still written; a write error (a full disk)
+    moves nothing and raises ``OSError`` naming the file.
+    """
+    import shutil
+
     from .deck import write_deck
     from .workbook import write_workbook
 
     labels = {i.id: i.label for i in batch.items}
     table = summary_table(summaries, record)
-    atomic_write(batch_dir / "summary.csv", lambda p: table.to_csv(p, index=False))
-    if summaries:
-        _comparison_figures(summaries, labels, batch_dir)
-    text = _comparison_html(table, batch.title, record)
-    atomic_write(batch_dir / "comparison.html", lambda p: p.write_text(text, encoding="utf-8"))
-    atomic_write(batch_dir / "forecast.xlsx",
-                 lambda p: write_workbook(p, batch, summaries, table, record))
-    atomic_write(batch_dir / "deck.pptx",
-                 lambda p: write_deck(p, batch, summaries, labels, batch_dir, record))
-    atomic_write(batch_dir / "batch.json",
-                 lambda p: p.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8"))
+    stage = Path(tempfile.mkdtemp(dir=batch_dir, prefix=".out-"))
+    errors: dict[str, str] = {}
+    record["output_errors"] = errors
+    csv_table = table.apply(lambda column: column.map(csv_safe))  # numbers pass as they are
+    html_text = _comparison_html(table, batch.title, record)
+    steps: list[tuple[tuple[str, ...], Callable[[], None]]] = [
+        (("summary.csv",), lambda: csv_table.to_csv(stage / "summary.csv", index=False)),
+        (("comparison.png", "cost_band.png"),
+         lambda: _comparison_figures(summaries, labels, stage) if summaries else None),
+        (("comparison.html",),
+         lambda: (stage / "comparison.html").write_text(html_text, encoding="utf-8")),
+        (("forecast.xlsx",),
+         lambda: write_workbook(stage / "forecast.xlsx", batch, summaries, table, record)),
+        (("deck.pptx",),
+         lambda: write_deck(stage / "deck.pptx", batch, summaries, labels, stage, record)),
+    ]
+    try:
+        for names, write in steps:
+            try:
+                write()
+            except OSError as exc:  # a full disk, a folder gone: nothing is moved
+                exc.filename = str(batch_dir / names[0])
+                raise
+            except Exception as exc:  # noqa: BLE001 - recorded, the others go on
+                errors[names[0]] = f"{type(exc).__name__}: {_one_line(exc)}"
+                for name in names:
+                    (stage / name).unlink(missing_ok=True)
+        try:
+            (stage / "batch.json").write_text(json.dumps(record, indent=2) + "\n",
+                                             encoding="utf-8")
+        except OSError as exc:
+            exc.filename = str(batch_dir / "batch.json")
+            raise
+        mode = 0o666 & ~umask()
+        made = [p for p in stage.iterdir() if p.is_file()]
+        for path in made:
+            os.chmod(path, mode)
+        for names, _ in steps:  # an output that failed now must not stay from an old run
+            for name in names:
+                if not (stage / name).exists():
+                    old = batch_dir / name
+                    if old.is_symlink() or old.is_file():
+                        old.unlink()
+        for path in sorted(made, key=lambda p: p.name == "batch.json"):  # batch.json last
+            os.replace(path, batch_dir / path.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return errors

@@ -32,6 +32,41 @@ def _money(x: float, currency: str) -> str:
     return f"${x:,.0f}" if currency == "USD" else f"{x:,.0f} {currency}"
 
 
+def _spread(dist, fmt, unit: str = "") -> str:
+    """A distribution in words: ``3 weeks``, ``1–4 weeks, most likely 1.5`` or
+    ``2–5 weeks (P10–P90), median 3``."""
+    lo, hi = dist.support
+    if lo == hi:
+        return f"{fmt(lo)}{unit}"
+    mode = getattr(dist, "mode", None) if "mode" in getattr(dist, "params", {}) else None
+    if mode is not None and np.isfinite(lo) and np.isfinite(hi):
+        return f"{fmt(lo)}–{fmt(hi)}{unit}, most likely {fmt(mode)}"
+    if dist.name == "uniform":
+        return f"{fmt(lo)}–{fmt(hi)}{unit}, any value equally likely"
+    p10, p50, p90 = (float(x) for x in dist.sample(np.array([0.1, 0.5, 0.9])))
+    return f"{fmt(p10)}–{fmt(p90)}{unit} (P10–P90), median {fmt(p50)}"
+
+
+def _number(x: float) -> str:
+    """Weeks for people: ``2``, ``2.5``, ``2.9`` (one decimal at most)."""
+    return f"{round(float(x), 1):g}"
+
+
+def _short(value: Any) -> str:
+    """A change or an override in one line: ``staffing: workstream sf_permissions, ...``."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_short(v)}" if isinstance(v, (dict, list)) else f"{k} {v}"
+                         for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(_short(v) for v in value)
+    return str(value)
+
+
+def _code(text: str) -> str:
+    """Text for inside a Markdown code span (shown literally): one line, no backticks."""
+    return " ".join(str(text).replace("`", "'").split())
+
+
 def _escape(text: str) -> str:
     """Text shown as itself in Markdown: HTML-escaped, Markdown characters backslashed."""
     import html
@@ -229,7 +264,8 @@ class ScenarioReport:
         if not found:
             return ""
         lines = ["**Check before trusting these numbers:**", ""]
-        lines += [f"- {_escape(w['message'])} (`{_escape(w['where'])}`)" for w in found]
+        # a code span shows its text as is (no Markdown, no HTML): only backticks to avoid
+        lines += [f"- {_escape(w['message'])} (`{_code(w['where'])}`)" for w in found]
         return "\n".join(lines)
 
     def assumptions(self) -> dict[str, pd.DataFrame]:
@@ -252,6 +288,58 @@ class ScenarioReport:
     def provenance(self) -> dict[str, Any]:
         """Version, inputs and hashes, seed, iterations, time, parameters."""
         return provenance(self.result, self.parameters)
+
+    # -- the same, as a person reads them (the notebook shows these) -------------------
+    def _names(self) -> dict[str, str]:
+        return {w.id: w.name or w.id for w in self.scenario.workstreams}
+
+    def workstream_table(self) -> pd.DataFrame:
+        """``assumptions()["workstreams"]`` as a person reads it: names, weeks, money."""
+        cur, names = self.scenario.currency, self._names()
+        rates = {r.id: r.weekly_rate for r in self.scenario.roles}
+        return pd.DataFrame([{
+            "Workstream": names[w.id],
+            "Duration (weeks)": _spread(w.duration, _number),
+            "Depends on": "; ".join(names.get(d.id, d.id) for d in w.depends_on) or "-",
+            "Team cost per week": _money(sum(f * rates[r] for r, f in w.staffing.items()),
+                                         cur),
+        } for w in self.scenario.workstreams]).set_index("Workstream")
+
+    def risk_register(self) -> pd.DataFrame:
+        """``assumptions()["risks"]`` as a person reads it: names, percent, weeks, money."""
+        cur, names = self.scenario.currency, self._names()
+        return pd.DataFrame([{
+            "Risk": r.name or r.id,
+            "Probability": f"{r.probability:.0%}",
+            "Affects": "; ".join(names.get(a, a) for a in r.affects) or "-",
+            "Impact if it happens": (
+                "+" + _spread(r.delay, _number, " weeks") if r.delay is not None
+                else "duration × " + _spread(r.factor, lambda x: f"{round(x, 2):g}")
+                if r.factor is not None else "-"),
+            "Cost if it happens": _spread(r.cost, lambda x: _money(x, cur)),
+        } for r in self.scenario.risks]).set_index("Risk")
+
+    def provenance_table(self) -> pd.DataFrame:
+        """``provenance()`` as a small two-column table."""
+        p = self.provenance()
+        params = p.get("parameters") or {}
+        rows = [
+            ("Scenario", self.scenario.name),
+            ("Scenario file", params.get("scenario") or "-"),
+            ("Changes", "; ".join(_short(c) for c in params.get("changes") or []) or "none"),
+            ("Overrides", _short(params["overrides"]) if params.get("overrides") else "none"),
+            ("Audit date", params.get("audit_date") or "as in the scenario"),
+            ("Iterations", f"{p['iterations']:,}"),
+            ("Random seed", str(p["seed"])),
+            ("Sampling", {"lhs": "Latin hypercube"}.get(p["sampling"], str(p["sampling"]))),
+            ("Scenario fingerprint (SHA-256)", str(p["scenario_sha256"])[:16] + "…"),
+            *[(f"Input file {name}", f"SHA-256 {digest[:16]}…")
+              for name, digest in p["input_files"].items()],
+            ("Made with", f"riskmodel {p['riskmodel_version']}, Python {p['python']}, "
+                          f"NumPy {p['numpy']}"),
+            ("Created (UTC)", str(p["created"]).replace("T", " ").replace("+00:00", "")),
+        ]
+        return pd.DataFrame({"Value": [v for _, v in rows]}, index=[k for k, _ in rows])
 
     # -- figures and files ---------------------------------------------------------
     def figure(self, name: str):
@@ -312,7 +400,8 @@ class ScenarioReport:
             if name not in self.figures:
                 self.figure(name)
             path = folder / f"{name}.png"
-            self.figures[name].savefig(path, dpi=110)
+            # "tight": long workstream names and titles are never cut at the edge
+            self.figures[name].savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.15)
             written.append(path)
         path = folder / "summary.json"
         path.write_text(json.dumps(self.summary(), indent=2, allow_nan=False) + "\n")

@@ -1,4 +1,14 @@
-"""The finance workbook ``forecast.xlsx`` (xlsxwriter): numbers as numbers, formatted."""
+"""The finance workbook ``forecast.xlsx`` (xlsxwriter): numbers as numbers, formatted.
+
+Sheets: Read me (what each figure means), Summary (figures down, scenarios across: band
+and budget included), Scenarios (the same, one row per scenario, as summary.csv), Cost
+by item (names, a subtotal per category and a total that equals the mean
+cost, as ``=SUBTOTAL`` formulas), Risks (by expected and by tail impact), Checks (the
+schedule health warnings), Cash flow, Assumptions, Run info. Every sheet has a frozen
+header row, an autofilter and a landscape print set-up that fits the width and repeats
+the header. Money is shown in each scenario's currency. Text (names, labels, messages)
+is written with ``write_string``: never a formula, whatever it starts with.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,109 +18,351 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["write_workbook", "SUMMARY_COLUMNS"]
+from .deck import budget_words, peak_text
 
-# (column in summary.csv, header, format)
+__all__ = ["write_workbook", "SUMMARY_COLUMNS", "money_format", "READ_ME"]
+
+# (column in summary.csv, header, format); "money" is in the row's currency
 SUMMARY_COLUMNS = [
     ("label", "Scenario", "text"), ("status", "Status", "text"),
+    ("currency", "Currency", "text"),
     ("target", "Target", "text"), ("target_date", "Target date", "date"),
-    ("p_meet", "P(meet target)", "pct"), ("p50_date", "P50 finish", "date"),
-    ("p80_date", "P80 finish", "date"), ("cost_mean", "Mean cost", "money"),
+    ("p_meet", "P(meet target)", "pct"), ("std_error", "± (Monte Carlo error)", "pct"),
+    ("p50_date", "P50 finish", "date"), ("p80_date", "P80 finish", "date"),
+    ("second_peak_finish", "Dates: second peak", "text"),
+    ("cost_mean", "Mean cost", "money"),
     ("cost_p10", "P10 cost", "money"), ("cost_p50", "P50 cost", "money"),
     ("cost_p80", "P80 cost", "money"), ("cost_p90", "P90 cost", "money"),
+    ("second_peak_cost", "Costs: second peak", "text"),
+    ("band_low", "Cost band: low", "money"), ("band_high", "Cost band: high", "money"),
     ("p_below_band", "P(below band)", "pct"), ("p_within_band", "P(within band)", "pct"),
     ("p_above_band", "P(above band)", "pct"),
+    ("jcl_budget", "Budget for joint confidence", "money"),
+    ("jcl_budget_source", "Budget: source", "text"),
+    ("jcl", "Joint confidence: P(target date and cost <= budget)", "pct"),
+    ("jcl_at_p80", "P(P80 date and P80 cost both met)", "pct"),
+    ("promise80_date_at_budget", "Promise (80% joint): date within the budget", "date"),
+    ("promise80_budget_at_date", "Promise (80% joint): budget by the target date", "money"),
     ("contingency_p80_weeks", "Schedule contingency to P80 (weeks)", "weeks"),
+    ("contingency_p80_from_estimates_weeks", "of which from estimates (weeks)", "weeks"),
+    ("contingency_p80_from_risks_weeks", "of which from risks (weeks)", "weeks"),
     ("contingency_p80_cost", "Cost contingency to P80", "money"),
-    ("jcl", "Joint confidence (audit date, band top)", "pct"),
+    ("contingency_p80_from_estimates_cost", "of which from estimates", "money"),
+    ("contingency_p80_from_risks_cost", "of which from risks", "money"),
     ("expected_cost_of_delay", "Expected cost of delay", "money"),
+    ("warnings", "Schedule checks to read first", "count"),
     ("error", "Error", "text"),
 ]
+
+WRAPPED = {"second_peak_finish": 3, "second_peak_cost": 3, "jcl_budget_source": 2,
+           "error": 4}
+"""Summary rows whose text wraps in a scenario's column, with their height in lines."""
+
+READ_ME = [
+    ("What this workbook is", "A Monte Carlo forecast of each scenario of the batch: every "
+     "figure is a share or a percentile of the simulated futures (iterations), not a "
+     "single-point plan."),
+    ("P(meet target)", "The share of simulated futures that reach the target (for example "
+     "audit-ready) by the target date. '±' is its Monte Carlo standard error."),
+    ("P50, P80, P90", "Percentiles: P80 finish is the date by which 4 futures in 5 have "
+     "finished; P80 cost is the cost that 4 futures in 5 stay below. Each is a separate "
+     "percentile: the P80 date and the P80 cost are NOT met together in 80% of futures."),
+    ("Cost band", "The range the scenario gives for the cost (low to high); P(below / "
+     "within / above band) are the shares of futures whose cost falls there."),
+    ("Budget for joint confidence", "The scenario's budget or, when it sets none, the top "
+     "of the cost band (the 'Budget: source' column says which)."),
+    ("Joint confidence", "P(target date met AND cost <= budget): both together, in the same "
+     "future. 'P(P80 date and P80 cost both met)' is the joint confidence of the two "
+     "separate P80s (about 75%, not 80%)."),
+    ("Promise (80% joint)", "The date and budget to promise together with 80% joint "
+     "confidence: the earliest date reached within the budget, or the least budget that "
+     "reaches the target date, in 80% of futures. Blank with 'not reachable' when no date "
+     "(or budget) reaches 80%."),
+    ("Contingency", "P80 minus the deterministic plan (the sum of the most likely "
+     "estimates): the time or money to hold back to be at P80."),
+    ("Contingency split", "'from estimates': the same futures with every risk switched "
+     "off, minus the plan (estimate uncertainty, merge bias included); 'from risks': the "
+     "rest, what the risk events add."),
+    ("Cost of delay", "The expected cost of finishing after the target date (the weeks "
+     "late times the scenario's weekly cost of delay, averaged over all futures)."),
+    ("Second peak", "When the dates or costs have two peaks (a rare risk such as a "
+     "qualified opinion moves some futures far out), the share of futures in the second "
+     "peak and where it lies. A mean or a P50 hides it: plan for it as a separate outcome."),
+    ("Expected and tail impact of a risk", "Expected: what the risk adds to the mean finish "
+     "or cost over all futures. Tail (P90): what it adds to the P90 finish. A rare, large "
+     "risk ranks low on the first and high on the second. Shifts do not add up across "
+     "risks."),
+    ("Cost by item", "The mean cost of each item; SUBTOTAL formulas per category, and a "
+     "total per scenario equal to its mean cost (filtering hides rows from the subtotals, "
+     "as Excel does)."),
+    ("Schedule checks", "What the schedule health check found in the scenario's inputs: "
+     "read these before trusting the numbers (sheet 'Checks')."),
+]
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CHF": "CHF "}
+
+
+def money_format(currency: str) -> str:
+    """An Excel number format for whole amounts in ``currency``: ``"$"#,##0`` for USD,
+    ``"€"#,##0`` for EUR, ``#,##0 "SEK"`` for a currency without a symbol here."""
+    code = "".join(ch for ch in str(currency) if ch.isalnum())[:3] or "USD"
+    symbol = SYMBOLS.get(code)
+    if symbol is not None:
+        return f'"{symbol}"#,##0;-"{symbol}"#,##0'
+    return f'#,##0 "{code}";-#,##0 "{code}"'
 
 
 def write_workbook(path: Path, batch, summaries: dict[str, dict], table: pd.DataFrame,
                    record: dict[str, Any]) -> None:
-    """Summary, cost by item, cash flow, assumptions and run-info sheets."""
+    """Write ``forecast.xlsx`` (see the module's docstring for the sheets)."""
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"title": batch.title, "subject": "riskmodel forecast",
+                       "comments": "Generated by riskmodel"})
+    base = {"valign": "top"}
     fmt = {
         "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True,
-                               "valign": "top"}),
-        "money": wb.add_format({"num_format": "$#,##0"}),
-        "pct": wb.add_format({"num_format": "0.0%"}),
-        "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
-        "weeks": wb.add_format({"num_format": "0.0"}),
-        "text": wb.add_format({}),
+                               "valign": "top", "border": 1}),
+        "pct": wb.add_format({**base, "num_format": "0.0%"}),
+        "date": wb.add_format({**base, "num_format": "yyyy-mm-dd"}),
+        "weeks": wb.add_format({**base, "num_format": "0.0"}),
+        "count": wb.add_format({**base, "num_format": "0"}),
+        "text": wb.add_format({**base}),
+        "wrap": wb.add_format({**base, "text_wrap": True}),
+        "bold": wb.add_format({**base, "bold": True}),
+        "title": wb.add_format({"bold": True, "font_size": 14}),
     }
+    money_fmts: dict[tuple[str, bool], Any] = {}
 
-    def put(ws, row, col, value, kind):
+    def money_fmt(currency: str, bold: bool = False):
+        key = (currency, bold)
+        if key not in money_fmts:
+            money_fmts[key] = wb.add_format({**base, "num_format": money_format(currency),
+                                             "bold": bold,
+                                             **({"top": 1} if bold else {})})
+        return money_fmts[key]
+
+    def put(ws, row, col, value, kind, currency="USD"):
         if value is None or (isinstance(value, float) and value != value) or value == "":
             ws.write_blank(row, col, None)
-        elif kind == "text":
-            ws.write_string(row, col, str(value))  # never a formula, whatever the label
+        elif kind in ("text", "wrap", "bold"):
+            ws.write_string(row, col, str(value), fmt[kind])  # never a formula
         elif kind == "date":
             ws.write_datetime(row, col, dt.datetime.fromisoformat(str(value)), fmt["date"])
+        elif kind == "money":
+            ws.write_number(row, col, float(value), money_fmt(currency))
         else:
             ws.write_number(row, col, float(value), fmt[kind])
 
-    def header(ws, names, widths=None):
-        for c, name in enumerate(names):
-            ws.write_string(0, c, name, fmt["head"])
-            ws.set_column(c, c, (widths or {}).get(c, 16))
-        ws.freeze_panes(1, 0)
+    def sheet(name, names, widths=None, height=30):
+        ws = wb.add_worksheet(name)
+        for c, title in enumerate(names):
+            ws.write_string(0, c, title, fmt["head"])
+            ws.set_column(c, c, (widths or {}).get(c, 14))
+        ws.set_row(0, height)  # tall enough for the wrapped headers: no overlap
+        ws.freeze_panes(1, 1)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)  # one page wide, as many tall as needed
+        ws.repeat_rows(0)
+        ws.set_paper(9)  # A4; Excel adapts to Letter where that is the default
+        ws.set_header(f"&L&\"Calibri,Bold\"{_header_text(batch.title)}&R&A")
+        ws.set_footer("&CPage &P of &N")
+        return ws
 
-    ws = wb.add_worksheet("Summary")
-    header(ws, [h for _, h, _ in SUMMARY_COLUMNS], {0: 32, len(SUMMARY_COLUMNS) - 1: 50})
-    for r, (_, row) in enumerate(table.iterrows(), start=1):
-        for c, (col, _, kind) in enumerate(SUMMARY_COLUMNS):
-            put(ws, r, c, row.get(col), kind)
+    labels = {**{i: info.get("label", i) for i, info in record["scenarios"].items()},
+              **{i.id: i.label for i in batch.items}}
 
-    labels = {i.id: i.label for i in batch.items}
-    ws = wb.add_worksheet("Cost by item")
-    header(ws, ["Scenario", "Category", "Item", "Role", "Mean cost"], {0: 32, 2: 28, 3: 24})
+    # -- Read me ---------------------------------------------------------------------
+    ws = wb.add_worksheet("Read me")
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 110)
+    ws.write_string(0, 0, "Forecast workbook", fmt["title"])
+    ws.write_string(0, 1, str(batch.title), fmt["title"])
+    ws.write_string(1, 0, "Run", fmt["bold"])
+    ws.write_string(1, 1, f"{len(record['scenarios'])} scenarios, finished "
+                    f"{record.get('finished', '')}; sheet 'Run info' has the inputs' hashes",
+                    fmt["wrap"])
+    ws.write_string(3, 0, "Figure", fmt["head"])
+    ws.write_string(3, 1, "What it means", fmt["head"])
+    for r, (term, meaning) in enumerate(READ_ME, start=4):
+        ws.write_string(r, 0, term, fmt["bold"])
+        ws.write_string(r, 1, meaning, fmt["wrap"])
+        ws.set_row(r, 15 * max(1, -(-len(meaning) // 105)))
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_paper(9)
+    ws.repeat_rows(3)
+    ws.activate()
+
+    # -- Summary (figures down, scenarios across: reads and prints) and Scenarios
+    # (one row per scenario, as summary.csv: filters and pivots) ---------------------
+    cells = []  # per scenario: [(value, kind)] in SUMMARY_COLUMNS order, and its currency
+    for _, row in table.iterrows():
+        s = summaries.get(row.get("scenario"))
+        currency = s["cost"]["currency"] if s else "USD"
+        values = []
+        for col, _, kind in SUMMARY_COLUMNS:
+            value = row.get(col)
+            if col == "label":
+                value = labels.get(row.get("scenario"), value)
+            elif col == "currency":
+                value = currency if s else ""
+            elif col == "jcl_budget_source" and s:
+                value = budget_words(s).split(" (", 1)[1].rstrip(")")
+            elif col.startswith("promise80_") and s and (value is None or value == ""
+                                                         or value != value):
+                value, kind = "not reachable at 80%", "text"
+            elif col == "second_peak_finish" and s:
+                value = peak_text(s, "finish") or "none"
+            elif col == "second_peak_cost" and s:
+                value = peak_text(s, "cost") or "none"
+            elif col == "warnings" and s:
+                value = len(s.get("warnings") or [])
+            values.append((value, kind))
+        cells.append((values, currency))
+
+    ws = sheet("Summary", ["Figure"] + [str(v[0][0]) for v, _ in cells],
+               {0: 46, **{c: 22 for c in range(1, len(cells) + 1)}}, height=46)
+    for r, (col, head, kind) in enumerate(SUMMARY_COLUMNS[1:], start=1):
+        ws.write_string(r, 0, head, fmt["bold"])
+        for c, (values, currency) in enumerate(cells, start=1):
+            value, kind = values[r]
+            put(ws, r, c, value, "wrap" if kind == "text" else kind, currency)
+        if col in WRAPPED:
+            ws.set_row(r, 15 * WRAPPED[col])
+    ws.autofilter(0, 0, len(SUMMARY_COLUMNS) - 1, len(cells))
+
+    ws = sheet("Scenarios", [h for _, h, _ in SUMMARY_COLUMNS],
+               {0: 30, 9: 30, 15: 30, 23: 16, 25: 16, len(SUMMARY_COLUMNS) - 1: 50},
+               height=62)
+    for r, (values, currency) in enumerate(cells, start=1):
+        for c, (value, kind) in enumerate(values):
+            put(ws, r, c, value, kind, currency)
+    ws.fit_to_pages(3, 0)  # 37 columns: one page wide would be unreadable on paper
+    ws.repeat_columns(0)  # the scenario's name on every page
+    ws.autofilter(0, 0, max(1, len(cells)), len(SUMMARY_COLUMNS) - 1)
+
+    # -- Cost by item ------------------------------------------------------------------
+    ws = sheet("Cost by item", ["Scenario", "Category", "Item", "Name", "Role", "Mean cost"],
+               {0: 30, 1: 22, 2: 22, 3: 60, 4: 22, 5: 16})
+    from ..analysis.breakdown import CATEGORIES
+
     r = 1
     for ident, s in summaries.items():
-        for item in s["report"]["cost_breakdown"]:
-            for c, (value, kind) in enumerate([(labels[ident], "text"),
-                                               (item["category"], "text"),
-                                               (item["item"], "text"), (item["role"], "text"),
-                                               (item["mean"], "money")]):
-                put(ws, r, c, value, kind)
+        cur = s["cost"]["currency"]
+        items = s["report"]["cost_breakdown"]
+        order = list(CATEGORIES) + sorted({i["category"] for i in items} - set(CATEGORIES))
+        first = r
+        for category in order:
+            rows = [i for i in items if i["category"] == category]
+            if not rows:
+                continue
+            top = r
+            for item in rows:
+                for c, (value, kind) in enumerate([
+                        (labels.get(ident, ident), "text"), (item["category"], "text"),
+                        (item["item"], "text"), (item.get("name") or item["item"], "text"),
+                        (item.get("role") or "", "text")]):
+                    put(ws, r, c, value, kind)
+                put(ws, r, 5, item["mean"], "money", cur)
+                r += 1
+            put(ws, r, 0, labels.get(ident, ident), "text")
+            put(ws, r, 1, category, "text")
+            put(ws, r, 2, "Subtotal", "bold")
+            put(ws, r, 3, f"Subtotal: {category}", "bold")
+            ws.write_formula(r, 5, f"=SUBTOTAL(9,F{top + 1}:F{r})", money_fmt(cur, True),
+                             sum(i["mean"] for i in rows))
             r += 1
+        put(ws, r, 0, labels.get(ident, ident), "text")
+        put(ws, r, 1, "Total", "bold")
+        put(ws, r, 2, "Total", "bold")
+        put(ws, r, 3, "Total: equals the mean cost", "bold")
+        ws.write_formula(r, 5, f"=SUBTOTAL(9,F{first + 1}:F{r})", money_fmt(cur, True),
+                         sum(i["mean"] for i in items))
+        r += 1
+    ws.autofilter(0, 0, max(1, r - 1), 5)
 
-    ws = wb.add_worksheet("Cash flow")
-    header(ws, ["Scenario", "Date", "Cumulative spend P10", "Cumulative spend P50",
-                "Cumulative spend P90"], {0: 32})
+    # -- Risks -------------------------------------------------------------------------
+    ws = sheet("Risks", ["Scenario", "Ranked by", "Rank", "Risk", "Chance",
+                         "Expected delay (weeks)", "Expected cost", "P80 delay (weeks)",
+                         "P90 delay (weeks)", "P90 cost", "Change in P(meet)"],
+               {0: 30, 1: 12, 2: 8, 3: 48}, height=46)
     r = 1
     for ident, s in summaries.items():
+        cur = s["cost"]["currency"]
+        rep = s["report"]
+        for by, ranked in (("expected", rep["top_risks"]),
+                           ("tail (P90)", rep.get("top_risks_p90", []))):
+            for k, risk in enumerate(ranked, start=1):
+                values = [(labels.get(ident, ident), "text"), (by, "text"), (k, "count"),
+                          (risk["name"], "text"), (risk["probability"], "pct"),
+                          (risk["mean_finish_impact"], "weeks"),
+                          (risk["mean_cost_impact"], "money"),
+                          (risk["p80_finish_shift"], "weeks"),
+                          (risk["p90_finish_shift"], "weeks"),
+                          (risk.get("p90_cost_shift"), "money"),
+                          (risk.get("p_meet_shift"), "pct")]
+                for c, (value, kind) in enumerate(values):
+                    put(ws, r, c, value, kind, cur)
+                r += 1
+    ws.autofilter(0, 0, max(1, r - 1), 10)
+
+    # -- Checks ------------------------------------------------------------------------
+    ws = sheet("Checks", ["Scenario", "Check", "Where", "What to check first"],
+               {0: 30, 1: 18, 2: 26, 3: 110})
+    r = 1
+    for ident, s in summaries.items():
+        found = s.get("warnings") or []
+        if not found:
+            for c, v in enumerate([labels.get(ident, ident), "none", "",
+                                   "the schedule health check found nothing"]):
+                put(ws, r, c, v, "text")
+            r += 1
+        for w in found:
+            for c, v in enumerate([labels.get(ident, ident), w.get("code", ""),
+                                   w.get("where", ""), w.get("message", "")]):
+                put(ws, r, c, v, "wrap" if c == 3 else "text")
+            r += 1
+    ws.autofilter(0, 0, max(1, r - 1), 3)
+
+    # -- Cash flow ---------------------------------------------------------------------
+    ws = sheet("Cash flow", ["Scenario", "Month end", "Cumulative spend P10",
+                             "Cumulative spend P50", "Cumulative spend P90"], {0: 30})
+    r = 1
+    for ident, s in summaries.items():
+        cur = s["cost"]["currency"]
         for point in s["report"]["cash_flow_monthly"]:
-            for c, (value, kind) in enumerate([(labels[ident], "text"), (point["date"], "date"),
+            for c, (value, kind) in enumerate([(labels.get(ident, ident), "text"),
+                                               (point["date"], "date"),
                                                (point["p10"], "money"), (point["p50"], "money"),
                                                (point["p90"], "money")]):
-                put(ws, r, c, value, kind)
+                put(ws, r, c, value, kind, cur)
             r += 1
+    ws.autofilter(0, 0, max(1, r - 1), 4)
 
-    ws = wb.add_worksheet("Assumptions")
-    header(ws, ["Scenario", "Kind", "Item", "Estimate", "Depends on / affects",
-                "Weekly cost / probability", "Cost"], {0: 32, 2: 44, 3: 30, 4: 40, 5: 18, 6: 18})
+    # -- Assumptions -------------------------------------------------------------------
+    ws = sheet("Assumptions", ["Scenario", "Kind", "Item", "Estimate", "Depends on / affects",
+                               "Weekly cost / probability", "Cost"],
+               {0: 30, 2: 44, 3: 30, 4: 40, 5: 18, 6: 18})
     r = 1
     for ident, s in summaries.items():
+        cur = s["cost"]["currency"]
         tables = s["report"]["assumptions"]
         for w in tables["workstreams"]:
-            for c, (v, kind) in enumerate([(labels[ident], "text"), ("workstream", "text"),
-                                           (w["workstream"], "text"),
-                                           (w["duration (weeks)"] + " weeks", "text"),
+            for c, (v, kind) in enumerate([(labels.get(ident, ident), "text"),
+                                           ("workstream", "text"), (w["workstream"], "text"),
+                                           (str(w["duration (weeks)"]) + " weeks", "text"),
                                            (w["depends on"], "text"),
                                            (w["weekly cost"], "money")]):
-                put(ws, r, c, v, kind)
+                put(ws, r, c, v, kind, cur)
             r += 1
         for k in tables["risks"]:
-            for c, (v, kind) in enumerate([(labels[ident], "text"), ("risk", "text"),
-                                           (k["risk"], "text"), (k["impact"], "text"),
-                                           (k["affects"], "text"), (k["probability"], "pct"),
-                                           (k["cost"], "text")]):
-                put(ws, r, c, v, kind)
+            for c, (v, kind) in enumerate([(labels.get(ident, ident), "text"),
+                                           ("risk", "text"), (k["risk"], "text"),
+                                           (k["impact"], "text"), (k["affects"], "text"),
+                                           (k["probability"], "pct"), (k["cost"], "text")]):
+                put(ws, r, c, v, kind, cur)
             r += 1
     for item in batch.items:
         for key, value in item.parameters.items():
@@ -118,20 +370,31 @@ def write_workbook(path: Path, batch, summaries: dict[str, dict], table: pd.Data
             for c, v in enumerate([item.label, "parameter", key, text]):
                 put(ws, r, c, v, "text")
             r += 1
+    ws.autofilter(0, 0, max(1, r - 1), 6)
 
-    ws = wb.add_worksheet("Run info")
-    header(ws, ["Scenario", "Item", "Value"], {0: 32, 1: 24, 2: 70})
-    rows = [("(batch)", k, record[k]) for k in ("batch", "file", "file_sha256", "notebook",
-                                                 "notebook_sha256", "started", "finished")]
+    # -- Run info ----------------------------------------------------------------------
+    ws = sheet("Run info", ["Scenario", "Item", "Value"], {0: 30, 1: 24, 2: 70})
+    rows = [("(batch)", k, record.get(k, "")) for k in (
+        "batch", "file", "file_sha256", "notebook", "notebook_sha256", "started",
+        "finished")]
     for ident, s in summaries.items():
         p = s["provenance"]
-        rows += [(labels[ident], "riskmodel version", p["riskmodel_version"]),
-                 (labels[ident], "seed", str(p["seed"])),
-                 (labels[ident], "iterations", str(p["iterations"])),
-                 (labels[ident], "created", p["created"]),
-                 (labels[ident], "scenario sha256", p["scenario_sha256"])]
-        rows += [(labels[ident], f"input {f}", h) for f, h in p["input_files"].items()]
+        rows += [(labels.get(ident, ident), "riskmodel version", p["riskmodel_version"]),
+                 (labels.get(ident, ident), "seed", str(p["seed"])),
+                 (labels.get(ident, ident), "iterations", str(p["iterations"])),
+                 (labels.get(ident, ident), "currency", s["cost"]["currency"]),
+                 (labels.get(ident, ident), "created", p["created"]),
+                 (labels.get(ident, ident), "scenario sha256", p["scenario_sha256"])]
+        rows += [(labels.get(ident, ident), f"input {f}", h)
+                 for f, h in p["input_files"].items()]
     for r, row in enumerate(rows, start=1):
         for c, v in enumerate(row):
             put(ws, r, c, v, "text")
+    ws.autofilter(0, 0, max(1, len(rows)), 2)
     wb.close()
+
+
+def _header_text(title: str) -> str:
+    """The batch title for a page header: ``&`` doubled (a header code otherwise)."""
+    return " ".join(str(title).split())[:80].replace("&", "&&")
+

@@ -99,7 +99,22 @@ def change_staffing(scenario: Scenario, workstream: str, staffing: dict[str, flo
     >>> round(more.workstream("sf_permissions").duration.plan_value, 2)
     2.91
     """
+    import math
+
     ws = _find(scenario.workstreams, workstream, "workstream")
+    if not isinstance(staffing, dict):
+        raise ScenarioError(f"change_staffing: staffing must map roles to FTE, "
+                            f"got {type(staffing).__name__}")
+    for role, fte in staffing.items():
+        if isinstance(fte, bool) or not isinstance(fte, (int, float)) \
+                or not math.isfinite(fte) or fte < 0:
+            raise ScenarioError(f"change_staffing: staffing.{role}: expected a number of FTE "
+                                f"of 0 or more, got {fte!r}"[:200])
+    for key, value in (("elasticity", elasticity), ("floor", floor)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value < 0:
+            raise ScenarioError(f"change_staffing: {key}: expected a number of 0 or more, "
+                                f"got {value!r}"[:200])
     new = {**ws.staffing, **staffing}
     new = {r: f for r, f in new.items() if f > 0}
     old_fte, new_fte = sum(ws.staffing.values()), sum(new.values())

@@ -1,7 +1,8 @@
 """Checks across a whole scenario: ids, references, cycles, dates, correlations.
 
 Each check returns ``Problem``s naming the key path; nothing here raises. The schema
-calls ``check_scenario`` after the field-level validation has passed.
+calls ``check_scenario`` after the field-level validation has passed, and
+``check_partial`` when it has not, so that one pass reports every problem it can.
 """
 from __future__ import annotations
 
@@ -17,17 +18,23 @@ from ..sim.network import find_cycle
 from .problems import nearest
 from .schema import RESERVED_MILESTONE, Scenario
 
-__all__ = ["check_scenario", "correlation_matrix"]
+__all__ = ["check_scenario", "check_partial", "correlation_matrix", "MAX_CORRELATED"]
+
+MAX_CORRELATED = 500
+"""Most workstreams that may take part in correlations (the consistency check of the
+matrix takes time growing with the cube of this number)."""
 
 
 def _duplicates(table: str, ids: Iterable[str]) -> list[Problem]:
-    ids = list(ids)
-    counts = Counter(ids)
-    return [
-        Problem(f"{table}[{i}].id", f"duplicate id '{x}' (also used by {table}[{ids.index(x)}])")
-        for i, x in enumerate(ids)
-        if counts[x] > 1 and ids.index(x) != i
-    ]
+    first: dict[str, int] = {}
+    out = []
+    for i, x in enumerate(ids):
+        if x in first:
+            out.append(Problem(f"{table}[{i}].id", f"duplicate id '{x}' (also used by "
+                                                   f"{table}[{first[x]}])"))
+        else:
+            first[x] = i
+    return out
 
 
 def _unknown(where: str, kind: str, name: str, known: Iterable[str]) -> Problem:
@@ -37,6 +44,7 @@ def _unknown(where: str, kind: str, name: str, known: Iterable[str]) -> Problem:
 def _references(s: Scenario) -> list[Problem]:
     ws_ids = [w.id for w in s.workstreams]
     roles = [r.id for r in s.roles]
+    ws_set, role_set = set(ws_ids), set(roles)
     out: list[Problem] = []
     for i, ws in enumerate(s.workstreams):
         seen = set()
@@ -44,13 +52,13 @@ def _references(s: Scenario) -> list[Problem]:
             where = f"workstreams[{i}].depends_on[{k}]"
             if dep.id == ws.id:
                 out.append(Problem(where, f"'{ws.id}' cannot depend on itself"))
-            elif dep.id not in ws_ids:
+            elif dep.id not in ws_set:
                 out.append(_unknown(where, "workstream", dep.id, ws_ids))
             elif dep.id in seen:
                 out.append(Problem(where, f"'{dep.id}' is listed twice"))
             seen.add(dep.id)
         for role in ws.staffing:
-            if role not in roles:
+            if role not in role_set:
                 out.append(_unknown(f"workstreams[{i}].staffing.{role}", "role", role, roles))
     for i, ov in enumerate(s.overhead):
         for role in ov.staffing or {}:
@@ -58,7 +66,7 @@ def _references(s: Scenario) -> list[Problem]:
                 out.append(_unknown(f"overhead[{i}].staffing.{role}", "role", role, roles))
     for i, risk in enumerate(s.risks):
         for k, ws in enumerate(risk.affects):
-            if ws not in ws_ids:
+            if ws not in ws_set:
                 out.append(_unknown(f"risks[{i}].affects[{k}]", "workstream", ws, ws_ids))
         if len(set(risk.affects)) < len(risk.affects):
             out.append(Problem(f"risks[{i}].affects", "a workstream is listed twice"))
@@ -106,14 +114,14 @@ def _dates(s: Scenario) -> list[Problem]:
 
 def correlation_matrix(s: Scenario) -> tuple[list[str], np.ndarray]:
     """Workstream ids that take part in correlations and their Spearman target matrix."""
-    ids: list[str] = []
+    index: dict[str, int] = {}
     for c in s.correlations:
         for ws in c.between:
-            if ws not in ids:
-                ids.append(ws)
+            index.setdefault(ws, len(index))
+    ids = list(index)
     m = np.eye(len(ids))
     for c in s.correlations:
-        a, b = (ids.index(x) for x in c.between)
+        a, b = (index[x] for x in c.between)
         m[a, b] = m[b, a] = c.rho
     return ids, m
 
@@ -142,6 +150,9 @@ def _correlations(s: Scenario) -> list[Problem]:
     if out:
         return out
     ids, m = correlation_matrix(s)
+    if len(ids) > MAX_CORRELATED:  # the matrix check grows with the cube of its size
+        return [Problem("correlations", f"{len(ids):,} workstreams take part in correlations; "
+                                        f"the limit is {MAX_CORRELATED}")]
     if ids and not is_psd(m):
         repaired = nearest_correlation(m)
         changed = [
@@ -170,3 +181,44 @@ def check_scenario(s: Scenario) -> list[Problem]:
     out += _dates(s)
     out += _correlations(s)
     return out
+
+
+_TABLE_MODELS = ("roles", "workstreams", "risks", "fixed_costs", "overhead", "targets")
+_INVALID = "\x00invalid"
+
+
+def _partial_table(name: str, items) -> list:
+    """A table's items validated one by one; an item that fails keeps its place as a stub
+    with its id (so references to it resolve) and no references of its own."""
+    from . import schema
+
+    model = {"roles": schema.Role, "workstreams": schema.Workstream, "risks": schema.Risk,
+             "fixed_costs": schema.FixedCost, "overhead": schema.Overhead,
+             "targets": schema.Target}[name]
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(model.model_validate(item))
+        except Exception:  # noqa: BLE001 - its own problems are reported by the schema
+            ident = item.get("id") if isinstance(item, dict) else None
+            ident = ident if isinstance(ident, str) else f"{_INVALID}{i}"
+            out.append(model.model_construct(id=ident))
+    return out
+
+
+def check_partial(data: dict) -> list[Problem]:
+    """Cross-key problems (duplicate ids, unknown references, cycles) of scenario data
+    that did not pass field validation, from the items that did; nothing about the
+    items that failed (the schema reports those)."""
+    from types import SimpleNamespace
+
+    tables = {name: _partial_table(name, data.get(name))
+              if isinstance(data.get(name), list) else [] for name in _TABLE_MODELS}
+    s = SimpleNamespace(**tables)
+    out: list[Problem] = []
+    for table in _TABLE_MODELS:
+        out += _duplicates(table, (x.id for x in tables[table]))
+    out += _references(s)  # type: ignore[arg-type]
+    if not out:
+        out += _cycles(s)  # type: ignore[arg-type]
+    return [p for p in out if _INVALID not in p.message]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from typing import Any
 
@@ -10,6 +11,14 @@ from pydantic import BaseModel, ValidationError
 from ..errors import Problem
 
 __all__ = ["format_loc", "problems_from_validation", "nearest"]
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+
+
+def _safe_key(part: Any) -> str:
+    """A key as written if it is a short name, else ``?`` (never quote file content)."""
+    return part if isinstance(part, str) and _NAME.fullmatch(part) else "?"
 
 
 def nearest(name: str, known: typing.Iterable[str]) -> str:
@@ -28,7 +37,8 @@ def format_loc(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            part = _safe_key(part)
+            out += f".{part}" if out else part
     return out
 
 
@@ -69,6 +79,8 @@ def _message(err: dict[str, Any], root: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         owner = _model_at(root, loc)
         known = [f.alias or name for name, f in owner.model_fields.items()] if owner else []
+        if _safe_key(loc[-1]) == "?":
+            return "an unknown key that is not a name"
         return f"unknown key '{loc[-1]}'{nearest(loc[-1], known)}"
     msg = err["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):

@@ -62,16 +62,21 @@ def _check_id(value: Any) -> str:
 
 
 def _check_date(value: Any) -> dt.date:
+    day = None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            day = dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError(f"expected an ISO date like 2027-03-01, got {value!r}")
+    if day is None:
+        raise ValueError(f"expected an ISO date like 2027-03-01, got {value!r}"[:120])
+    if not 1970 <= day.year <= 2199:  # weeks from a start date, and back, stay dates
+        raise ValueError(f"{day} is out of range: dates go from 1970 to 2199")
+    return day
 
 
 def _non_negative(d: Distribution) -> Distribution:
@@ -319,7 +324,13 @@ class Scenario(_Model):
         try:
             scenario = cls.model_validate(data)
         except ValidationError as exc:
-            raise ScenarioError(problems_from_validation(exc, cls, source, table_sources)) from None
+            from .checks import check_partial
+
+            problems = problems_from_validation(exc, cls, source, table_sources)
+            seen = {(p.where, p.message) for p in problems}
+            problems += [Problem(p.where, p.message, source) for p in check_partial(data)
+                         if (p.where, p.message) not in seen]
+            raise ScenarioError(problems) from None
         problems = check_scenario(scenario)
         if problems:
             raise ScenarioError(

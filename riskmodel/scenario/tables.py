@@ -11,9 +11,10 @@ A table row is flat; it becomes the same nested mapping as in YAML:
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
-__all__ = ["TABLE_KEYS", "rows_to_records", "normalise_tables"]
+__all__ = ["TABLE_KEYS", "rows_to_records", "normalise_tables", "check_header", "table_columns"]
 
 TABLE_KEYS = ("roles", "workstreams", "risks", "correlations", "fixed_costs", "overhead",
               "targets")
@@ -22,6 +23,47 @@ _MAP_COLUMNS = {"staffing"}
 _DIST_PARAMS = {"dist", "value", "min", "mode", "max", "lambda", "low", "high", "low_pct",
                 "high_pct", "p10", "median", "p90", "mean", "sd", "values"}
 _BARE_DIST_TARGET = {"workstreams": "duration", "fixed_costs": "cost"}
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}")
+
+
+def table_columns(table: str) -> set[str]:
+    """The first parts of the column headers a table may have."""
+    from . import schema
+
+    model = {"roles": schema.Role, "workstreams": schema.Workstream, "risks": schema.Risk,
+             "correlations": schema.Correlation, "fixed_costs": schema.FixedCost,
+             "overhead": schema.Overhead, "targets": schema.Target}[table]
+    known = {f.alias or name for name, f in model.model_fields.items()} | {"remove"}
+    if table in _BARE_DIST_TARGET:
+        known |= _DIST_PARAMS
+    return known
+
+
+def check_header(table: str, header: list[str]) -> str | None:
+    """What is wrong with a CSV header, quoting only names; ``None`` if it is fine.
+
+    A header that is not made of names (a password file, a spreadsheet export of
+    something else) makes the file "not a riskmodel table", with nothing quoted.
+    """
+    names = [str(h).strip() for h in header]
+    if not names or not all(all(_NAME.fullmatch(part) for part in h.split(".")) for h in names):
+        return f"not a riskmodel {table} table (its header is not made of column names)"
+    known = table_columns(table)
+    if not any(h.split(".")[0] in known for h in names):
+        return f"not a riskmodel {table} table (none of its columns is a {table} column)"
+    for h in names:
+        if h.split(".")[0] not in known:
+            from .problems import nearest
+
+            return f"unknown column '{h}'{nearest(h.split('.')[0], known)}"
+    seen = set()
+    for h in names:
+        if h in seen:
+            return f"column '{h}' appears twice"
+        seen.add(h)
+    return None
 
 
 class TableError(ValueError):

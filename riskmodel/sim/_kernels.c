@@ -1,25 +1,36 @@
 /*
- * The engine's inner loops, in C. Loaded with ctypes by riskmodel/sim/kernels.py, which
- * documents each function and checks every array it passes (type, order, size).
+ * The engine's inner loops, in C: the optional accelerator of riskmodel/sim/kernels/,
+ * which loads it with ctypes, documents each function and checks every array it passes
+ * (type, order, size). kernels/_numpy.py does the same work in NumPy and gives the same
+ * numbers bit for bit (tests/sim/test_backends.py); a change here must be made there too.
  *
  * Arrays are C-ordered; "rows x n" means row r starts at r * n. Each loop works on one
  * row (an input or a workstream) at a time so that its data stays in cache.
- * Floating point follows IEEE double without contraction (-ffp-contract=off), so the
- * loops' own arithmetic matches NumPy's and is the same whichever instruction set runs it
- * (library functions such as log and erfc come from the C library, as NumPy's do).
+ * Floating point follows IEEE double without contraction (-ffp-contract=off; MSVC on x64
+ * does not contract), so the loops' own arithmetic matches NumPy's and is the same
+ * whichever instruction set runs it. The only library functions are sqrt (exact in
+ * IEEE), log and erfc: the NumPy backend takes those from the same C library, through
+ * Python's math.log and math.erfc, not from NumPy's own SIMD versions (which can differ
+ * in the last bit).
  */
+#define _USE_MATH_DEFINES /* M_SQRT2 on MSVC: before any include (Python.h includes math.h) */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#define _USE_MATH_DEFINES /* M_SQRT2 on MSVC */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Every function Python calls is defined as "[MULTIVERSION] EXPORT type name(params)",
+ * its parameters written out (no macros); tests/sim/test_kernels.py reads those
+ * prototypes and checks that the ctypes binding (riskmodel/sim/kernels/_signatures.py)
+ * names the same C types in the same order. RESTRICT is C99's restrict (MSVC: __restrict). */
 #if defined(_MSC_VER)
 #define EXPORT __declspec(dllexport)
+#define RESTRICT __restrict
 #else
 #define EXPORT
+#define RESTRICT restrict
 #endif
 
 /* The hot loops are also built for AVX2 and AVX-512 where the compiler can, and the best
@@ -31,9 +42,18 @@
 #endif
 #if defined(__GNUC__)
 #define ALWAYS_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define ALWAYS_INLINE __forceinline
 #else
 #define ALWAYS_INLINE inline
 #endif
+
+/* What the loops compute, as riskmodel/sim/kernels/_signatures.py expects it (VERSION):
+ * raised whenever a loop's numbers change, so that a stale build is not used. 2: the Latin
+ * hypercube's strata in the order of sorted keys (1, riskmodel up to 0.2.0: Fisher-Yates). */
+#define KERNELS_VERSION 2
+
+EXPORT int kernels_version(void) { return KERNELS_VERSION; }
 
 /* scratch space for count items of size bytes (at least one, so that NULL means failure) */
 static void *scratch(int64_t count, size_t size)
@@ -99,42 +119,78 @@ static inline double unit(uint32_t hi, uint32_t lo)
     return (high * 2097152.0 + (double)(int32_t)(lo >> 11)) * (1.0 / 9007199254740992.0);
 }
 
-/* Latin hypercube: out holds n jitters and becomes the sample; v drives an inside-out
- * Fisher-Yates shuffle of the strata (index floor(v * (i + 1))). */
-static void shuffle_strata(const double *v, double *out, int32_t *perm, int64_t n)
+/* buckets for n keys, n - 1 having b bits: 2^(b + 1), so most hold one key or none */
+static int bucket_bits(int b) { return b ? b + 1 : 0; }
+
+/* bits needed for n - 1 (0 for n <= 1) */
+static int index_bits(int64_t n)
 {
-    for (int64_t i = 0; i < n; i++) {
-        int64_t j = (int64_t)(v[i] * (double)(i + 1));
-        if (j > i)
-            j = i;
-        perm[i] = perm[j];
-        perm[j] = (int32_t)i;
+    int b = 0;
+    while (b < 62 && ((int64_t)1 << b) < n)
+        b++;
+    return b;
+}
+
+/* Latin hypercube: out holds n jitters and becomes the sample, iteration i in stratum
+ * perm[i], the index of the i-th smallest key. key[i] is iteration i's second 64-bit word
+ * with its low b bits (b = bits of n - 1) replaced by i, so the keys are distinct and the
+ * order is a total one: perm = np.sort(key) & (2^b - 1), whatever sort does it (the NumPy
+ * backend does exactly that). Here a counting pass on the top b + 1 bits puts every key in
+ * its bucket, and an insertion sort finishes the buckets (most hold one key or none).
+ * (Kernels version 1, riskmodel up to 0.2.0, shuffled the strata by inside-out
+ * Fisher-Yates.) */
+static void latin_strata(const uint64_t *key, uint64_t *sorted, int32_t *count, int64_t n,
+                         int b, double *out)
+{
+    uint64_t mask = ((uint64_t)1 << b) - 1;
+    int g = bucket_bits(b);
+    int64_t buckets = (int64_t)1 << g;
+    int shift = 64 - g;
+#define BUCKET(k) (g ? (int64_t)((k) >> shift) : 0)
+    memset(count, 0, sizeof(int32_t) * (size_t)(buckets + 1));
+    for (int64_t i = 0; i < n; i++)
+        count[BUCKET(key[i]) + 1]++;
+    for (int64_t k = 0; k < buckets; k++)
+        count[k + 1] += count[k];
+    for (int64_t i = 0; i < n; i++)
+        sorted[count[BUCKET(key[i])]++] = key[i];
+#undef BUCKET
+    for (int64_t i = 1; i < n; i++) {
+        uint64_t x = sorted[i];
+        int64_t j = i;
+        for (; j > 0 && sorted[j - 1] > x; j--)
+            sorted[j] = sorted[j - 1];
+        sorted[j] = x;
     }
     double scale = 1.0 / (double)n;
     for (int64_t i = 0; i < n; i++)
-        out[i] = ((double)perm[i] + out[i]) * scale;
+        out[i] = ((double)(int64_t)(sorted[i] & mask) + out[i]) * scale;
 }
 
 /* Row of uniforms from counters (i, b0, b1, 0) under key (k0, k1): the first 53-bit
- * uniform of each counter in row, the second in shuffle. The words are held in WORD:
- * uint32_t suits SSE2 and AVX2, uint64_t suits AVX-512 (no repacking between 32- and
- * 64-bit lanes); the numbers are the same. */
+ * uniform of each counter in row; the second 64-bit word, its low bits replaced by i, in
+ * key. The words are held in WORD: uint32_t suits SSE2 and AVX2, uint64_t suits AVX-512
+ * (no repacking between 32- and 64-bit lanes); the numbers are the same. */
 #define PHILOX_ROW(WORD)                                                                 \
     for (int64_t i = 0; i < n; i++) {                                                    \
         WORD c0 = (WORD)(uint32_t)i, c1 = b0, c2 = b1, c3 = 0;                            \
         PHILOX_10(WORD, k0, k1);                                                         \
         row[i] = unit((uint32_t)c0, (uint32_t)c1);                                       \
-        shuffle[i] = unit((uint32_t)c2, (uint32_t)c3);                                   \
+        key[i] = ((((uint64_t)(uint32_t)c2 << 32) | (uint32_t)c3) & ~low) | (uint64_t)i; \
     }
 
 static ALWAYS_INLINE int
 uniform_rows_with(const uint64_t *keys, int64_t rows, int64_t n, int64_t block, int latin,
                   double *out, int wide)
 {
-    double *shuffle = scratch(n, sizeof(double) + sizeof(int32_t));
-    if (!shuffle)
+    int b = index_bits(n);
+    int64_t m = n > 0 ? n : 1, buckets = (int64_t)1 << bucket_bits(b);
+    /* key and sorted (m each), then the bucket counts */
+    uint64_t *key = scratch(2 * m + (buckets + 2) / 2, sizeof(uint64_t));
+    if (!key)
         return -1;
-    int32_t *perm = (int32_t *)(shuffle + n);
+    uint64_t *sorted = key + m, low = ((uint64_t)1 << b) - 1;
+    int32_t *count = (int32_t *)(sorted + m);
     uint32_t b0 = (uint32_t)((uint64_t)block & LOW32), b1 = (uint32_t)((uint64_t)block >> 32);
     for (int64_t r = 0; r < rows; r++) {
         uint32_t k0 = (uint32_t)keys[2 * r], k1 = (uint32_t)keys[2 * r + 1];
@@ -144,9 +200,9 @@ uniform_rows_with(const uint64_t *keys, int64_t rows, int64_t n, int64_t block, 
         else
             PHILOX_ROW(uint32_t)
         if (latin)
-            shuffle_strata(shuffle, row, perm, n);
+            latin_strata(key, sorted, count, n, b, row);
     }
-    free(shuffle);
+    free(key);
     return 0;
 }
 
@@ -168,7 +224,8 @@ __attribute__((target("avx512f"))) static int uniform_rows_avx512(UNIFORM_ARGS)
 #endif
 
 /* variant 0: the best this CPU runs; 1 plain, 2 AVX2, 3 AVX-512 (-2 if the CPU lacks it) */
-EXPORT int uniform_rows_variant(int variant, UNIFORM_ARGS)
+EXPORT int uniform_rows_variant(int variant, const uint64_t *keys, int64_t rows, int64_t n,
+                                int64_t block, int latin, double *out)
 {
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
     int avx512 = __builtin_cpu_supports("avx512f"), avx2 = __builtin_cpu_supports("avx2");
@@ -283,10 +340,10 @@ MULTIVERSION EXPORT void apply_risks(const double *base, int64_t m, int64_t n,
         for (int64_t r = 0; r < risks; r++) {
             if (kind[r] != pass)
                 continue;
-            const uint8_t *restrict hit = fired + r * n;
-            const double *restrict size = impact + r * n;
+            const uint8_t *RESTRICT hit = fired + r * n;
+            const double *RESTRICT size = impact + r * n;
             for (int64_t q = first[r]; q < first[r + 1]; q++) {
-                double *restrict d = out + node[q] * n;
+                double *RESTRICT d = out + node[q] * n;
                 /* (x 1 and + 0 leave a duration as it is; this form vectorises) */
                 if (pass == 1)
                     for (int64_t i = 0; i < n; i++) {

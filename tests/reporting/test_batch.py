@@ -86,12 +86,12 @@ def test_workbook_numbers_equal_the_summaries(good_batch):
 
     _, folder = good_batch
     wb = openpyxl.load_workbook(folder / "forecast.xlsx")
-    assert wb.sheetnames == ["Summary", "Cost by item", "Cash flow", "Assumptions", "Run info"]
-    ws = wb["Summary"]
-    head = [c.value for c in ws[1]]
-    row = {h: c for h, c in zip(head, ws[2])}
+    assert wb.sheetnames == ["Read me", "Summary", "Scenarios", "Cost by item", "Risks",
+                             "Checks", "Cash flow", "Assumptions", "Run info"]
+    ws = wb["Summary"]  # figures down, scenarios across
+    column = [c.value for c in ws[1]].index("Baseline")
+    row = {r[0].value: r[column] for r in ws.iter_rows(min_row=2)}
     doc = json.loads((folder / "baseline" / "summary.json").read_text())
-    assert row["Scenario"].value == "Baseline"
     # an .xlsx file keeps 16 significant digits (xlsxwriter writes "%.16g"): 1 ulp at most
     assert row["P(meet target)"].value == pytest.approx(doc["targets"]["audit"]["probability"],
                                                          rel=1e-15)
@@ -99,8 +99,8 @@ def test_workbook_numbers_equal_the_summaries(good_batch):
     assert "$" in row["P80 cost"].number_format and "%" in row["P(meet target)"].number_format
     assert row["P80 finish"].value.date().isoformat() == doc["finish_date"]["p80"]
     items = [r for r in wb["Cost by item"].iter_rows(min_row=2, values_only=True)
-             if r[0] == "Baseline"]
-    assert sum(r[4] for r in items) == pytest.approx(doc["cost"]["mean"])
+             if r[0] == "Baseline" and r[2] not in ("Subtotal", "Total")]
+    assert sum(r[5] for r in items) == pytest.approx(doc["cost"]["mean"])
     kinds = [r[1] for r in wb["Assumptions"].iter_rows(min_row=2, values_only=True)
              if r[0] == "Baseline"]
     assert kinds.count("workstream") == 9 and kinds.count("risk") == 8
@@ -113,19 +113,34 @@ def test_deck_has_a_slide_per_scenario_with_pictures(good_batch):
     _, folder = good_batch
     slides = list(Presentation(folder / "deck.pptx").slides)
     titles = [s.shapes.title.text for s in slides]
-    assert titles[1:] == ["Baseline", "Add a Salesforce contractor", "Scenarios compared",
-                          "What readiness costs"]
-    for slide in slides[1:]:
-        assert any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in slide.shapes)
-    texts = " ".join(sh.text_frame.text for sh in slides[1].shapes if sh.has_text_frame)
+    assert titles[1:] == ["The answer", "The options: chance of meeting the target",
+                          "What it costs", "Risks to watch: Baseline", "Baseline",
+                          "Add a Salesforce contractor",
+                          "Probability of being audit-ready, by scenario"]
+    for k in (2, 3, 5, 6, 7):
+        assert any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in slides[k].shapes)
+    texts = " ".join(sh.text_frame.text for sh in slides[5].shapes if sh.has_text_frame)
     assert "P(audit-ready by 1 Mar 2027)" in texts and "Top risks" in texts
 
 
-def test_resume_skips_complete_scenarios(good_batch, tmp_path):
+def test_resume_skips_complete_scenarios(good_batch, tmp_path, capsys):
     record, folder = good_batch
     path = Path(record["file"])
     again = run_batch(path, output=folder.parent, resume=True, progress=False)
     assert all(s.get("resumed") for s in again["scenarios"].values())
+    code = main(["batch", str(path), "--output", str(folder.parent), "--resume", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0 and "baseline: skipped (unchanged)" in out
+    # a changed parameter is not "complete": it runs again
+    text = path.read_text().replace("seed: 11", "seed: 12")
+    path.write_text(text)
+    try:
+        from riskmodel.reporting.batch import _unchanged, inputs_hash
+
+        batch = load_batch(path)
+        assert not any(_unchanged(folder / i.id, inputs_hash(i, batch)) for i in batch.items)
+    finally:
+        path.write_text(text.replace("seed: 12", "seed: 11"))
 
 
 def test_a_broken_scenario_is_recorded_and_the_rest_go_on(tmp_path, capsys):
@@ -133,17 +148,29 @@ def test_a_broken_scenario_is_recorded_and_the_rest_go_on(tmp_path, capsys):
     bad.write_text(DEFAULT.read_text().replace("{dist: pert, min: 1.5, mode: 2, max: 2.5}",
                                                "{dist: pert, min: 3, mode: 2, max: 2.5}"))
     path = write_batch(tmp_path, [
-        {"name": "<b>Baseline</b> ../../escape", "scenario": str(DEFAULT)},
+        {"name": "<b>Baseline</b> ../../escape [x](javascript:alert(1)) $\\foo$",
+         "scenario": str(DEFAULT)},
         {"name": "Broken", "scenario": str(bad)},
     ], name="broken")
+    folder = tmp_path / "out" / "broken"
+    folder.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (folder / "_failed").symlink_to(elsewhere)  # must not be written through
+    (folder / ".tmp-old-999").mkdir()  # left by a killed run
     code = main(["batch", str(path), "--output", str(tmp_path / "out"), "--quiet"])
     out = capsys.readouterr().out
     assert code == 1
     assert "broken: FAILED: ScenarioError:" in out and "min 3 > mode 2" in out
-    folder = tmp_path / "out" / "broken"
-    assert (folder / "b-baseline-b-escape" / "summary.json").is_file()
+    good = folder / "b-baseline-b-escape-x-javascript-alert-1-foo"
+    assert (good / "summary.json").is_file()
     assert not (folder / "broken").exists() and not list(folder.glob(".tmp-*"))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "batch.yaml", "out"]
+    assert list(elsewhere.iterdir()) == [] and (folder / "_failed" / "broken.ipynb").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "batch.yaml", "elsewhere",
+                                                          "out"]
+    report = (good / "report.html").read_text()
+    assert '<a href="javascript' not in report and '<img src="http' not in report
+    assert (folder / "comparison.png").is_file()  # the mathtext label did not stop it
     html = (folder / "comparison.html").read_text()
     assert "&lt;b&gt;Baseline&lt;/b&gt;" in html and "<b>Baseline" not in html
     assert json.loads((folder / "batch.json").read_text())["failed"] == 1

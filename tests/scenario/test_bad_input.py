@@ -98,7 +98,7 @@ CASES = [
      "targets[0].milestone: unknown milestone 'qa'"),
     ("bad-band", {**GOOD, "cost_band": {"low": 400000, "high": 150000}},
      "cost_band: low 400000 must be below high 150000"),
-    ("not-a-mapping", "- just\n- a list\n", "must be a mapping"),
+    ("not-a-mapping", "- just\n- a list\n", "not a riskmodel scenario file"),
     ("malformed-yaml", "name: x\nworkstreams: [a, b\n", "invalid YAML"),
     ("duplicate-yaml-key", "name: a\nname: b\n", "duplicate key 'name'"),
     ("yaml-alias", "a: &x [1]\nb: *x\n", "anchors and aliases"),
@@ -159,6 +159,21 @@ def test_several_problems_are_all_listed(tmp_path, capsys):
     code = main(["validate", str(write_case(tmp_path, data))])
     lines = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(lines) == 2
+
+
+def test_field_and_cross_key_problems_come_in_one_pass(tmp_path, capsys):
+    """A bad value and a bad reference are both reported the first time, not one after
+    the other; a reference to an item that is itself invalid is not called unknown."""
+    data = edit(("workstreams", 0, "duration"), {"dist": "pert", "min": 3, "mode": 2,
+                                                 "max": 4})
+    data["workstreams"][2]["depends_on"] = ["fix", "qa"]
+    data["risks"][0]["affects"] = ["gap", "fixx"]
+    code = main(["validate", str(write_case(tmp_path, data))])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 3, lines
+    assert any("workstreams[0].duration: min 3 > mode 2" in x for x in lines)
+    assert any("workstreams[2].depends_on[1]: unknown workstream 'qa'" in x for x in lines)
+    assert any("risks[0].affects[1]: unknown workstream 'fixx'" in x for x in lines)
 
 
 def test_non_psd_correlation_is_repaired_with_a_warning_naming_the_pairs(tmp_path, capsys):

@@ -1,5 +1,11 @@
-"""The compiled loops against plain NumPy, and their guards against bad arrays."""
+"""The loops against plain NumPy and SciPy, their guards against bad arrays (on every
+backend), and the ctypes binding against the C prototypes.
+
+(``test_backends.py`` checks that the two backends give the same numbers.)
+"""
 import ctypes
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,19 +13,20 @@ from scipy import special
 
 from riskmodel.sim import kernels
 from riskmodel.sim.correlation import copula_factor, correlate_uniforms
+from riskmodel.sim.kernels._signatures import ARGTYPES, CTYPES, RESTYPE, SIGNATURES, VERSION
 from riskmodel.sim.network import WorkCalendar
 
 RNG = np.random.default_rng(3)
 
 
-def test_weighted_sum_equals_the_matrix_product():
+def test_weighted_sum_equals_the_matrix_product(backend):
     w, x = RNG.normal(size=40), RNG.normal(size=(40, 1000))
     out = np.empty(1000)
     kernels.weighted_sum(w, x, out)
     np.testing.assert_allclose(out, w @ x, rtol=1e-12, atol=1e-12)
 
 
-def test_gaussian_copula_equals_scipy_normal_functions():
+def test_gaussian_copula_equals_scipy_normal_functions(backend):
     # the same map with SciPy's normal quantile and CDF, to 1e-13 (Wichura's AS241
     # and erfc against Cephes); with the identity factor it is the identity, tails too
     # (a quantile with relative error e comes back with about z^2 e: 1e-13 allows z ~ 7)
@@ -36,7 +43,7 @@ def test_gaussian_copula_equals_scipy_normal_functions():
     np.testing.assert_allclose(same, np.clip(u, eps, 1 - eps), rtol=1e-13)
 
 
-def test_triangular_kernel_is_the_closed_form():
+def test_triangular_kernel_is_the_closed_form(backend):
     a, c, b = np.array([1.0]), np.array([2.0]), np.array([5.0])
     u = np.array([[0.0, 0.25, 0.5, 0.99]])
     out = np.empty_like(u)
@@ -47,7 +54,7 @@ def test_triangular_kernel_is_the_closed_form():
     np.testing.assert_allclose(out[0], expected, rtol=1e-15)
 
 
-def test_calendar_work_is_linear_interpolation():
+def test_calendar_work_is_linear_interpolation(backend):
     cal = WorkCalendar.from_blackouts([(2.0, 4.0, 0.25), (6.0, 6.5, 0.0)])
     t = np.concatenate([RNG.uniform(-1, 12, 2000), cal.knots_t])
     np.testing.assert_array_equal(cal.work(t), np.interp(t, cal.knots_t, cal.knots_w))
@@ -56,17 +63,32 @@ def test_calendar_work_is_linear_interpolation():
     np.testing.assert_allclose(cal.work(cal.time(w)), w, rtol=1e-12)
 
 
-def test_wrong_arrays_are_refused_before_they_reach_c():
+@pytest.fixture(params=kernels.available_backends())
+def backend(request):
+    """Each backend this install runs, in turn."""
+    with kernels.using(request.param):
+        yield request.param
+
+
+def test_wrong_arrays_are_refused_before_they_reach_c(backend):
     out = np.empty(4)
     with pytest.raises(ctypes.ArgumentError, match="float64"):
         kernels.weighted_sum(np.ones(3, dtype=np.float32), np.ones((3, 4)), out)
     with pytest.raises(ctypes.ArgumentError, match="C_CONTIGUOUS"):
         kernels.weighted_sum(np.ones(3), np.ones((3, 8))[:, ::2], out)
+    frozen = np.empty(4)
+    frozen.flags.writeable = False
+    with pytest.raises(ctypes.ArgumentError, match="WRITEABLE"):
+        kernels.weighted_sum(np.ones(3), np.ones((3, 4)), frozen)
     with pytest.raises(ValueError, match="weight per row"):
         kernels.weighted_sum(np.ones(2), np.ones((3, 4)), out)
     with pytest.raises(ValueError, match="same shape"):
         kernels.triangular_rows(np.ones(1), np.ones(1), np.ones(1), np.ones((1, 5)),
                                 np.empty((1, 4)))
+    # calendars: two knots or more, in order (else the loops would read past them)
+    for kt, kw in [([1.0, 0.0], [0.0, 1.0]), ([0.0], [0.0]), ([0.0, 1.0], [1.0, np.nan])]:
+        with pytest.raises(ValueError, match="two or more knots"):
+            kernels.calendar_time(np.array(kt), np.array(kw), out, np.empty(4))
 
 
 def test_correlation_needs_a_lower_triangular_factor():
@@ -77,7 +99,7 @@ def test_correlation_needs_a_lower_triangular_factor():
         correlate_uniforms(u, factor.T)
 
 
-def test_links_that_would_read_outside_the_arrays_are_refused():
+def test_links_that_would_read_outside_the_arrays_are_refused(backend):
     d = np.ones((2, 3))
     order = np.array([0, 1])
     none = np.full(2, np.nan)
@@ -93,3 +115,86 @@ def test_links_that_would_read_outside_the_arrays_are_refused():
                                  empty, empty, finish)
     with pytest.raises(ValueError):
         kernels.forward_rows(d, np.array([0, 7]), *good, none, none, empty, empty, finish)
+
+
+# ---- the ctypes binding is the C prototypes' -----------------------------------------------
+
+C_SOURCE = Path(__file__).resolve().parents[2] / "riskmodel" / "sim" / "_kernels.c"
+
+
+def c_prototypes(text: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """name: (return type, parameter types) of every EXPORT function of a C file, types
+    normalised to "const double *" form (parameter names and RESTRICT dropped)."""
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", " ", text)
+    text = re.sub(r"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", " ", text, flags=re.M)  # directives
+
+    def c_type(tokens: list[str]) -> str:
+        return " ".join(t for t in tokens if t not in ("RESTRICT", "restrict"))
+
+    found = {}
+    for m in re.finditer(r"\bEXPORT\b([\w\s*]*?)\b(\w+)\s*\(([^)]*)\)\s*\{", text):
+        ret, name, params = m.groups()
+        types = []
+        for param in ([] if params.strip() == "void" else params.split(",")):
+            tokens = re.findall(r"\w+|\*", param)
+            assert len(tokens) >= 2 and re.fullmatch(r"[A-Za-z_]\w*", tokens[-1]), (
+                f"{name}: cannot read parameter {param.strip()!r} (write it out: type name)")
+            types.append(c_type(tokens[:-1]))
+        assert name not in found, f"{name} exported twice"
+        found[name] = (c_type(re.findall(r"\w+|\*", ret)), tuple(types))
+    return found
+
+
+def test_the_binding_names_the_c_prototypes_types_exactly():
+    prototypes = c_prototypes(C_SOURCE.read_text())
+    assert len(prototypes) >= 14
+    assert sorted(prototypes) == sorted(SIGNATURES), "a function missing on one side"
+    for name, (ret, params) in prototypes.items():
+        table_ret, table_params = SIGNATURES[name]
+        assert ret == table_ret, f"{name}: returns {ret}, the binding says {table_ret}"
+        assert len(params) == len(table_params), f"{name}: {len(params)} parameters in C"
+        for i, (c, py) in enumerate(zip(params, table_params)):
+            assert c == py, f"{name} parameter {i + 1}: C has {c!r}, the binding {py!r}"
+
+
+def test_the_parser_reads_what_it_should():
+    demo = """
+    #define EXPORT
+    /* EXPORT void commented_out(int x) { } */
+    static int helper(int a) { return a; }
+    MULTIVERSION EXPORT int64_t f(const double *RESTRICT a, int64_t n,
+                                  uint8_t *out) { return 0; }
+    EXPORT void g(void *p) { }
+    EXPORT int v(void) { return 2; }
+    """
+    assert c_prototypes(demo) == {"f": ("int64_t", ("const double *", "int64_t", "uint8_t *")),
+                                  "g": ("void", ("void *",)), "v": ("int", ())}
+    with pytest.raises(AssertionError, match="write it out"):
+        c_prototypes("EXPORT int h(int variant, UNIFORM_ARGS) { }")
+
+
+def test_each_c_type_maps_to_the_ctypes_type_of_its_size_and_constness():
+    sizes = {"double": 8, "int64_t": 8, "uint64_t": 8, "uint32_t": 4, "uint8_t": 1}
+    for c_type, ct in CTYPES.items():
+        if c_type.endswith("*"):
+            base = c_type.replace("const ", "").rstrip(" *")
+            assert ct._dtype_.itemsize == sizes[base]
+            assert ct._dtype_.kind == ("f" if base == "double" else
+                                       "u" if base.startswith("u") else "i")
+            assert bool(ct._flags_ & 0x400) == (not c_type.startswith("const"))  # WRITEABLE
+            assert ct._flags_ & 0x1  # C_CONTIGUOUS
+    assert CTYPES["int"] is ctypes.c_int and CTYPES["int64_t"] is ctypes.c_int64
+    assert CTYPES["double"] is ctypes.c_double and CTYPES["void"] is None
+
+
+@pytest.mark.skipif("compiled" not in kernels.available_backends(),
+                    reason="the compiled loops are not built")
+def test_the_loaded_library_is_bound_from_the_table():
+    from riskmodel.sim.kernels._compiled import FUNCTIONS
+
+    for name in SIGNATURES:
+        fn = getattr(FUNCTIONS, name)
+        assert fn.restype is RESTYPE[name] and list(fn.argtypes) == ARGTYPES[name]
+    assert FUNCTIONS.kernels_version() == VERSION
+    assert re.search(rf"#define KERNELS_VERSION {VERSION}\n", C_SOURCE.read_text())

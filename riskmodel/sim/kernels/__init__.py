@@ -1,29 +1,42 @@
-"""The engine's inner loops: C functions (``_kernels.c``) called through ctypes.
+"""The engine's inner loops, on one of two backends that give the same numbers.
+
+``BACKEND`` says which one runs:
+
+- ``"compiled"``: C functions (``riskmodel/sim/_kernels.c``, compiled when the package is
+  installed with a C compiler) called through ctypes, the fast one;
+- ``"numpy"``: the same loops in NumPy (``_numpy.py``), bit for bit the same numbers
+  (``tests/sim/test_backends.py``), for installs without a compiler.
+
+The environment variable ``RISKMODEL_KERNELS`` chooses (``numpy`` or ``compiled``; a
+``compiled`` that is not built is an ``ImportError``); unset, the compiled loops run if
+they are built, else NumPy, silently (``BACKEND`` tells). It is read at import, so set
+it before importing riskmodel (worker processes inherit it).
 
 Each loop works on one row (an input, or a workstream) at a time, so its data stays in
 cache and nothing is allocated per element. The modules that call these (``random``,
 ``distributions``, ``pert``, ``network``) keep the meaning and the documentation; here
-every array is checked before C sees it, so a mistake raises an error instead of reading
-the wrong memory: ``ctypes.ArgumentError`` for a wrong type or memory order, and
+every array is checked before either backend sees it, so a mistake raises an error
+instead of reading the wrong memory: ``ctypes.ArgumentError`` for a wrong type or memory
+order (both backends check the C prototypes' types, ``_signatures.py``), and
 ``ValueError`` for a wrong shape.
-
-The C file is compiled when the package is installed (``pip install -e .``).
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import os
+from collections.abc import Iterator
+from types import SimpleNamespace
 
 import numpy as np
-from numpy.ctypeslib import ndpointer
 
-try:
-    from . import _kernels
-except ImportError as exc:  # pragma: no cover - only without an install
-    raise ImportError(
-        "riskmodel's compiled loops are not built; install the package first "
-        "(`make venv`, or `pip install -e .` with a C compiler)") from exc
+from ._signatures import ARGTYPES
 
 __all__ = [
+    "BACKEND",
+    "BACKENDS",
+    "available_backends",
+    "using",
     "philox4x32",
     "uniform_rows",
     "triangular_rows",
@@ -40,46 +53,100 @@ __all__ = [
     "critical_rows",
 ]
 
-_LIB = ctypes.CDLL(_kernels.__file__)
-_I64, _F64, _INT = ctypes.c_int64, ctypes.c_double, ctypes.c_int
-_IN_F, _IN_I, _IN_U64, _IN_U32, _IN_U8 = (
-    ndpointer(t, flags="C_CONTIGUOUS") for t in (np.float64, np.int64, np.uint64, np.uint32,
-                                                 np.uint8))
-_OUT_F, _OUT_B, _OUT_U32 = (ndpointer(t, flags="C_CONTIGUOUS,WRITEABLE")
-                            for t in (np.float64, np.uint8, np.uint32))
+BACKENDS = ("compiled", "numpy")
+_LOADED: dict[str, SimpleNamespace] = {}
+_MISSING: dict[str, ImportError] = {}  # why a backend could not load
 
 
-def _bind(name: str, restype, *argtypes):
-    fn = getattr(_LIB, name)
-    fn.restype, fn.argtypes = restype, list(argtypes)
-    return fn
+def _checked(name: str, fn):
+    """``fn`` with the argument checks ctypes makes for the C function ``name``."""
+    argtypes = ARGTYPES[name]
+
+    def call(*args):
+        if len(args) != len(argtypes):
+            raise TypeError(f"{name} takes {len(argtypes)} arguments ({len(args)} given)")
+        for i, (kind, arg) in enumerate(zip(argtypes, args)):
+            try:
+                kind.from_param(arg)
+            except Exception as exc:  # as ctypes reports it
+                raise ctypes.ArgumentError(
+                    f"argument {i + 1}: {type(exc).__name__}: {exc}") from None
+        with np.errstate(all="ignore"):
+            return fn(*args)
+
+    call.__name__ = name
+    return call
 
 
-_c = {
-    "philox4x32_10": _bind("philox4x32_10", None, _IN_U32, _IN_U32, _OUT_U32),
-    "uniform_rows": _bind("uniform_rows_variant", _INT, _INT, _IN_U64, _I64, _I64, _I64, _INT,
-                          _OUT_F),
-    "triangular_rows": _bind("triangular_rows", None, _IN_F, _IN_F, _IN_F, _I64, _I64, _IN_F,
-                             _IN_I, _OUT_F),
-    "cubic_rows": _bind("cubic_rows", None, _IN_F, _F64, _F64, _I64, _I64, _IN_F, _IN_I,
-                        _OUT_F),
-    "pert_rows": _bind("pert_rows", _I64, _IN_F, _IN_F, _IN_F, _IN_F, _IN_F, _F64, _F64, _IN_F,
-                       _IN_F, _I64, _I64, _IN_F, _IN_I, _OUT_F),
-    "apply_risks": _bind("apply_risks", None, _IN_F, _I64, _I64, _IN_U8, _IN_F, _I64, _IN_I,
-                         _IN_I, _IN_I, _OUT_F),
-    "weighted_sum": _bind("weighted_sum", None, _IN_F, _IN_F, _I64, _I64, _OUT_F),
-    "gaussian_copula": _bind("gaussian_copula", _INT, _IN_F, _IN_F, _I64, _I64, _OUT_F),
-    "calendar_work": _bind("calendar_work", None, _IN_F, _IN_F, _I64, _I64, _IN_F, _OUT_F),
-    "calendar_time": _bind("calendar_time", None, _IN_F, _IN_F, _I64, _I64, _IN_F, _OUT_F),
-    "calendar_latest_time": _bind("calendar_latest_time", None, _IN_F, _IN_F, _I64, _I64,
-                                  _IN_F, _OUT_F),
-    "start_rows": _bind("start_rows", None, _IN_F, _I64, _I64, _IN_I, _IN_I, _IN_I, _IN_F,
-                        _IN_F, _IN_F, _OUT_F),
-    "forward_rows": _bind("forward_rows", _INT, _IN_F, _I64, _I64, _IN_I, _IN_I, _IN_I, _IN_F,
-                          _IN_F, _IN_F, _IN_F, _IN_F, _I64, _OUT_F),
-    "critical_rows": _bind("critical_rows", _INT, _IN_F, _IN_F, _IN_F, _I64, _I64, _IN_I,
-                           _IN_I, _IN_I, _IN_F, _IN_F, _IN_F, _I64, _F64, _OUT_F, _OUT_B),
-}
+def _load(backend: str) -> SimpleNamespace:
+    """The raw functions of a backend (C signatures), loaded once; ImportError if the
+    compiled loops are not built."""
+    if backend in _MISSING:
+        raise _MISSING[backend]
+    if backend not in _LOADED:
+        if backend == "compiled":
+            try:
+                from ._compiled import FUNCTIONS
+            except ImportError as exc:
+                _MISSING[backend] = exc
+                raise
+            _LOADED[backend] = FUNCTIONS
+        elif backend == "numpy":
+            from . import _numpy
+            _LOADED[backend] = SimpleNamespace(
+                **{name: _checked(name, getattr(_numpy, name)) for name in ARGTYPES})
+        else:
+            raise ValueError(f"unknown kernels backend {backend!r}; choose one of {BACKENDS}")
+    return _LOADED[backend]
+
+
+def available_backends() -> tuple[str, ...]:
+    """The backends this install can run (``"numpy"`` always)."""
+    found = []
+    for backend in BACKENDS:
+        try:
+            _load(backend)
+        except ImportError:
+            continue
+        found.append(backend)
+    return tuple(found)
+
+
+def _choose() -> str:
+    wanted = os.environ.get("RISKMODEL_KERNELS", "").strip().lower()
+    if wanted not in ("", *BACKENDS):
+        raise ImportError(f"RISKMODEL_KERNELS={wanted!r}: choose 'compiled' or 'numpy' "
+                          "(or leave it unset)")
+    if wanted == "numpy":
+        return wanted
+    try:
+        _load("compiled")
+    except ImportError as exc:
+        if wanted == "compiled":
+            raise ImportError(
+                "RISKMODEL_KERNELS=compiled, but riskmodel's compiled loops are not built "
+                f"({exc}); reinstall with a C compiler (`pip install -e .`), or unset "
+                "RISKMODEL_KERNELS to run on the NumPy backend") from exc
+        return "numpy"
+    return "compiled"
+
+
+BACKEND: str = _choose()
+_impl: SimpleNamespace = _load(BACKEND)
+
+
+@contextlib.contextmanager
+def using(backend: str) -> Iterator[None]:
+    """Run the loops on ``backend`` inside the ``with`` block (this process only; for
+    tests and benchmarks: it is not thread-safe, and worker processes follow
+    ``RISKMODEL_KERNELS``)."""
+    global BACKEND, _impl
+    saved = BACKEND, _impl
+    _impl, BACKEND = _load(backend), backend
+    try:
+        yield
+    finally:
+        BACKEND, _impl = saved
 
 
 def _same_shape(*arrays: np.ndarray) -> None:
@@ -105,6 +172,13 @@ def _links_ok(first: np.ndarray, node: np.ndarray, n_nodes: int, *lists: np.ndar
             raise ValueError("a link or an order names a workstream that does not exist")
 
 
+def _calendar_ok(kt: np.ndarray, kw: np.ndarray) -> None:
+    """Knots both backends read the same way: two or more, both sorted (no NaN)."""
+    _same_shape(kt, kw)
+    if kt.size < 2 or not (np.all(np.diff(kt) >= 0) and np.all(np.diff(kw) >= 0)):
+        raise ValueError("a calendar needs two or more knots, in order")
+
+
 def _ok(status: int) -> None:
     if status != 0:
         raise MemoryError("riskmodel kernels: out of memory")
@@ -113,26 +187,30 @@ def _ok(status: int) -> None:
 def philox4x32(counter, key) -> tuple[int, int, int, int]:
     """Philox4x32-10 of a 4-word counter under a 2-word key (32-bit words)."""
     out = np.empty(4, dtype=np.uint32)
-    _c["philox4x32_10"](np.asarray(counter, dtype=np.uint32),
+    _impl.philox4x32_10(np.asarray(counter, dtype=np.uint32),
                         np.asarray(key, dtype=np.uint32), out)
-    return tuple(int(x) for x in out)
+    a, b, c, d = (int(x) for x in out)
+    return a, b, c, d
 
 
 def uniform_rows(keys: np.ndarray, block: int, latin: bool, out: np.ndarray,
                  variant: int = 0) -> None:
     """Uniforms for one block: row r of ``out`` from the Philox stream keyed ``keys[r]``.
 
-    Iteration i of block b reads counter (i, b mod 2^32, b div 2^32, 0); of its two
-    53-bit uniforms the first is the point (plain sampling) and, for a Latin hypercube
-    (``latin``), the second drives an inside-out Fisher-Yates shuffle of the strata
-    (index floor(v (i + 1)), uniform up to 2^-53), the first placing the point in its
-    stratum. ``variant`` picks the build (0 the best this CPU runs, 1 plain, 2 AVX2,
-    3 AVX-512); all give the same numbers.
+    Iteration i of block b reads counter (i, b mod 2^32, b div 2^32, 0). Its first two
+    words make a 53-bit uniform, the point (plain sampling). For a Latin hypercube
+    (``latin``) that uniform places the point within its stratum, and iteration i gets
+    stratum perm[i] = the index of the i-th smallest key, key[j] being iteration j's last
+    two words (a 64-bit number) with their low bits, as many as n - 1 has, replaced by j:
+    distinct keys, so sorting them is well defined (``np.sort(key) & mask``; riskmodel
+    up to 0.2.0 used an inside-out Fisher-Yates shuffle instead, so its Latin hypercube
+    draws differ). ``variant`` picks the C build (0 the best this CPU runs, 1 plain, 2 AVX2,
+    3 AVX-512); all give the same numbers, and the NumPy backend ignores it.
     """
     if keys.shape != (out.shape[0], 2):
         raise ValueError("keys must be (rows, 2)")
-    status = _c["uniform_rows"](variant, keys, out.shape[0], out.shape[1], int(block),
-                                int(bool(latin)), out)
+    status = _impl.uniform_rows_variant(int(variant), keys, out.shape[0], out.shape[1],
+                                        int(block), int(bool(latin)), out)
     if status == -2:
         raise ValueError(f"this CPU cannot run variant {variant}")
     _ok(status)
@@ -156,7 +234,7 @@ def triangular_rows(a: np.ndarray, c: np.ndarray, b: np.ndarray, u: np.ndarray,
     row ``rows[k]`` of ``out`` (default row k)."""
     dest = _destination(u, out, rows)
     _lengths(u.shape[0], a, c, b)
-    _c["triangular_rows"](a, c, b, u.shape[0], u.shape[1], u, dest, out)
+    _impl.triangular_rows(a, c, b, u.shape[0], u.shape[1], u, dest, out)
 
 
 def cubic_rows(coef: np.ndarray, x0: float, inv_h: float, last: int, x: np.ndarray,
@@ -166,7 +244,7 @@ def cubic_rows(coef: np.ndarray, x0: float, inv_h: float, last: int, x: np.ndarr
     if coef.ndim != 2 or coef.shape[1] != 4 or (table.size and (
             table.min() < 0 or (table.max() + 1) * (last + 1) > coef.shape[0])):
         raise ValueError("coef must be (tables x cells, 4) and table ids must exist")
-    _c["cubic_rows"](coef, float(x0), float(inv_h), int(last), x.size, x, table, out)
+    _impl.cubic_rows(coef, float(x0), float(inv_h), int(last), x.size, x, table, out)
 
 
 def pert_rows(central, lower, upper, c_grid, t_grid, tail: float, floor: float,
@@ -184,7 +262,7 @@ def pert_rows(central, lower, upper, c_grid, t_grid, tail: float, floor: float,
     for coef, grid in ((central, c_grid), (lower, t_grid), (upper, t_grid)):
         if coef.shape != (u.shape[0] * (int(grid[2]) + 1), 4):
             raise ValueError("a PERT table stack does not match the rows")
-    return _c["pert_rows"](central, lower, upper, c_grid, t_grid, float(tail), float(floor),
+    return _impl.pert_rows(central, lower, upper, c_grid, t_grid, float(tail), float(floor),
                            lo, hi, u.shape[0], u.shape[1], u, dest, out)
 
 
@@ -201,7 +279,7 @@ def apply_risks(base: np.ndarray, fired: np.ndarray, impact: np.ndarray, kind: n
         raise ValueError("fired must be boolean, risks x iterations")
     _lengths(risks, kind, first=first)
     _links_ok(first, node, base.shape[0])
-    _c["apply_risks"](base, base.shape[0], base.shape[1], fired.view(np.uint8), impact, risks,
+    _impl.apply_risks(base, base.shape[0], base.shape[1], fired.view(np.uint8), impact, risks,
                       kind, first, node, out)
 
 
@@ -209,7 +287,7 @@ def weighted_sum(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
     """out = w @ x, summing the rows of ``x`` in order (no BLAS, so no threads)."""
     if w.shape != (x.shape[0],) or out.shape != (x.shape[1],):
         raise ValueError("weighted_sum: w must have a weight per row, out a value per column")
-    _c["weighted_sum"](w, x, x.shape[0], x.shape[1], out)
+    _impl.weighted_sum(w, x, x.shape[0], x.shape[1], out)
 
 
 def gaussian_copula(u: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:
@@ -220,19 +298,18 @@ def gaussian_copula(u: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:
     if factor.shape != (k, k):
         raise ValueError("gaussian_copula: factor must be square with a row per row of u")
     _same_shape(u, out)
-    _ok(_c["gaussian_copula"](u, factor, k, u.shape[1], out))
+    _ok(_impl.gaussian_copula(u, factor, k, u.shape[1], out))
 
 
 def _calendar(name: str, kt: np.ndarray, kw: np.ndarray, x: np.ndarray, out: np.ndarray):
     _same_shape(x, out)
-    _same_shape(kt, kw)
-    if kt.size == 0:
-        raise ValueError("a calendar needs knots")
-    _c[name](kt, kw, kt.size, x.size, x, out)
+    _calendar_ok(kt, kw)
+    getattr(_impl, name)(kt, kw, kt.size, x.size, x, out)
 
 
 def calendar_work(kt, kw, t, out) -> None:
-    """Working time done by calendar times ``t`` (flat): np.interp(t, kt, kw)."""
+    """Working time done by calendar times ``t`` (flat): np.interp(t, kt, kw), for knots
+    ``kt`` (sorted) and cumulative working times ``kw`` (sorted), two or more."""
     _calendar("calendar_work", kt, kw, t, out)
 
 
@@ -252,7 +329,7 @@ def start_rows(finish, order, first, pred, lag, earliest, pinned, start) -> None
     _lengths(finish.shape[0], order, earliest, pinned, first=first)
     _links_ok(first, pred, finish.shape[0], order)
     _same_shape(pred, lag)
-    _c["start_rows"](finish, finish.shape[0], finish.shape[1], order, first, pred, lag,
+    _impl.start_rows(finish, finish.shape[0], finish.shape[1], order, first, pred, lag,
                      earliest, pinned, start)
 
 
@@ -263,10 +340,12 @@ def forward_rows(duration, order, first, pred, lag, earliest, pinned, kt, kw, fi
     ``pred[first[j]:first[j + 1]]`` with lags ``lag[...]``."""
     _same_shape(duration, finish)
     _same_shape(kt, kw)
+    if kt.size:
+        _calendar_ok(kt, kw)
     _lengths(duration.shape[0], order, earliest, pinned, first=first)
     _links_ok(first, pred, duration.shape[0], order)
     _same_shape(pred, lag)
-    _ok(_c["forward_rows"](duration, duration.shape[0], duration.shape[1], order, first, pred,
+    _ok(_impl.forward_rows(duration, duration.shape[0], duration.shape[1], order, first, pred,
                            lag, earliest, pinned, kt, kw, kt.size, finish))
 
 
@@ -277,11 +356,13 @@ def critical_rows(duration, finish, end, order, first, succ, lag, kt, kw, rtol: 
     ``late_start`` is scratch space shaped like ``duration``; ``critical`` is boolean."""
     _same_shape(duration, finish, late_start, critical)
     _same_shape(kt, kw)
+    if kt.size:
+        _calendar_ok(kt, kw)
     _lengths(duration.shape[0], order, first=first)
     _links_ok(first, succ, duration.shape[0], order)
     _same_shape(succ, lag)
     if end.shape != (duration.shape[1],) or critical.dtype != np.bool_:
         raise ValueError("end must have one value per iteration; critical must be boolean")
-    _ok(_c["critical_rows"](duration, finish, end, duration.shape[0], duration.shape[1], order,
+    _ok(_impl.critical_rows(duration, finish, end, duration.shape[0], duration.shape[1], order,
                             first, succ, lag, kt, kw, kt.size, float(rtol), late_start,
                             critical.view(np.uint8)))
