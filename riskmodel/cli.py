@@ -200,8 +200,8 @@ def _example(args) -> int:
         raise ScenarioError(f"{folder}: not a folder")
     written = copy_examples(folder)
     print(f"{folder}/: {len(written)} file(s) written (existing files are left alone)")
-    print(f"try: riskmodel simulate {folder / 'scenarios' / 'soc2_readiness.yaml'}")
-    print(f"     riskmodel batch {folder / 'batches' / 'leadership.yaml'} --output "
+    print(f"try: riskmodel simulate {folder / 'data' / 'scenarios' / 'soc2_readiness.yaml'}")
+    print(f"     riskmodel batch {folder / 'data' / 'batches' / 'leadership.yaml'} --output "
           f"{folder / 'reports'}")
     return 0
 

@@ -23,12 +23,13 @@ def path(name: str = "") -> Path:
 
 
 def copy_examples(folder: str | Path) -> list[Path]:
-    """Copy the examples (scenarios, batches, status files) and the notebooks into
-    ``folder`` (created if needed), keeping their relative layout so batch files still
-    find their scenarios. Existing files are left alone. Returns the files written."""
+    """Copy the examples and the notebooks into ``folder`` (created if needed) as a
+    checkout lays them out: ``data/scenarios``, ``data/batches``, ``data/status`` and
+    ``notebooks``, so batch files and the notebooks' defaults find their scenarios.
+    Existing files are left alone. Returns the files written."""
     folder = Path(folder)
     written = []
-    sources = [(path(f), folder / f) for f in FOLDERS]
+    sources = [(path(f), folder / "data" / f) for f in FOLDERS]
     sources.append((Path(str(resources.files("riskmodel") / "notebooks")),
                     folder / "notebooks"))
     for src, dest in sources:

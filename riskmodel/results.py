@@ -81,7 +81,7 @@ class SimulationResult:
         def variant(prefix):
             return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 
-        without, none = variant("without_risk:"), variant("no_risks:")
+        without, none = collector.risk_off(), variant("no_risks:")
         ranked = all(b.norisk_duration_sum is not None for b in blocks)
         return cls(
             scenario=scenario, iterations=n, seed=seed, sampling=sampling, elapsed=elapsed,

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Sequence
 
 import numpy as np
 
-from .errors import ScenarioError
+from .errors import Problem, ScenarioError
 from .scenario.schema import RESERVED_MILESTONE, Scenario
-from .sim.engine import BLOCK, Collector, evaluate, plan_draws, run_blocks
+from .sim.engine import BLOCK, Collector, evaluate, plan_draws, run_blocks, sample_block
 from .sim.random import SeedLike, as_seed_sequence
 from .health import check
 from .spec import build_spec
@@ -21,6 +22,74 @@ DETAIL_CELLS = 2**22
 """Per-workstream detail (durations, finishes, costs) is kept for the first
 ``DETAIL_CELLS / n_workstreams`` iterations (at least one block); it feeds
 sensitivities, workstream percentiles and the cash flow while keeping memory bounded."""
+
+
+MAX_WEEKS = 10_000
+"""Latest simulated finish accepted, in weeks from the start (about 190 years)."""
+MAX_COST = 1e15
+"""Largest simulated cost accepted (anything near it is a typing error)."""
+
+
+def _iterations(value) -> int:
+    """A whole number of iterations within the schema's cap, else ``ScenarioError``."""
+    from .scenario.schema import MAX_ITERATIONS
+
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if isinstance(value, float) and value.is_integer():
+        ok, value = True, int(value)
+    if not ok or not 1 <= value <= MAX_ITERATIONS:
+        raise ScenarioError(f"iterations: expected a whole number from 1 to "
+                            f"{MAX_ITERATIONS:,}, got {value!r}"[:200])
+    return int(value)
+
+
+def memory_needed(spec, iterations: int, jobs: int = 1) -> int:
+    """Bytes a run needs, about: the per-iteration results (finish, cost, milestones,
+    and the same with each risk off when ranking risks), the per-workstream detail
+    and, in each worker, the per-block workstream arrays."""
+    w, m, r = len(spec.workstreams), len(spec.milestones), len(spec.risks)
+    per_iteration = 2 + m + (r * (2 + m) if spec.rank_risks else 0)
+    detail_iterations = min(iterations, max(1, DETAIL_CELLS // (max(w, 1) * BLOCK)) * BLOCK)
+    block = min(iterations, BLOCK)
+    return 8 * (iterations * per_iteration + 3 * w * detail_iterations
+                + 8 * w * block * max(1, jobs))
+
+
+def _memory_available() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return None
+
+
+def check_memory(spec, iterations: int, jobs: int = 1, source: str | None = None) -> None:
+    """Refuse, with the figure and what to do, a run needing over half the memory."""
+    total = _memory_available()
+    need = memory_needed(spec, iterations, jobs)
+    if total is None or need <= total // 2:
+        return
+    gib = 2**30
+    raise ScenarioError(Problem(
+        "", f"this run needs about {need / gib:,.1f} GiB of memory ({iterations:,} iterations, "
+        f"{len(spec.workstreams):,} workstreams, {len(spec.risks):,} risks) and this machine "
+        f"has {total / gib:,.1f} GiB: run fewer iterations, switch risk ranking off "
+        "(rank_risks=False), use fewer --jobs, or run on a cluster (--scheduler)", source))
+
+
+def _check_finite(collector, plan, source: str | None = None) -> None:
+    """Refuse results that overflowed (a rate of 1e308, a duration of 1e300...)."""
+    end, cost = collector.arrays.get("end"), collector.arrays.get("cost")
+    finish = max(float(np.max(a)) for a in (end, plan.end) if a is not None and np.size(a))
+    money = max(float(np.max(a)) for a in (cost, plan.cost) if a is not None and np.size(a))
+    if not np.isfinite(finish) or finish > MAX_WEEKS:
+        raise ScenarioError(Problem(
+            "", f"the simulated finish reaches {finish:.3g} weeks after start_date; the limit "
+            f"is {MAX_WEEKS:,} weeks: check durations, delays, remaining estimates and dates "
+            "for a value far too large", source))
+    if not np.isfinite(money) or money > MAX_COST:
+        raise ScenarioError(Problem(
+            "", f"the simulated cost reaches {money:.3g}; the limit is {MAX_COST:.0e}: check "
+            "rates, costs and durations for a value far too large", source))
 
 
 def _plan_blocks(iterations: int, n_ws: int) -> list[tuple[int, int, bool]]:
@@ -100,15 +169,15 @@ def simulate(
 
     if not isinstance(scenario, Scenario):
         raise TypeError("simulate() takes a Scenario; use load_scenario(path) for a file")
-    n = int(iterations if iterations is not None else scenario.simulation.iterations)
-    if n < 1:
-        raise ValueError(f"iterations must be at least 1, got {n}")
+    n = _iterations(iterations if iterations is not None else scenario.simulation.iterations)
     unknown = set(disabled_risks) - {r.id for r in scenario.risks}
     if unknown:
         raise ScenarioError(f"disabled_risks: unknown risk(s) {', '.join(sorted(unknown))}")
     root = as_seed_sequence(seed if seed is not None else scenario.simulation.seed)
     spec = build_spec(scenario, sampling)
     spec.rank_risks = rank_risks
+    check_memory(spec, n, jobs=1 if executor is not None else jobs,
+                 source=next(iter(scenario.sources), None))
     if status is not None:
         from .conditioning import apply_status
 
@@ -125,6 +194,7 @@ def simulate(
                                      max_iterations, jobs, executor, chunk_size)
     elapsed = time.perf_counter() - t0
     plan = evaluate(spec, plan_draws(spec))
+    _check_finite(collector, plan, source=next(iter(scenario.sources), None))
     result = SimulationResult._from_blocks(
         scenario=scenario, spec=spec, collector=collector, plan=plan, seed=int(root.entropy),
         elapsed=elapsed, sampling=spec.sampling, disabled_risks=tuple(disabled_risks),
@@ -145,6 +215,8 @@ def _run(spec, root, blocks, jobs, executor, chunk_size, collector: Collector) -
     if executor is not None:
         _run_on(executor, spec, root, tasks, collector)
     elif jobs > 1 and len(tasks) > 1:
+        # build the PERT tables here, once, before the workers fork (they inherit them)
+        sample_block(spec, root, 0, 1)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             _run_on(pool, spec, root, tasks, collector)
     else:

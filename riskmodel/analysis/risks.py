@@ -28,13 +28,51 @@ RISK_ORDER = {
 by expected cost impact."""
 
 
-def _headline_without(result: "SimulationResult") -> np.ndarray:
-    w = result.without_risk
+def _headline_row(result: "SimulationResult") -> int | None:
+    """Row of the headline milestone in the kept milestone finishes (None: the end)."""
     milestone = result.primary_target.milestone
-    if milestone == "end":
-        return w["end"]
-    names = list(result.milestone_finish)
-    return w["milestones"][:, names.index(milestone), :]
+    return None if milestone == "end" else list(result.milestone_finish).index(milestone)
+
+
+def _shifts(result: "SimulationResult", shift: dict[str, np.ndarray]) -> None:
+    """Fill ``shift`` from the run without each risk, one risk at a time.
+
+    ``result.without_risk`` keeps each risk's iterations where it fired (the others are
+    those of the run); each risk's whole vector is rebuilt on demand and dropped, so
+    memory stays at a few vectors of the run whatever the number of risks. Every figure
+    is computed on that whole vector, as on a dense array (so they are the same numbers).
+    """
+    w = result.without_risk
+    target = result.primary_target
+    when = result.weeks(target.date) + 1e-12
+    base = result.finish_of(target.milestone)
+    row = _headline_row(result)
+    n = base.size
+    met = int(np.count_nonzero(base <= when))
+    finish_mean, cost_mean = result.finish.mean(), result.cost.mean()
+    levels = (80, 90)
+    finish_q = np.percentile(result.finish, levels)
+    cost_q = np.percentile(result.cost, levels)
+    for i in range(len(w.cols)):
+        cols = w.cols[i]
+        # P(meet) without the risk: counts change only where it fired
+        head = w.values["end"][i] if row is None else w.values["milestones"][i][row]
+        met_i = (met - int(np.count_nonzero(base[cols] <= when))
+                 + int(np.count_nonzero(head <= when)))
+        shift["p_meet_shift"][i] = met / n - met_i / n
+        end = w.dense("end", i)
+        shift["mean_finish_impact"][i] = finish_mean - end.mean()
+        q = np.percentile(end, levels)
+        for k, level in enumerate(levels):
+            shift[f"p{level}_finish_shift"][i] = finish_q[k] - q[k]
+        del end
+        cost = w.dense("cost", i)
+        shift["mean_cost_impact"][i] = cost_mean - cost.mean()
+        q = np.percentile(cost, levels)
+        for k, level in enumerate(levels):
+            shift[f"p{level}_cost_shift"][i] = cost_q[k] - q[k]
+        del cost
+    shift["time_cost"] = shift["mean_cost_impact"] - result.mean_risk_cost_
 
 
 def _impact_mean(dist) -> float:
@@ -72,21 +110,8 @@ def risk_ranking(result: "SimulationResult",
     names = ("p_meet_shift", "mean_finish_impact", "mean_cost_impact", "time_cost",
              "p80_finish_shift", "p80_cost_shift", "p90_finish_shift", "p90_cost_shift")
     shift = {key: np.full(k, np.nan) for key in names}
-    w = result.without_risk
-    if w is not None and k:
-        target = result.primary_target
-        when = result.weeks(target.date) + 1e-12
-        base = result.finish_of(target.milestone)
-        shift["p_meet_shift"] = np.mean(base <= when) - np.mean(_headline_without(result)
-                                                                <= when, axis=1)
-        shift["mean_finish_impact"] = result.finish.mean() - w["end"].mean(axis=1)
-        shift["mean_cost_impact"] = result.cost.mean() - w["cost"].mean(axis=1)
-        shift["time_cost"] = shift["mean_cost_impact"] - result.mean_risk_cost_
-        for q in (80, 90):
-            shift[f"p{q}_finish_shift"] = (np.percentile(result.finish, q)
-                                           - np.percentile(w["end"], q, axis=1))
-            shift[f"p{q}_cost_shift"] = (np.percentile(result.cost, q)
-                                         - np.percentile(w["cost"], q, axis=1))
+    if result.without_risk is not None and k:
+        _shifts(result, shift)
     delay_means = [_impact_mean(r.delay) if r.delay is not None else np.nan for r in s.risks]
     table = pd.DataFrame(
         {

@@ -30,8 +30,9 @@ from .provenance import plain
 
 __all__ = ["BatchItem", "Batch", "load_batch", "run_batch", "NOTEBOOK"]
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-NOTEBOOK = ROOT / "notebooks" / "scenario_report.ipynb"
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "scenario_report.ipynb"
+"""The report notebook, shipped inside the package (``notebooks/`` in a checkout links
+to the same folder)."""
 _BATCH_KEYS = {"name", "title", "notebook", "iterations", "seed", "scenarios", "grids",
                "kernel", "start_timeout", "cell_timeout"}
 _ITEM_KEYS = {"name"}  # every other key of an item is a notebook parameter

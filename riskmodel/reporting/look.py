@@ -25,8 +25,8 @@ from types import SimpleNamespace
 
 __all__ = ["sample_batch", "render", "main"]
 
-ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = ROOT / "data" / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+REPORTS = Path("reports")  # relative to where ``make look`` runs (the checkout)
 SAMPLE_FAILED = ("broken", "Broken scenario",
                  "ScenarioError: workstreams[3].duration: min 5 > mode 3")
 
@@ -166,11 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dpi", type=int, default=60)
     args = parser.parse_args(argv)
     if args.sample:
-        folder = Path(args.folder or ROOT / "reports" / "_sample")
+        folder = Path(args.folder or REPORTS / "_sample")
         _write_sample(folder)
     else:
         folder = Path(args.folder or os.environ.get("BATCH", "") or
-                      ROOT / "reports" / "leadership")
+                      REPORTS / "leadership")
     if not folder.is_dir():
         print(f"make look: {folder} is not a batch folder; run `make demo` (or "
               "`riskmodel batch ...`) first, or pass BATCH=reports/<batch>", file=sys.stderr)
