@@ -27,6 +27,7 @@ demo: $(STAMP)
 	$(VENV)/bin/riskmodel batch data/batches/leadership.yaml --jobs 2
 
 test: $(STAMP)
+	$(PY) -m ruff check riskmodel tests benchmarks scripts
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import resource
 import subprocess
 import sys
@@ -172,8 +171,11 @@ def pert_accuracy() -> dict:
                          (1.5, 2, 2.5, 4), (3, 3.5, 5, 4)]:
         d = Pert(min=a, mode=m, max=b, **{"lambda": lam})
         d.ppf(u[:10])
-        t0 = time.perf_counter(); fast = d.ppf(u); t_fast += time.perf_counter() - t0
-        t0 = time.perf_counter(); exact = a + (b - a) * special.betaincinv(d.alpha, d.beta, u)
+        t0 = time.perf_counter()
+        fast = d.ppf(u)
+        t_fast += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        exact = a + (b - a) * special.betaincinv(d.alpha, d.beta, u)
         t_exact += time.perf_counter() - t0
         worst = max(worst, float(np.max(np.abs(fast - exact)) / (b - a)))
     return {"max_error_of_range": worst, "speedup": t_exact / t_fast}

@@ -12,14 +12,21 @@ Examples
 0.46
 """
 from ._version import __version__
+from .compare import Comparison, cheapest_to_reach, compare
 from .errors import Problem, ScenarioError, ScenarioWarning
 from .results import SimulationResult
 from .scenario import Scenario, load_scenario
+from .scenario.changes import (
+                               add_dependency,
+                               add_workstream,
+                               change_staffing,
+                               mitigate_risk,
+                               move_dates,
+                               remove_dependency,
+                               remove_workstream,
+                               scale_estimates,
+)
 from .simulate import simulate
-from .compare import Comparison, cheapest_to_reach, compare
-from .scenario.changes import (add_dependency, add_workstream, change_staffing, mitigate_risk,
-                               move_dates, remove_dependency, remove_workstream,
-                               scale_estimates)
 
 __all__ = [
     "__version__",

@@ -20,8 +20,8 @@ import argparse
 import json
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from . import __version__
 from .errors import ScenarioError, ScenarioWarning
@@ -280,8 +280,8 @@ def _simulate(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``riskmodel`` command; returns the exit code."""
     args = _parser().parse_args(argv)
-    commands = {"example": _example, "validate": _validate, "check": _check, "simulate": _simulate, "batch": _batch,
-                "reforecast": _reforecast}
+    commands = {"example": _example, "validate": _validate, "check": _check,
+                "simulate": _simulate, "batch": _batch, "reforecast": _reforecast}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ScenarioWarning)
         try:

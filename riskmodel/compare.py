@@ -6,8 +6,9 @@ between two columns is the change's own effect, not sampling noise.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,24 +22,8 @@ __all__ = ["Comparison", "compare", "cheapest_to_reach", "scenario_row", "risk_r
 
 
 def scenario_row(result: SimulationResult) -> dict[str, Any]:
-    """The headline figures of one result as a flat row."""
-    target = result.primary_target
-    p = result.p_meet(target.date, target.milestone)
-    q = result.percentiles(target.milestone if target.milestone != "end" else "finish",
-                           (50, 80))
-    c = result.percentiles("cost", (50, 80))
-    band = result.cost_band()
-    cod = result.cost_of_delay()["expected_cost_of_delay"].iloc[0]
-    return {
-        "target": target.id, "target_date": target.date, "p_meet": p,
-        "std_error": result.std_error(p),
-        "p50_date": result.date_of(q["p50"]), "p80_date": result.date_of(q["p80"]),
-        "p50_weeks": q["p50"], "p80_weeks": q["p80"],
-        "cost_mean": float(result.cost.mean()), "cost_p50": c["p50"], "cost_p80": c["p80"],
-        "p_below_band": band["p_below"], "p_within_band": band["p_within"],
-        "p_above_band": band["p_above"], "jcl": result.jcl(),
-        "expected_cost_of_delay": cod, "economic_cost": float(result.cost.mean()) + cod,
-    }
+    """The headline figures of one result as a flat row (``result.headline_row()``)."""
+    return result.headline_row()
 
 
 @dataclass
@@ -187,7 +172,7 @@ def risk_removal(scenario: Scenario, result: SimulationResult | None = None, *,
     n = iterations or result.iterations
     root = as_seed_sequence(result.seed if seed is None else seed)
     target = result.primary_target
-    of = target.milestone if target.milestone != "end" else "finish"
+    of = target.milestone
 
     def row(k, r):
         p80 = float(r.percentiles(of, (80,)).iloc[0])

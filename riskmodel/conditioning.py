@@ -47,7 +47,9 @@ plan share their draws: the change between them is what the status says, not noi
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
+from typing import cast
 
 import numpy as np
 
@@ -91,8 +93,8 @@ def time_spent(spec: EngineSpec, scenario: Scenario, status: Status) -> np.ndarr
     spent = np.zeros(len(spec.workstreams))
     for j, ws in enumerate(spec.workstreams):
         st = status.workstreams.get(ws)
-        if st is not None and st.started:
-            end = st.actual_finish if st.finished else status.as_of
+        if st is not None and st.actual_start is not None:  # started
+            end = st.actual_finish if st.actual_finish is not None else status.as_of
             spent[j] = work(weeks(end)) - work(weeks(st.actual_start))
     return spent
 
@@ -190,7 +192,7 @@ def apply_status(spec: EngineSpec, scenario: Scenario, status: Status) -> Engine
     durations, frozen, started, problems = list(spec.durations), [], [], []
     for j, ws in enumerate(spec.workstreams):
         st = status.workstreams.get(ws)
-        if st is None or not st.started:
+        if st is None or st.actual_start is None:  # not started
             if st is not None and st.remaining is not None:
                 durations[j] = st.remaining  # a re-estimate of work not yet started
             continue
@@ -226,6 +228,7 @@ def _correlation(spec: EngineSpec, frozen: list[int]) -> dict:
         return {}
     if len(keep) < 2:
         return {"correlated": (), "corr_factor": None}
+    assert spec.corr_factor is not None  # set whenever workstreams are correlated
     cov = spec.corr_factor @ spec.corr_factor.T
     return {"correlated": tuple(spec.correlated[k] for k in keep),
             "corr_factor": np.linalg.cholesky(cov[np.ix_(keep, keep)])}
@@ -248,7 +251,8 @@ def _with_actual_costs(spec: EngineSpec, scenario: Scenario, status: Status,
         fixed[j] = None
     offset = status.spent_to_date - sum(rate[j] * spent[j] for j in started)
     weeks = scenario.weeks_from_start
-    finished = {j: weeks(status.workstreams[ids[j]].actual_finish) for j in spec.frozen}
+    finished = {j: weeks(cast(dt.date, status.workstreams[ids[j]].actual_finish))
+                for j in spec.frozen}  # frozen: finished
     for weekly, until in spec.overhead:
         stops = [until] if until >= 0 else spec.sinks
         known = all(j in finished for j in stops)

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ._version import __version__
+from .formatting import money as fmt_money
 
 if TYPE_CHECKING:  # pragma: no cover
     from .results import SimulationResult
 
-__all__ = ["SCHEMA", "summary_document", "headline_table"]
+__all__ = ["SCHEMA", "summary_document", "headline_table", "headline_row"]
 
 SCHEMA = "riskmodel.summary/2"
 FINISH_LEVELS = (5, 10, 20, 50, 70, 80, 90, 95)
@@ -39,9 +40,9 @@ def _finding(f) -> dict[str, str]:
             "message": getattr(f, "message", str(f))}
 
 
-def summary_document(result: "SimulationResult") -> dict[str, Any]:
+def summary_document(result: SimulationResult) -> dict[str, Any]:
     """The summary document of one result (plain JSON types, no NaN)."""
-    f = result.percentiles("finish", FINISH_LEVELS)
+    f = result.percentiles("end", FINISH_LEVELS)
     c = result.percentiles("cost", COST_LEVELS)
     ws = result.workstreams()
     rk = result.risks()
@@ -81,7 +82,7 @@ def summary_document(result: "SimulationResult") -> dict[str, Any]:
     return out
 
 
-def headline_table(result: "SimulationResult") -> pd.DataFrame:
+def headline_table(result: SimulationResult) -> pd.DataFrame:
     """The headline figures as a two-column table a person reads (``result.summary()``).
 
     Separate percentiles are never presented as a joint commitment: the P80 date and
@@ -89,7 +90,7 @@ def headline_table(result: "SimulationResult") -> pd.DataFrame:
     """
     d = result.to_dict()
     cur = d["cost"]["currency"]
-    money = lambda x: f"{cur} {x:,.0f}"  # noqa: E731
+    money = lambda x: fmt_money(x, cur)  # noqa: E731
     rows = []
     for tid, t in d["targets"].items():
         rows.append((f"P({tid}: {t['milestone']} by {t['date']})",
@@ -126,3 +127,28 @@ def headline_table(result: "SimulationResult") -> pd.DataFrame:
         rows[-2:-1] = [(f"80% joint: date within {money(j['budget'])}",
                         "not reachable: the budget alone holds less than 80% of the time")]
     return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure")
+
+
+def headline_row(result: SimulationResult) -> dict[str, Any]:
+    """The headline figures of one result as a flat row: what ``compare`` lines up and
+    ``forecast_trail`` follows (the batch's ``summary.csv`` reads the same figures from
+    each scenario's summary document)."""
+    t = result.primary_target
+    p = result.p_meet(t.date, t.milestone)
+    q = result.percentiles(t.milestone, (50, 80))
+    c = result.percentiles("cost", (50, 80))
+    p80_date = result.date_of(q["p80"])
+    mean = float(result.cost.mean())
+    cod = float(result.cost_of_delay()["expected_cost_of_delay"].iloc[0])
+    band = result.cost_band()
+    return {
+        "target": t.id, "target_date": t.date, "p_meet": p,
+        "std_error": result.p_meet_std_error(t.date, t.milestone)[0],
+        "p50_date": result.date_of(q["p50"]), "p80_date": p80_date,
+        "p50_weeks": float(q["p50"]), "p80_weeks": float(q["p80"]),
+        "cost_mean": mean, "cost_p50": float(c["p50"]), "cost_p80": float(c["p80"]),
+        "p_below_band": band["p_below"], "p_within_band": band["p_within"],
+        "p_above_band": band["p_above"], "jcl": result.jcl(),
+        "jcl_at_p80": result.jcl(p80_date, float(c["p80"])),
+        "expected_cost_of_delay": cod, "economic_cost": mean + cod,
+    }

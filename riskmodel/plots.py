@@ -6,11 +6,13 @@ method. Titles say what a director asks ("Probability of being audit-ready by ..
 """
 from __future__ import annotations
 
-import datetime as dt
 import textwrap
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .formatting import axis_money, long_date
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -46,25 +48,15 @@ def _axes(ax, size=(9, 5)):
     return ax
 
 
-def _dates(result: "SimulationResult", weeks) -> np.ndarray:
+def _dates(result: SimulationResult, weeks) -> np.ndarray:
     """Weeks after the start date as datetime64 values (for date axes)."""
     start = np.datetime64(result.scenario.start_date, "s")
     return start + np.round(np.asarray(weeks, dtype=float) * 7 * 86400).astype("timedelta64[s]")
 
 
-def _money(result: "SimulationResult"):
-    from matplotlib.ticker import FuncFormatter
-
-    # "\$" keeps matplotlib from reading a pair of dollar signs as mathematics
-    symbol = {"USD": r"\$", "EUR": "€", "GBP": "£"}.get(result.scenario.currency, "")
-    code = "" if symbol else f" {result.scenario.currency}"
-
-    def fmt(x, _pos=None):
-        if abs(x) >= 1e6:
-            return f"{symbol}{x / 1e6:.1f}M{code}"
-        return f"{symbol}{x / 1e3:.0f}k{code}"
-
-    return FuncFormatter(fmt)
+def _money(result: SimulationResult):
+    """Tick formatter for amounts in the result's currency."""
+    return axis_money(result.scenario.currency)
 
 
 def _date_axis(ax, axis="x"):
@@ -76,8 +68,7 @@ def _date_axis(ax, axis="x"):
     target.set_major_formatter(mdates.ConciseDateFormatter(loc))
 
 
-def _long(d: dt.date) -> str:
-    return f"{d.day} {d:%b %Y}"
+_long = long_date
 
 
 def target_words(target) -> tuple[str, str]:
@@ -119,8 +110,8 @@ def _height_at(counts, edges, x) -> float:
     return float(np.max(counts[max(0, i - 1):i + 2]))
 
 
-def s_curve(result: "SimulationResult", ax: "Axes | None" = None,
-            milestone: str | None = None, label: str | None = None) -> "Axes":
+def s_curve(result: SimulationResult, ax: Axes | None = None,
+            milestone: str | None = None, label: str | None = None) -> Axes:
     """Cumulative probability of finishing by each date, with the target date and P50/P80."""
     ax = _axes(ax)
     target = result.primary_target
@@ -132,7 +123,7 @@ def s_curve(result: "SimulationResult", ax: "Axes | None" = None,
     ax.axhline(p, color=RED, lw=0.8, alpha=0.5)
     ax.annotate(f"P = {p:.0%}", (np.datetime64(target.date, "s"), p), xytext=(8, -16),
                 textcoords="offset points", color=RED, fontsize=12, fontweight="bold")
-    levels = result.percentiles(milestone if milestone != "end" else "finish", (50, 80))
+    levels = result.percentiles(milestone, (50, 80))
     for name, weeks_q, color in zip(("P50", "P80"), levels.values, (GREEN, ORANGE)):
         day = result.date_of(weeks_q)
         ax.plot(_dates(result, [weeks_q]), [int(name[1:]) / 100], "o", color=color, ms=8,
@@ -151,7 +142,7 @@ def s_curve(result: "SimulationResult", ax: "Axes | None" = None,
     return ax
 
 
-def finish_histogram(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
+def finish_histogram(result: SimulationResult, ax: Axes | None = None) -> Axes:
     """Distribution of the finish date, with the target date."""
     ax = _axes(ax)
     target = result.primary_target
@@ -175,7 +166,7 @@ def finish_histogram(result: "SimulationResult", ax: "Axes | None" = None) -> "A
     return ax
 
 
-def cost_distribution(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
+def cost_distribution(result: SimulationResult, ax: Axes | None = None) -> Axes:
     """Readiness cost distribution with the budget band and P-levels."""
     ax = _axes(ax)
     band = result.cost_band()
@@ -224,8 +215,8 @@ _DRIVER_AXIS = {
 }
 
 
-def driver_tornado(result: "SimulationResult", ax: "Axes | None" = None, top: int = 10,
-                   measure: str = "cruciality") -> "Axes":
+def driver_tornado(result: SimulationResult, ax: Axes | None = None, top: int = 10,
+                   measure: str = "cruciality") -> Axes:
     """Workstreams ranked by how much their own estimate moves the finish (or cost).
 
     The default ``measure``, cruciality (criticality x sensitivity of the base estimate,
@@ -249,8 +240,8 @@ def driver_tornado(result: "SimulationResult", ax: "Axes | None" = None, top: in
     return ax
 
 
-def risk_tornado(result: "SimulationResult", ax: "Axes | None" = None, top: int = 8,
-                 measure: str = "weeks") -> "Axes":
+def risk_tornado(result: SimulationResult, ax: Axes | None = None, top: int = 8,
+                 measure: str = "weeks") -> Axes:
     """Risks ranked by how much they push out the P80 date (``weeks``) or cost (``cost``)."""
     ax = _axes(ax)
     column = {"weeks": "p80_finish_shift", "cost": "p80_cost_shift"}[measure]
@@ -266,7 +257,7 @@ def risk_tornado(result: "SimulationResult", ax: "Axes | None" = None, top: int 
     return ax
 
 
-def criticality_bars(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
+def criticality_bars(result: SimulationResult, ax: Axes | None = None) -> Axes:
     """Share of iterations in which each workstream is on the critical path, and (paler,
     behind) the share in which it is near-critical: total float of at most the
     workstreams table's threshold (half a week by default)."""
@@ -290,8 +281,8 @@ def criticality_bars(result: "SimulationResult", ax: "Axes | None" = None) -> "A
     return ax
 
 
-def jcl_scatter(result: "SimulationResult", ax: "Axes | None" = None,
-                confidence: float = 0.7, max_points: int = 5000) -> "Axes":
+def jcl_scatter(result: SimulationResult, ax: Axes | None = None,
+                confidence: float = 0.7, max_points: int = 5000) -> Axes:
     """Finish against cost, the audit date and budget lines, and the JCL frontier."""
     ax = _axes(ax)
     target = result.primary_target
@@ -319,7 +310,7 @@ def jcl_scatter(result: "SimulationResult", ax: "Axes | None" = None,
     return ax
 
 
-def gantt(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
+def gantt(result: SimulationResult, ax: Axes | None = None) -> Axes:
     """The deterministic plan as bars, with simulated P50 and P80 finishes marked."""
     table = result.workstreams()
     # long names wrap onto more lines rather than squeezing the bars away; the figure
@@ -349,8 +340,8 @@ def gantt(result: "SimulationResult", ax: "Axes | None" = None) -> "Axes":
     return ax
 
 
-def cash_flow_fan(result: "SimulationResult", ax: "Axes | None" = None,
-                  freq: str = "W") -> "Axes":
+def cash_flow_fan(result: SimulationResult, ax: Axes | None = None,
+                  freq: str = "W") -> Axes:
     """Cumulative spend over time: median with the P10–P90 band."""
     ax = _axes(ax)
     flow = result.cash_flow(freq)
@@ -367,7 +358,7 @@ def cash_flow_fan(result: "SimulationResult", ax: "Axes | None" = None,
     return ax
 
 
-def probability_curves(curves, ax: "Axes | None" = None, title: str | None = None) -> "Axes":
+def probability_curves(curves, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Cumulative probability curves on one chart, each with its target date dashed.
 
     ``curves`` holds (label, finish dates as datetime64, cumulative probabilities,
@@ -426,7 +417,7 @@ def _label_curves(ax, lines) -> None:
                           "alpha": 0.85, "lw": 0.8})
 
 
-def s_curves(results: Mapping[str, "SimulationResult"], ax: "Axes | None" = None) -> "Axes":
+def s_curves(results: Mapping[str, SimulationResult], ax: Axes | None = None) -> Axes:
     """Several scenarios' S-curves on one chart, each labelled with its P(meet)."""
     curves = []
     for name, r in results.items():
@@ -436,7 +427,7 @@ def s_curves(results: Mapping[str, "SimulationResult"], ax: "Axes | None" = None
     return probability_curves(curves, ax)
 
 
-def forecast_trail(trail, ax: "Axes | None" = None, target="audit") -> "Axes":
+def forecast_trail(trail, ax: Axes | None = None, target="audit") -> Axes:
     """P50 and P80 finish dates at each status date, with P(meet) written at each point.
 
     ``trail`` is the table of ``riskmodel.reforecast.forecast_trail``; ``target`` is the
@@ -466,8 +457,8 @@ def forecast_trail(trail, ax: "Axes | None" = None, target="audit") -> "Axes":
     return ax
 
 
-def risk_removal(table, ax: "Axes | None" = None, names: Mapping[str, str] | None = None
-                 ) -> "Axes":
+def risk_removal(table, ax: Axes | None = None, names: Mapping[str, str] | None = None
+                 ) -> Axes:
     """P(meet) as the top 1, 2, ..., k risks are removed together, on the same draws,
     with the P80 date gained beside what the risks' separate shifts would add up to.
 
@@ -512,7 +503,7 @@ ALL = {
 class PlotAccessor:
     """``result.plot.s_curve()`` and friends: the plots of one result."""
 
-    def __init__(self, result: "SimulationResult"):
+    def __init__(self, result: SimulationResult):
         self._result = result
 
     def __getattr__(self, name: str):

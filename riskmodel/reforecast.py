@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from .conditioning import apply_status, overruns
@@ -72,13 +71,14 @@ def reforecast(scenario: Scenario, status: Status | str | Path, **kwargs) -> Sim
     return simulate(scenario, status=_status(status), **kwargs)
 
 
+_TRAIL = ("p_meet", "p50_date", "p80_date", "cost_mean", "cost_p50", "cost_p80",
+          "target_date")
+
+
 def _measures(r: SimulationResult) -> dict:
-    t = r.primary_target
-    q = r.percentiles(t.milestone if t.milestone != "end" else "finish", (50, 80))
-    return {"p_meet": r.p_meet(t.date, t.milestone), "p50_date": r.date_of(q["p50"]),
-            "p80_date": r.date_of(q["p80"]), "cost_mean": float(np.mean(r.cost)),
-            "cost_p50": float(np.percentile(r.cost, 50)),
-            "cost_p80": float(np.percentile(r.cost, 80)), "target_date": t.date}
+    """The figures a trail follows: the headline row's (``r.headline_row()``)."""
+    row = r.headline_row()
+    return {k: row[k] for k in _TRAIL}
 
 
 def forecast_trail(scenario: Scenario, statuses: Sequence[Status | str | Path],

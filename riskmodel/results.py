@@ -9,8 +9,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,7 @@ class SimulationResult:
     warnings_: list = field(default_factory=list)
     disabled_risks: tuple[str, ...] = ()
     spec: Any = field(default=None, repr=False)
-    convergence_: dict[str, Any] | None = None
+    precision_run_: dict[str, Any] | None = None  # what a run to a precision did
     status: Any = None
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -180,17 +181,24 @@ class SimulationResult:
             return binomial, "binomial (an upper bound under Latin hypercube sampling)"
         return binomial, "binomial"
 
-    def percentiles(self, of: str = "finish", levels: Sequence[float] = FINISH_LEVELS
-                    ) -> pd.Series:
-        """Percentiles (numpy's default method) of ``finish``, ``cost`` or a milestone."""
-        data = self.cost if of == "cost" else self.finish_of("end" if of == "finish" else of)
-        values = np.percentile(data, list(levels))
+    def _sample(self, of: str) -> np.ndarray:
+        """The per-iteration values of ``"cost"``, of the programme ``"end"`` or of a
+        milestone's finish (``"finish"`` is 0.1's name for ``"end"``)."""
+        if of == "cost":
+            return self.cost
+        return self.finish_of(RESERVED_MILESTONE if of == "finish" else of)
+
+    def percentiles(self, of: str = RESERVED_MILESTONE,
+                    levels: Sequence[float] = FINISH_LEVELS) -> pd.Series:
+        """Percentiles (numpy's default method) of the ``"end"`` (default), ``"cost"``
+        or a milestone's finish; labelled ``p50``, ``p80``..."""
+        values = np.percentile(self._sample(of), list(levels))
         return pd.Series(values, index=[f"p{q:g}" for q in levels], name=of)
 
     def finish_dates(self, levels: Sequence[float] = (10, 50, 80, 90),
                      milestone: str = RESERVED_MILESTONE) -> pd.Series:
         """Finish dates at percentiles, each rounded up to a day."""
-        weeks = self.percentiles(milestone if milestone != "end" else "finish", levels)
+        weeks = self.percentiles(milestone, levels)
         return weeks.map(self.date_of).rename("finish_date")
 
     def targets(self) -> pd.DataFrame:
@@ -262,14 +270,13 @@ class SimulationResult:
             self._cache[("drivers", weeks)] = drivers(self, weeks)
         return self._cache[("drivers", weeks)].copy()
 
-    def modes(self, of: str = "finish", **kwargs) -> dict[str, Any] | None:
-        """A second peak in the finish (``"finish"``), the cost (``"cost"``) or a
+    def modes(self, of: str = RESERVED_MILESTONE, **kwargs) -> dict[str, Any] | None:
+        """A second peak in the programme ``"end"`` (default), the ``"cost"`` or a
         milestone's finish, described; None when there is one peak. See
         ``riskmodel.analysis.shape.bimodality``."""
         from .analysis.shape import bimodality
 
-        data = self.cost if of == "cost" else self.finish_of("end" if of == "finish" else of)
-        return bimodality(data, **kwargs)
+        return bimodality(self._sample(of), **kwargs)
 
     def risks(self, by: str = "expected") -> pd.DataFrame:
         """Risk ranking: what each risk does to P(meet), the mean, P80 and P90 date and
@@ -372,8 +379,8 @@ class SimulationResult:
                "finish_p80": float(quantile_std_error(self.finish, 0.8)),
                "cost_p80": float(quantile_std_error(self.cost, 0.8)),
                "iterations": self.iterations}
-        if self.convergence_:
-            out.update(self.convergence_)
+        if self.precision_run_:
+            out.update(self.precision_run_)
         return out
 
     # -- output --------------------------------------------------------------------
@@ -382,6 +389,12 @@ class SimulationResult:
         from .document import headline_table
 
         return headline_table(self)
+
+    def headline_row(self) -> dict[str, Any]:
+        """The headline figures as a flat row (see ``riskmodel.document.headline_row``)."""
+        from .document import headline_row
+
+        return headline_row(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary document of DESIGN §4 (``riskmodel simulate --json``); a copy."""

@@ -4,16 +4,17 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import Sequence
+from typing import cast
 
 import numpy as np
 
 from .errors import Problem, ScenarioError
+from .health import check
 from .scenario.schema import RESERVED_MILESTONE, Scenario
 from .sim.engine import BLOCK, Collector, evaluate, plan_draws, run_blocks, sample_block
-from .sim.random import SeedLike, as_seed_sequence
-from .health import check
+from .sim.random import Sampling, SeedLike, as_seed_sequence
 from .spec import build_spec
 
 __all__ = ["simulate", "build_spec", "DETAIL_CELLS"]
@@ -110,7 +111,7 @@ def simulate(
     jobs: int = 1,
     executor: Executor | None = None,
     chunk_size: int | None = None,
-    sampling: str | None = None,
+    sampling: Sampling | None = None,
     rank_risks: bool = True,
     disabled_risks: Sequence[str] = (),
     precision: float | None = None,
@@ -196,10 +197,11 @@ def simulate(
     plan = evaluate(spec, plan_draws(spec))
     _check_finite(collector, plan, source=next(iter(scenario.sources), None))
     result = SimulationResult._from_blocks(
-        scenario=scenario, spec=spec, collector=collector, plan=plan, seed=int(root.entropy),
+        scenario=scenario, spec=spec, collector=collector, plan=plan,
+        seed=int(cast(int, root.entropy)),  # an int (as_seed_sequence)
         elapsed=elapsed, sampling=spec.sampling, disabled_risks=tuple(disabled_risks),
     )
-    result.convergence_ = convergence
+    result.precision_run_ = convergence
     result.status = status
     result.warnings_ = check(scenario, iterations=result.iterations)
     return result

@@ -11,6 +11,7 @@ from .scenario.schema import RESERVED_MILESTONE, Scenario
 from .sim.correlation import copula_factor, is_psd, nearest_correlation
 from .sim.engine import EngineSpec, RiskSpec
 from .sim.network import WorkCalendar
+from .sim.random import Sampling
 
 __all__ = ["build_spec"]
 
@@ -19,7 +20,7 @@ def _cost_or_none(dist):
     return None if dist.is_fixed and dist.support[0] == 0 else dist
 
 
-def build_spec(scenario: Scenario, sampling: str | None = None) -> EngineSpec:
+def build_spec(scenario: Scenario, sampling: Sampling | None = None) -> EngineSpec:
     """Translate a validated scenario into the engine's plain spec."""
     ws_ids = [w.id for w in scenario.workstreams]
     index = {w: j for j, w in enumerate(ws_ids)}
@@ -39,7 +40,7 @@ def build_spec(scenario: Scenario, sampling: str | None = None) -> EngineSpec:
     )
     overhead = tuple(
         (o.weekly_cost if o.weekly_cost is not None
-         else sum(fte * rates[r] for r, fte in o.staffing.items()),
+         else sum(fte * rates[r] for r, fte in (o.staffing or {}).items()),
          -1 if o.until == RESERVED_MILESTONE else index[o.until])
         for o in scenario.overhead
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .formatting import money
 from .results import SimulationResult
 from .scenario import Scenario, load_scenario
 from .scenario.changes import change_staffing, move_dates
@@ -47,7 +48,7 @@ class WhatIf:
         for ws_id, extra in choice.extra_staff.items():
             if extra:
                 ws = s.workstream(ws_id)
-                role = max(ws.staffing, key=ws.staffing.get)
+                role = max(ws.staffing, key=lambda r: ws.staffing[r])
                 s = change_staffing(s, ws_id, {role: ws.staffing[role] + extra})
         if choice.audit_weeks_later:
             s = move_dates(s, audit_weeks_later=choice.audit_weeks_later)
@@ -118,6 +119,7 @@ class WhatIf:
                                   layout=w.Layout(width="auto"))
                  for r in self.base.risks}
         text, out = w.HTML(), w.Output()
+        cur = self.base.currency
 
         def redraw(_=None):
             choice = Choice(audit.value, {k: s.value for k, s in staff.items()},
@@ -128,7 +130,8 @@ class WhatIf:
                 display(res["figure"])
             text.value = (f"<b>P(meet target): {res['p_meet_baseline']:.0%} &rarr; "
                           f"{res['p_meet']:.0%}</b> &nbsp; mean cost "
-                          f"${res['cost_mean_baseline']:,.0f} &rarr; ${res['cost_mean']:,.0f}")
+                          f"{money(res['cost_mean_baseline'], cur)} &rarr; "
+                          f"{money(res['cost_mean'], cur)}")
 
         for widget in (audit, *staff.values(), *risks.values()):
             widget.observe(redraw, names="value")

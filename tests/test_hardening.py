@@ -419,9 +419,7 @@ def _fake_batch(tmp_path: Path, labels: list[str]):
 def test_summary_csv_neutralises_formulas(tmp_path):
     import csv
 
-    from riskmodel.reporting.outputs import write_batch_outputs
-
-    from riskmodel.reporting.outputs import csv_safe
+    from riskmodel.reporting.outputs import csv_safe, write_batch_outputs
 
     assert csv_safe("\rx") == "'\rx" and csv_safe(3.5) == 3.5 and csv_safe("a=b") == "a=b"
     labels = ["=HYPERLINK(\"http://x\")", "+1", "-1", "@SUM(A1)", "\tx", "plain"]

@@ -6,11 +6,21 @@ the same draws with the risk switched off, made during the run). Modules here us
 NumPy, SciPy and pandas (and the result type, for annotations only).
 """
 from .breakdown import cost_breakdown
-from .drivers import (DRIVER_MEASURE, NEAR_CRITICAL_WEEKS, drivers, near_criticality,
-                      rank_correlation)
+from .drivers import (
+                      DRIVER_MEASURE,
+                      NEAR_CRITICAL_WEEKS,
+                      drivers,
+                      near_criticality,
+                      rank_correlation,
+)
 from .joint import jcl_frontier, jcl_summary, promise
-from .money import (CASH_FLOW_SAMPLE, cash_flow, contingency_table, cost_given_timing,
-                    plan_confidence)
+from .money import (
+                      CASH_FLOW_SAMPLE,
+                      cash_flow,
+                      contingency_table,
+                      cost_given_timing,
+                      plan_confidence,
+)
 from .precision import MIN_REPLICATES, block_std_error, quantile_std_error
 from .risks import RISK_ORDER, risk_ranking
 from .shape import bimodality

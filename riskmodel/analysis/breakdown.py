@@ -1,8 +1,9 @@
 """Where the money goes: the mean cost by item, with what the risks add kept apart."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -15,7 +16,7 @@ CATEGORIES = ("workstream", "fixed cost", "overhead", "time added by risks",
 """Categories of ``cost_breakdown``, in the order they are listed."""
 
 
-def cost_breakdown(result: "SimulationResult") -> pd.DataFrame:
+def cost_breakdown(result: SimulationResult) -> pd.DataFrame:
     """Mean cost by item; the means add up to the mean total cost.
 
     Workstream labour (by role) and overhead are given at the durations and finish of
@@ -29,10 +30,11 @@ def cost_breakdown(result: "SimulationResult") -> pd.DataFrame:
     """
     s = result.scenario
     rates = {r.id: r.weekly_rate for r in s.roles}
-    split = result.norisk_mean_duration_ is not None
-    dur_free = result.norisk_mean_duration_ if split else result.mean_duration_
-    fin_free = result.norisk_mean_finish_ if split else result.mean_finish_
-    end_free = float(result.no_risks["end"].mean()) if split else float(result.finish.mean())
+    split = result.norisk_mean_duration_ is not None  # then the risk-free run's are all set
+    dur_free = cast(np.ndarray, result.norisk_mean_duration_ if split else result.mean_duration_)
+    fin_free = cast(np.ndarray, result.norisk_mean_finish_ if split else result.mean_finish_)
+    end_free = float(cast(dict, result.no_risks)["end"].mean()) if split else \
+        float(result.finish.mean())
     rows, added = [], []
     for j, w in enumerate(s.workstreams):
         name = w.name or w.id
@@ -52,7 +54,7 @@ def cost_breakdown(result: "SimulationResult") -> pd.DataFrame:
         else:
             free, full = fin_free[index[o.until]], result.mean_finish_[index[o.until]]
         weekly = ({"": o.weekly_cost} if o.weekly_cost is not None else
-                  {role: fte * rates[role] for role, fte in o.staffing.items()})
+                  {role: fte * rates[role] for role, fte in (o.staffing or {}).items()})
         for role, rate in weekly.items():
             rows.append(("overhead", o.id, o.name or o.id, role, rate * free))
             if split and full != free:

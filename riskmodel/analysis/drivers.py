@@ -130,7 +130,7 @@ def near_criticality(total_float: np.ndarray,
     return (np.asarray(total_float) <= threshold + _FLOAT_ATOL).mean(axis=1)
 
 
-def drivers(result: "SimulationResult",
+def drivers(result: SimulationResult,
             near_critical_weeks: float = NEAR_CRITICAL_WEEKS) -> pd.DataFrame:
     """Per workstream: how often it sets the date, and how much its own estimate moves it.
 

@@ -13,12 +13,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["jcl_frontier", "promise", "jcl_summary"]
 
 
-def jcl_frontier(result: "SimulationResult", confidence: float = 0.7,
+def jcl_frontier(result: SimulationResult, confidence: float = 0.7,
                  milestone: str | None = None, points: int = 40) -> pd.DataFrame:
     """(date, budget) pairs with a joint confidence of ``confidence`` (NASA JCL).
 
     For each date from the ``confidence`` percentile of the finish to the latest
     finish, the smallest budget B with P(finish <= date and cost <= B) >= confidence.
+    Indexed by the date (the finish in ``weeks`` rounded up to a day, as shown to
+    people); columns ``weeks`` and ``budget``.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
@@ -34,11 +36,12 @@ def jcl_frontier(result: "SimulationResult", confidence: float = 0.7,
         if k < need:
             continue
         budget = float(np.partition(c_by_f[:k], need - 1)[need - 1])
-        rows.append({"weeks": float(d), "date": result.date_of(d), "budget": budget})
-    return pd.DataFrame(rows)
+        rows.append({"date": pd.Timestamp(result.date_of(d)), "weeks": float(d),
+                     "budget": budget})
+    return pd.DataFrame(rows, columns=["date", "weeks", "budget"]).set_index("date")
 
 
-def promise(result: "SimulationResult", confidence: float, budget: float | None = None,
+def promise(result: SimulationResult, confidence: float, budget: float | None = None,
             when=None, milestone: str | None = None) -> dict:
     """The date and budget pairs to promise at a joint confidence (NASA JCL).
 
@@ -67,7 +70,7 @@ def promise(result: "SimulationResult", confidence: float, budget: float | None 
             "budget_at_date": float(on_time[need - 1]) if len(on_time) >= need else None}
 
 
-def jcl_summary(result: "SimulationResult", levels=(70, 80), points: int = 20) -> dict:
+def jcl_summary(result: SimulationResult, levels=(70, 80), points: int = 20) -> dict:
     """The ``jcl`` block of the summary document: P(target date and budget), the joint
     confidence of the separate P80 date and P80 cost, each level's frontier and the pair
     to promise from it."""
@@ -85,6 +88,6 @@ def jcl_summary(result: "SimulationResult", levels=(70, 80), points: int = 20) -
         frontier = jcl_frontier(result, level / 100, points=points)
         out["frontier"][str(level)] = [
             {"date": d.isoformat(), "weeks": float(w), "budget": float(b)}
-            for d, w, b in zip(frontier["date"], frontier["weeks"], frontier["budget"])]
+            for d, w, b in zip(frontier.index.date, frontier["weeks"], frontier["budget"])]
         out["promise"][str(level)] = promise(result, level / 100)
     return out

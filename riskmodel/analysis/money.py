@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ CASH_FLOW_SAMPLE = 20_000
 """Iterations used for cash-flow bands (the first ones; percentiles of spend to ~1%)."""
 
 
-def contingency_table(result: "SimulationResult",
+def contingency_table(result: SimulationResult,
                       levels: Sequence[float] = (50, 70, 80, 90, 95)) -> pd.DataFrame:
     """Finish and cost at each confidence level, and the contingency over the plan.
 
@@ -39,7 +40,7 @@ def contingency_table(result: "SimulationResult",
             "cost": money,
             "cost_contingency": money - result.plan["cost"],
         },
-        index=pd.Index([f"P{x:g}" for x in levels], name="confidence"),
+        index=pd.Index([f"p{x:g}" for x in levels], name="confidence"),
     )
     none = result.no_risks
     if none is None and not result.scenario.risks:  # no risks: estimates are everything
@@ -55,7 +56,7 @@ def contingency_table(result: "SimulationResult",
     return table
 
 
-def plan_confidence(result: "SimulationResult") -> dict[str, float]:
+def plan_confidence(result: SimulationResult) -> dict[str, float]:
     """How likely the deterministic plan's own date and cost are (merge bias made visible)."""
     f, c = result.plan["finish"], result.plan["cost"]
     on_time, on_budget = result.finish <= f + 1e-9, result.cost <= c + 1e-6
@@ -63,7 +64,7 @@ def plan_confidence(result: "SimulationResult") -> dict[str, float]:
             "joint": float((on_time & on_budget).mean())}
 
 
-def cost_given_timing(result: "SimulationResult", when=None,
+def cost_given_timing(result: SimulationResult, when=None,
                       levels: Sequence[float] = (10, 50, 80, 90)) -> pd.DataFrame:
     """Cost percentiles for iterations that meet ``when`` (audit target by default) and not."""
     target = result.primary_target
@@ -80,7 +81,7 @@ def cost_given_timing(result: "SimulationResult", when=None,
     return pd.DataFrame(rows).T.rename_axis("timing")
 
 
-def _starts(result: "SimulationResult", finish: np.ndarray) -> np.ndarray:
+def _starts(result: SimulationResult, finish: np.ndarray) -> np.ndarray:
     from ..sim.network import start_times
 
     spec = result.spec
@@ -105,7 +106,7 @@ def _labour_share(work_t: np.ndarray, t: float, work_start: np.ndarray,
     return np.where(work_span > 0, share, (t >= finish).astype(float))
 
 
-def cash_flow(result: "SimulationResult", freq: str = "W",
+def cash_flow(result: SimulationResult, freq: str = "W",
               levels: Sequence[float] = (10, 50, 90)) -> pd.DataFrame:
     """Cumulative spend over time with percentile bands.
 
@@ -157,7 +158,7 @@ def cash_flow(result: "SimulationResult", freq: str = "W",
         cum[k] = total
     dates = [start_date + dt.timedelta(days=round(t * 7)) for t in times]
     out = pd.DataFrame({f"p{q:g}": np.percentile(cum, q, axis=1) for q in levels},
-                       index=pd.Index(dates, name="date"))
+                       index=pd.DatetimeIndex(dates, name="date"))
     out["mean"] = cum.mean(axis=1)
     spend = np.diff(cum, axis=0, prepend=0.0)
     out["spend_p50"] = np.percentile(spend, 50, axis=1)

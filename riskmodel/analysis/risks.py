@@ -28,13 +28,13 @@ RISK_ORDER = {
 by expected cost impact."""
 
 
-def _headline_row(result: "SimulationResult") -> int | None:
+def _headline_row(result: SimulationResult) -> int | None:
     """Row of the headline milestone in the kept milestone finishes (None: the end)."""
     milestone = result.primary_target.milestone
     return None if milestone == "end" else list(result.milestone_finish).index(milestone)
 
 
-def _shifts(result: "SimulationResult", shift: dict[str, np.ndarray]) -> None:
+def _shifts(result: SimulationResult, shift: dict[str, np.ndarray]) -> None:
     """Fill ``shift`` from the run without each risk, one risk at a time.
 
     ``result.without_risk`` keeps each risk's iterations where it fired (the others are
@@ -80,7 +80,7 @@ def _impact_mean(dist) -> float:
     return float(dist.sample(np.linspace(0.5 / 4096, 1 - 0.5 / 4096, 4096)).mean())
 
 
-def risk_ranking(result: "SimulationResult",
+def risk_ranking(result: SimulationResult,
                  by: Literal["expected", "p80", "p90", "cost"] = "expected") -> pd.DataFrame:
     """Per risk, what it does to the forecast (AACE 57R-09 / GAO risk ranking).
 

@@ -91,7 +91,9 @@ def _kernel_of(notebook: Path) -> str:
 
 
 def _quote(key: Any) -> str:
-    return f"'{key}'" if isinstance(key, str) and _NAME.fullmatch(key) else "a key that is not a name"
+    if isinstance(key, str) and _NAME.fullmatch(key):
+        return f"'{key}'"
+    return "a key that is not a name"
 
 
 def _kind(value: Any) -> str:
@@ -131,8 +133,10 @@ def plain_parameter(value: Any, declared: str | None, where: str) -> Any:
         if wrong_bool or not isinstance(value, expected):
             words = {"str": "text", "int": "a whole number", "float": "a number",
                      "bool": "true or false", "dict": "a mapping", "list": "a list"}[declared]
+            plain = isinstance(value, (str, int, float, list, dict, type(None)))
+            got = _plain_kind(value) if plain else _kind(value)
             raise ValueError(f"{where}: expected {words} (the notebook declares {declared}), "
-                             f"got {_kind(value) if not isinstance(value, (str, int, float, list, dict, type(None))) else _plain_kind(value)}")
+                             f"got {got}")
     return _iso_dates(value)
 
 
@@ -175,8 +179,9 @@ def _iso_dates(value: Any) -> Any:
 
 def _label(value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        plain = isinstance(value, (bool, list, dict, type(None)))
         raise ValueError(f"{where}: a name must be text, got "
-                         f"{_kind(value) if not isinstance(value, (bool, list, dict, type(None))) else _plain_kind(value)}")
+                         f"{_plain_kind(value) if plain else _kind(value)}")
     text = str(value)
     if len(text) > _MAX_LABEL or any(ord(c) < 32 for c in text):
         raise ValueError(f"{where}: a name must be one line of at most {_MAX_LABEL} characters")
@@ -308,7 +313,8 @@ def load_batch(path: str | Path) -> Batch:
                 defaults[key] = plain_parameter(data[key], types.get(key), key)
             except ValueError as exc:
                 refuse(exc)
-    if isinstance(defaults.get("iterations"), int) and not 1 <= defaults["iterations"] <= MAX_ITERATIONS:
+    iterations = defaults.get("iterations")
+    if isinstance(iterations, int) and not 1 <= iterations <= MAX_ITERATIONS:
         problems.append(Problem("iterations", f"must be from 1 to {MAX_ITERATIONS:,}", src))
     for key in ("scenarios", "grids"):
         if data.get(key) is not None and not isinstance(data[key], list):
@@ -371,7 +377,8 @@ def load_batch(path: str | Path) -> Batch:
                 break
         for date, (label, extra) in itertools.product(dates, options.items()):
             if not isinstance(label, str) or not isinstance(extra, dict):
-                problems.append(Problem(f"{where}.options" + (f".{label}" if isinstance(label, str) and _NAME.fullmatch(label) else ""),
+                named = isinstance(label, str) and _NAME.fullmatch(label)
+                problems.append(Problem(f"{where}.options" + (f".{label}" if named else ""),
                                         "expected a label mapped to parameters", src))
                 continue
             params = {"scenario": grid.get("scenario"), **extra}
@@ -547,7 +554,8 @@ def _run_one(item: BatchItem, batch: Batch, batch_dir: Path, digest: str | None 
         papermill.execute_notebook(
             str(batch.notebook), str(tmp / "report.ipynb"), parameters=params,
             kernel_name=batch.kernel, start_timeout=batch.start_timeout,
-            execution_timeout=batch.cell_timeout, progress_bar=False, cwd=str(batch.notebook.parent),
+            execution_timeout=batch.cell_timeout, progress_bar=False,
+            cwd=str(batch.notebook.parent),
             log_output=False, **papermill_options())
         body = export_html(tmp / "report.ipynb", title=item.label)
         (tmp / "report.html").write_text(body, encoding="utf-8")
@@ -631,7 +639,7 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
     _clean_stale(batch_dir)  # what a killed run left
     if (batch_dir / "_failed").is_symlink():
         _remove(batch_dir / "_failed")
-    started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     status: dict[str, dict[str, Any]] = {}
     digests = {item.id: inputs_hash(item, batch) for item in batch.items}
     todo = []
@@ -693,7 +701,7 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
         "notebook": str(batch.notebook),
         "notebook_sha256": hashlib.sha256(batch.notebook.read_bytes()).hexdigest(),
         "started": started.isoformat(),
-        "finished": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "finished": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "settings": batch.settings,
         "scenarios": {item.id: {"label": item.label, "parameters": item.parameters,
                                 "inputs_sha256": digests[item.id],

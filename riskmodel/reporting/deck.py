@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..formatting import long_date, money, signed_money
+
 __all__ = ["write_deck", "min_font", "money", "long_date", "peak_text", "promise_text", "recommend",
            "baseline_id", "text_height", "CONFIDENCE", "MIN_PT", "CHAR_WIDTH", "LINE_HEIGHT"]
 
@@ -39,31 +41,7 @@ DPI = 150
 ROWS_PER_SLIDE = 8
 EMU_PER_PT = 12700
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
-
-
 # -- words shared with the workbook and the comparison page --------------------------
-def long_date(text: str | dt.date) -> str:
-    """``1 Mar 2027``."""
-    d = dt.date.fromisoformat(text) if isinstance(text, str) else text
-    return f"{d.day} {d:%b %Y}"
-
-
-def money(x: float | None, currency: str = "USD", short: bool = False) -> str:
-    """``$313,694`` (``$314k`` when ``short``) for USD, ``313,694 EUR`` otherwise."""
-    if x is None:
-        return "n/a"
-    text = f"{x / 1e3:,.0f}k" if short else f"{x:,.0f}"
-    if currency == "USD":
-        return ("-$" + text[1:]) if text.startswith("-") else "$" + text
-    return f"{text} {currency}"
-
-
-def signed_money(x: float, currency: str = "USD", short: bool = False) -> str:
-    """``+$12,272`` / ``-$1,000`` / ``+0 EUR``."""
-    return ("-" if x < -0.5 else "+") + money(abs(x), currency, short)
-
-
 def weeks_date(s: dict, weeks: float) -> str:
     """The date ``weeks`` after the scenario's start, rounded up to a day (as the results)."""
     start = dt.date.fromisoformat(s["report"]["start_date"])

@@ -1,13 +1,13 @@
 """The batch-level outputs: summary.csv, comparison.html/.png, forecast.xlsx, deck.pptx."""
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,10 +15,6 @@ import pandas as pd
 from .files import atomic_write, umask
 
 __all__ = ["write_batch_outputs", "summary_table", "atomic_write", "csv_safe"]
-
-
-def _date(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)
 
 
 def _joint_columns(s: dict) -> dict[str, Any]:
@@ -123,7 +119,7 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
     band = next(iter(summaries.values()))["cost_band"] if summaries else {"low": 0, "high": 0}
     ax.axvspan(band["low"], band["high"], color="#2ca02c", alpha=0.1, label="Budget band")
     ax.set_yticks(y, [plain_text(labels[i]) for i in names])
-    from .deck import money
+    from ..formatting import money
 
     currency = next(iter(summaries.values()))["cost"]["currency"]
     ax.xaxis.set_major_formatter(lambda x, _: plain_text(money(x, currency, short=True)))
@@ -137,7 +133,7 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
 def _comparison_html(table: pd.DataFrame, title: str, record: dict[str, Any]) -> str:
     """The comparison page: each row's target, band and budget with the numbers; no
     separate percentiles shown as a pair to promise. Self-contained (no external URLs)."""
-    from .deck import long_date, money
+    from ..formatting import long_date, money
 
     e = html.escape
 

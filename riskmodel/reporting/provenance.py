@@ -45,7 +45,7 @@ def provenance(result, parameters: dict[str, Any] | None = None) -> dict[str, An
         "riskmodel_version": __version__,
         "python": platform.python_version(),
         "numpy": numpy.__version__,
-        "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "seed": result.seed,
         "iterations": result.iterations,
         "sampling": result.sampling,

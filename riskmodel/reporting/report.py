@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..formatting import long_date, money
 from ..results import SimulationResult
 from ..scenario import Scenario, load_scenario
 from ..scenario.changes import apply_changes, move_dates
@@ -23,13 +24,8 @@ FIGURES = ("s_curve", "cost_distribution", "driver_tornado", "risk_tornado", "ri
 """Figures a report draws and saves, in reading order."""
 
 
-def long_date(d: dt.date) -> str:
-    """``1 Mar 2027``."""
-    return f"{d.day} {d:%b %Y}"
-
-
 def _money(x: float, currency: str) -> str:
-    return f"${x:,.0f}" if currency == "USD" else f"{x:,.0f} {currency}"
+    return money(x, currency)
 
 
 def _spread(dist, fmt, unit: str = "") -> str:
@@ -87,9 +83,28 @@ class ScenarioReport:
 
     @classmethod
     def run(cls, scenario: str | Path, *, overrides: dict | None = None,
-            changes: list | None = None, audit_date: str = "", iterations: int = 20_000,
-            seed: int = -1, title: str = "") -> "ScenarioReport":
-        """Load, change, simulate. Raises ``ScenarioError`` for bad input."""
+            changes: list | None = None, audit_date: str | None = None,
+            iterations: int = 20_000, seed: int | None = None,
+            title: str | None = None) -> ScenarioReport:
+        """Load, change, simulate. Raises ``ScenarioError`` for bad input.
+
+        Parameters
+        ----------
+        scenario : str or Path
+            The scenario file.
+        overrides : dict, optional
+            A partial scenario merged by id (``Scenario.with_changes``).
+        changes : list, optional
+            Named what-if changes (``riskmodel.scenario.changes.apply_changes``).
+        audit_date : str, optional
+            An ISO date to test instead of the scenario's audit date.
+        iterations : int
+            Monte Carlo iterations.
+        seed : int, optional
+            Default: the scenario's own seed.
+        title : str, optional
+            The report's title (default: the scenario's name).
+        """
         s = load_scenario(scenario)
         if overrides:
             s = s.with_changes(overrides)
@@ -99,10 +114,11 @@ class ScenarioReport:
             s = move_dates(s, audit_date=audit_date)
         if title:
             s = s.with_changes(name=title)
-        result = simulate(s, iterations=iterations, seed=None if seed < 0 else seed)
+        result = simulate(s, iterations=iterations, seed=seed)
         params = {"scenario": str(scenario), "overrides": overrides or {},
-                  "changes": changes or [], "audit_date": audit_date,
-                  "iterations": iterations, "seed": seed, "title": title}
+                  "changes": changes or [], "audit_date": audit_date or "",
+                  "iterations": iterations, "seed": -1 if seed is None else seed,
+                  "title": title or ""}
         return cls(s, result, plain(params))
 
     # -- words ---------------------------------------------------------------------
@@ -131,7 +147,7 @@ class ScenarioReport:
         r, cur = self.result, self.scenario.currency
         d = r.to_dict()
         t = r.primary_target
-        q = r.percentiles(t.milestone if t.milestone != "end" else "finish", (50, 80))
+        q = r.percentiles(t.milestone, (50, 80))
         c = r.percentiles("cost", (50, 80))
         band, plan, j = r.cost_band(), r.plan_confidence(), d["jcl"]
         cont = d["contingency"]["p80"]
@@ -372,7 +388,7 @@ class ScenarioReport:
             "cost_quantiles": np.percentile(r.cost, np.arange(0, 101)).tolist(),
             "cost_breakdown": r.cost_breakdown().to_dict(orient="records"),
             "cash_flow_monthly": [
-                {"date": d.isoformat(), "p10": row.p10, "p50": row.p50, "p90": row.p90}
+                {"date": d.date().isoformat(), "p10": row.p10, "p50": row.p50, "p90": row.p90}
                 for d, row in flow.iterrows()],
             "top_risks": [{"id": k, **v} for k, v in
                           self.top_risks().to_dict(orient="index").items()],
@@ -380,7 +396,7 @@ class ScenarioReport:
                               self.top_risks(by="p90").to_dict(orient="index").items()],
             "risk_removal": [{"k": int(k), **v} for k, v in
                              self.removal().to_dict(orient="index").items()],
-            "modes": {"finish": r.modes(t.milestone if t.milestone != "end" else "finish"),
+            "modes": {"finish": r.modes(t.milestone),
                       "cost": r.modes("cost")},
             "reading": self.reading(),
             "plan_confidence": r.plan_confidence(),

@@ -13,7 +13,8 @@ import string
 
 __all__ = ["markdown_text", "one_line"]
 
-_PUNCT = {c: "\\" + c for c in string.punctuation if c not in "&;"}
+_PUNCT: dict[str, str | int | None] = {c: "\\" + c for c in string.punctuation
+                                       if c not in "&;"}
 
 
 def one_line(text: object) -> str:

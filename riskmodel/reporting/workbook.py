@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..formatting import excel_money_format
 from .deck import budget_words, peak_text
 
 __all__ = ["write_workbook", "SUMMARY_COLUMNS", "money_format", "READ_ME"]
@@ -99,17 +100,7 @@ READ_ME = [
      "read these before trusting the numbers (sheet 'Checks')."),
 ]
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CHF": "CHF "}
-
-
-def money_format(currency: str) -> str:
-    """An Excel number format for whole amounts in ``currency``: ``"$"#,##0`` for USD,
-    ``"€"#,##0`` for EUR, ``#,##0 "SEK"`` for a currency without a symbol here."""
-    code = "".join(ch for ch in str(currency) if ch.isalnum())[:3] or "USD"
-    symbol = SYMBOLS.get(code)
-    if symbol is not None:
-        return f'"{symbol}"#,##0;-"{symbol}"#,##0'
-    return f'#,##0 "{code}";-#,##0 "{code}"'
+money_format = excel_money_format  # the name 0.2's tests and callers use
 
 
 def write_workbook(path: Path, batch, summaries: dict[str, dict], table: pd.DataFrame,

@@ -3,7 +3,7 @@
 Modules here may use pydantic, PyYAML and pandas, and the distributions of
 ``riskmodel.sim``; they never run a simulation.
 """
-from .schema import Scenario
 from .load import load_scenario
+from .schema import Scenario
 
 __all__ = ["Scenario", "load_scenario"]

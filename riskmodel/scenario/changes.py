@@ -8,7 +8,8 @@ changed scenario shares every untouched input's random draws with the original
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..errors import ScenarioError
 from .schema import Scenario
@@ -216,7 +217,7 @@ def remove_workstream(scenario: Scenario, workstream: str) -> Scenario:
             seen = {d["id"] for d in deps}
             deps += [d for d in inherited if d["id"] not in seen]
             items.append({"id": w.id, "depends_on": deps})
-    risks = []
+    risks: list[dict[str, Any]] = []
     for r in scenario.risks:
         if workstream in r.affects:
             left = [a for a in r.affects if a != workstream]
@@ -266,7 +267,7 @@ def _plain(dist) -> Any:
     return dist.support[0] if dist.name == "fixed" else dist.to_spec()
 
 
-_CHANGES = {
+_CHANGES: dict[str, Callable[..., Scenario]] = {
     "move_dates": move_dates, "staffing": change_staffing, "mitigate": mitigate_risk,
     "scale_estimates": scale_estimates, "add_workstream": add_workstream,
     "remove_workstream": remove_workstream, "add_dependency": add_dependency,

@@ -7,16 +7,20 @@ calls ``check_scenario`` after the field-level validation has passed, and
 from __future__ import annotations
 
 import warnings
-from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import Problem, ScenarioWarning
 from ..sim.correlation import is_psd, nearest_correlation
 from ..sim.network import find_cycle
+from .models import RESERVED_MILESTONE
+from .models import ScenarioFields as Scenario
 from .problems import nearest
-from .schema import RESERVED_MILESTONE, Scenario
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["check_scenario", "check_partial", "correlation_matrix", "MAX_CORRELATED"]
 
@@ -65,9 +69,9 @@ def _references(s: Scenario) -> list[Problem]:
             if role not in roles:
                 out.append(_unknown(f"overhead[{i}].staffing.{role}", "role", role, roles))
     for i, risk in enumerate(s.risks):
-        for k, ws in enumerate(risk.affects):
-            if ws not in ws_set:
-                out.append(_unknown(f"risks[{i}].affects[{k}]", "workstream", ws, ws_ids))
+        for k, ws_id in enumerate(risk.affects):
+            if ws_id not in ws_set:
+                out.append(_unknown(f"risks[{i}].affects[{k}]", "workstream", ws_id, ws_ids))
         if len(set(risk.affects)) < len(risk.affects):
             out.append(Problem(f"risks[{i}].affects", "a workstream is listed twice"))
     milestones = [RESERVED_MILESTONE, *ws_ids]
@@ -128,7 +132,8 @@ def correlation_matrix(s: Scenario) -> tuple[list[str], np.ndarray]:
 
 def _correlations(s: Scenario) -> list[Problem]:
     ws = {w.id: w for w in s.workstreams}
-    out, pairs = [], {}
+    out: list[Problem] = []
+    pairs: dict[frozenset[str], int] = {}
     for i, c in enumerate(s.correlations):
         a, b = c.between
         where = f"correlations[{i}].between"
@@ -190,11 +195,12 @@ _INVALID = "\x00invalid"
 def _partial_table(name: str, items) -> list:
     """A table's items validated one by one; an item that fails keeps its place as a stub
     with its id (so references to it resolve) and no references of its own."""
-    from . import schema
+    from . import models as schema
 
-    model = {"roles": schema.Role, "workstreams": schema.Workstream, "risks": schema.Risk,
-             "fixed_costs": schema.FixedCost, "overhead": schema.Overhead,
-             "targets": schema.Target}[name]
+    models: dict[str, type[BaseModel]] = {
+        "roles": schema.Role, "workstreams": schema.Workstream, "risks": schema.Risk,
+        "fixed_costs": schema.FixedCost, "overhead": schema.Overhead, "targets": schema.Target}
+    model = models[name]
     out = []
     for i, item in enumerate(items):
         try:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import re
@@ -12,6 +11,7 @@ from typing import Any
 import yaml
 
 from ..errors import Problem, ScenarioError
+from .merge import merge_scenarios
 from .schema import Scenario
 from .tables import TABLE_KEYS, TableError, check_header, rows_to_records
 
@@ -105,15 +105,17 @@ class _Loader(_Checks, yaml.SafeLoader):
     """The checked safe loader, all in Python."""
 
 
-_LOADERS: list[type] = [_Loader]
+_LOADERS: list[Any] = [_Loader]  # loader classes (the stubs' types do not fit the mixin)
 if getattr(yaml, "__with_libyaml__", False):
-    class _FastLoader(_Checks, yaml.composer.Composer, yaml.cyaml.CParser,
+    from yaml._yaml import CParser  # what yaml.cyaml uses (libyaml's parser)
+
+    class _FastLoader(_Checks, yaml.composer.Composer, CParser,
                       yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
         """The same checks on libyaml's scanner and parser (the composer and the
         constructor stay in Python): a 500 kB file reads in about a second, not 20."""
 
         def __init__(self, stream):
-            yaml.cyaml.CParser.__init__(self, stream)
+            CParser.__init__(self, stream)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
             yaml.composer.Composer.__init__(self)
@@ -164,7 +166,7 @@ def read_yaml(path: str | Path) -> tuple[Any, str]:
         what = getattr(exc, "problem", None) or "cannot be read"
         raise ScenarioError(Problem(where, f"invalid YAML: {what}", str(path))) from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH stops it first
-        raise ScenarioError(Problem("", f"invalid YAML: nested too deeply", str(path))) from None
+        raise ScenarioError(Problem("", "invalid YAML: nested too deeply", str(path))) from None
     return data, hashlib.sha256(raw).hexdigest()
 
 
@@ -185,7 +187,7 @@ def _read_csv(path: Path, table: str, label: str) -> tuple[list[dict[str, Any]],
         names = [h.strip() for h in header]
         rows = []
         for line in reader:
-            row = dict(zip(names, line))
+            row: dict[str | None, Any] = dict(zip(names, line))
             if len(line) > len(names):
                 row[None] = line[len(names):]
             rows.append(row)
@@ -195,36 +197,6 @@ def _read_csv(path: Path, table: str, label: str) -> tuple[list[dict[str, Any]],
     except csv.Error as exc:
         raise ScenarioError(Problem(f"line {reader.line_num}", f"invalid CSV: {exc}", label)) \
             from None
-
-
-def merge_scenarios(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    """Child keys override the base; tables merge item by item on ``id``.
-
-    In a table, an item whose id is in the base updates that item's keys, a new id is
-    appended, and ``{id: x, remove: true}`` drops item x.
-    """
-    out = dict(base)
-    for key, value in child.items():
-        old = out.get(key)
-        if key in TABLE_KEYS and isinstance(old, list) and isinstance(value, list):
-            items = [dict(x) if isinstance(x, dict) else x for x in old]
-            index = {x.get("id"): k for k, x in enumerate(items) if isinstance(x, dict)}
-            for item in value:
-                if isinstance(item, dict) and item.get("id") in index:
-                    k = index[item["id"]]
-                    if item.get("remove") is True:
-                        items[k] = None
-                    else:
-                        merged = {**items[k], **item}
-                        items[k] = {f: v for f, v in merged.items() if v is not None}
-                else:
-                    items.append(item)
-            out[key] = [x for x in items if x is not None]
-        elif isinstance(old, dict) and isinstance(value, dict) and key != "cost_band":
-            out[key] = {**old, **value}
-        else:
-            out[key] = value
-    return out
 
 
 def scenario_keys() -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import re
 import typing
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -72,7 +73,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _message(err: dict[str, Any], root: type[BaseModel]) -> str:
+def _message(err: Mapping[str, Any], root: type[BaseModel]) -> str:
     kind, loc = err["type"], err["loc"]
     if kind == "missing":
         return "missing required key"

@@ -7,7 +7,8 @@ spent_to_date: 120000         # optional: everything spent on the programme befo
 workstreams:
   gap_analysis:   {actual_start: 2026-12-07, actual_finish: 2026-12-22, actual_cost: 24000}
   sf_permissions: {actual_start: 2026-12-22, percent_complete: 50, pace: observed}
-  api_hardening:  {actual_start: 2026-12-22, remaining: {dist: triangular, min: 1, mode: 1.5, max: 2.5}}
+  api_hardening:  {actual_start: 2026-12-22,
+                   remaining: {dist: triangular, min: 1, mode: 1.5, max: 2.5}}
   sync_encryption: {actual_start: 2026-12-22}   # conditioned: the estimate beyond the time spent
   documentation:  {remaining: {dist: pert, min: 1.5, mode: 2, max: 3}}   # a re-estimate
 risks:
@@ -27,8 +28,9 @@ from pydantic import Field, PrivateAttr, ValidationError
 
 from ..errors import Problem, ScenarioError
 from .load import read_yaml
+from .models import Date, Id, NonNegative, Quantity, _Model
 from .problems import nearest, problems_from_validation
-from .schema import Date, Id, NonNegative, Quantity, Scenario, _Model
+from .schema import Scenario
 
 __all__ = ["Status", "WorkstreamStatus", "Pace", "load_status", "check_status"]
 
@@ -78,7 +80,7 @@ class Status(_Model):
         return st.pace if st is not None and st.pace is not None else self.pace
 
     @classmethod
-    def from_dict(cls, data, source: str | None = None) -> "Status":
+    def from_dict(cls, data, source: str | None = None) -> Status:
         """Validate plain data into a status; raises ``ScenarioError``.
 
         Parameters
@@ -153,7 +155,8 @@ def check_status(scenario: Scenario, status: Status, source: str | None = None) 
             if day is not None and day < scenario.start_date:
                 problems.append(Problem(f"{where}.{key}", f"{day} is before the start_date "
                                         f"{scenario.start_date}", source))
-        if st.started and st.finished and st.actual_finish < st.actual_start:
+        if (st.actual_start is not None and st.actual_finish is not None
+                and st.actual_finish < st.actual_start):
             problems.append(Problem(where, f"actual_finish {st.actual_finish} is before "
                                            f"actual_start {st.actual_start}", source))
         if st.finished and (st.percent_complete is not None or st.remaining is not None):

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["TABLE_KEYS", "rows_to_records", "normalise_tables", "check_header", "table_columns"]
 
@@ -30,11 +33,13 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}")
 
 def table_columns(table: str) -> set[str]:
     """The first parts of the column headers a table may have."""
-    from . import schema
+    from . import models as schema
 
-    model = {"roles": schema.Role, "workstreams": schema.Workstream, "risks": schema.Risk,
-             "correlations": schema.Correlation, "fixed_costs": schema.FixedCost,
-             "overhead": schema.Overhead, "targets": schema.Target}[table]
+    models: dict[str, type[BaseModel]] = {
+        "roles": schema.Role, "workstreams": schema.Workstream, "risks": schema.Risk,
+        "correlations": schema.Correlation, "fixed_costs": schema.FixedCost,
+        "overhead": schema.Overhead, "targets": schema.Target}
+    model = models[table]
     known = {f.alias or name for name, f in model.model_fields.items()} | {"remove"}
     if table in _BARE_DIST_TARGET:
         known |= _DIST_PARAMS
@@ -107,20 +112,21 @@ def _cell(column: str, value: Any, row: int) -> Any:
             return out
         return items
     if leaf in _MAP_COLUMNS and isinstance(value, str):
-        out = {}
+        shares: dict[str, Any] = {}
         for part in value.split(";"):
             if not part.strip():
                 continue
             if "=" not in part:
                 raise TableError(row, column, f"'{part.strip()}' should read role=FTE")
             key, fte = part.split("=", 1)
-            out[key.strip()] = _scalar(fte)
-        return out
+            shares[key.strip()] = _scalar(fte)
+        return shares
     return _scalar(value)
 
 
-def rows_to_records(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Nest flat rows (from CSV or a DataFrame) into the records the schema expects."""
+def rows_to_records(table: str, rows: list[dict[str | None, Any]]) -> list[dict[str, Any]]:
+    """Nest flat rows (from CSV or a DataFrame) into the records the schema expects (a
+    ``None`` column holds a CSV row's cells beyond the header)."""
     records = []
     bare = _BARE_DIST_TARGET.get(table)
     for i, row in enumerate(rows):
@@ -152,7 +158,7 @@ def normalise_tables(data: dict[str, Any]) -> dict[str, Any]:
     """Replace DataFrame tables by lists of records (other values are left alone)."""
     out = dict(data)
     for key in TABLE_KEYS:
-        value = out.get(key)
+        value: Any = out.get(key)
         if hasattr(value, "to_dict") and hasattr(value, "columns"):
             try:
                 out[key] = rows_to_records(key, value.to_dict(orient="records"))

@@ -501,13 +501,6 @@ EXPORT void calendar_time(const double *kt, const double *kw, int64_t m, int64_t
         out[i] = earliest_time(kt, kw, m, w[i]);
 }
 
-EXPORT void calendar_latest_time(const double *kt, const double *kw, int64_t m, int64_t n,
-                                 const double *w, double *out)
-{
-    for (int64_t i = 0; i < n; i++)
-        out[i] = time_at(kt, kw, m, w[i], 1);
-}
-
 /* ---- the network --------------------------------------------------------------------- */
 
 /* start of workstream j in every iteration: latest predecessor finish + lag, not before

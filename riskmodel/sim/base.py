@@ -9,13 +9,14 @@ and ``pert.py``.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
 __all__ = ["DistributionError", "Distribution", "Conditioned", "DISTRIBUTIONS"]
 
-DISTRIBUTIONS: dict[str, type["Distribution"]] = {}
+DISTRIBUTIONS: dict[str, type[Distribution]] = {}
 
 
 class DistributionError(ValueError):
@@ -45,7 +46,12 @@ class Distribution:
 
     name: ClassVar[str] = ""
     required: ClassVar[tuple[str, ...]] = ()
-    optional: ClassVar[dict[str, float]] = {}
+    optional: ClassVar[dict[str, float | None]] = {}
+    # parameters become float attributes in __init__; these three are read by the
+    # default ``support`` and ``plan_value`` (families without them override those)
+    min: float
+    mode: float
+    max: float
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -101,7 +107,7 @@ class Distribution:
         return lo == hi
 
     @classmethod
-    def ppf_rows(cls, dists: "Sequence[Distribution]", u: np.ndarray) -> np.ndarray:
+    def ppf_rows(cls, dists: Sequence[Distribution], u: np.ndarray) -> np.ndarray:
         """Each distribution's inverse CDF on its row of ``u`` (k x n).
 
         One call for many inputs of the same family; subclasses vectorise it.
@@ -110,7 +116,7 @@ class Distribution:
             np.empty_like(u)
 
     @classmethod
-    def ppf_rows_into(cls, dists: "Sequence[Distribution]", u: np.ndarray, out: np.ndarray,
+    def ppf_rows_into(cls, dists: Sequence[Distribution], u: np.ndarray, out: np.ndarray,
                       rows: Sequence[int] | None = None) -> None:
         """``ppf_rows`` written straight into rows ``rows`` of ``out`` (default: the same
         rows as ``u``); families with compiled loops avoid the intermediate array."""
@@ -120,7 +126,7 @@ class Distribution:
         """Values at uniforms ``u`` (alias of ``ppf`` that always returns float64)."""
         return np.asarray(self.ppf(np.asarray(u, dtype=float)), dtype=float)
 
-    def given_above(self, lo: float) -> "Distribution":
+    def given_above(self, lo: float) -> Distribution:
         """This distribution given that it exceeds ``lo`` (see ``Conditioned``).
 
         Itself when nothing is at or below ``lo``; raises ``DistributionError`` when
@@ -139,7 +145,7 @@ class Distribution:
 
     SCALE_FREE: ClassVar[frozenset[str]] = frozenset({"lambda", "low_pct", "high_pct"})
 
-    def scaled(self, factor: float) -> "Distribution":
+    def scaled(self, factor: float) -> Distribution:
         """The same shape with every value multiplied by ``factor`` (> 0).
 
         Parameters that are values (min, mode, max, mean, sd, percentiles...) scale;
@@ -195,7 +201,7 @@ def _rows_into_new(cls, dists, u):
     return out
 
 
-def _one_row(dist: "Distribution", u) -> np.ndarray:
+def _one_row(dist: Distribution, u) -> np.ndarray:
     """``ppf`` through the family's ``ppf_rows``, for uniforms of any shape."""
     u = np.asarray(u, dtype=float)
     return type(dist).ppf_rows([dist], u.reshape(1, -1))[0].reshape(u.shape)
@@ -255,7 +261,7 @@ class Conditioned(Distribution):
     def plan_value(self):
         return max(self.base.plan_value, self.lo)  # the plan value, or the time spent past it
 
-    def scaled(self, factor: float) -> "Distribution":
+    def scaled(self, factor: float) -> Distribution:
         return Conditioned(self.base.scaled(factor), self.lo * factor)
 
     def to_spec(self) -> dict[str, Any]:

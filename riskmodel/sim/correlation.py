@@ -40,7 +40,7 @@ def nearest_correlation(matrix: np.ndarray, tol: float = 1e-10, max_iter: int = 
         ds = x - r
         y_new = x.copy()
         np.fill_diagonal(y_new, 1.0)
-        if np.linalg.norm(y_new - y) <= tol * max(1.0, np.linalg.norm(y)):
+        if np.linalg.norm(y_new - y) <= tol * max(1.0, float(np.linalg.norm(y))):
             y = y_new
             break
         y = y_new

@@ -13,8 +13,18 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special
 
-from .base import (DISTRIBUTIONS, Conditioned, Distribution, DistributionError,
-                   _check_three_point, _columns, _fmt, _number, _one_row, _rows_into_new)
+from .base import (
+    DISTRIBUTIONS,
+    Conditioned,
+    Distribution,
+    DistributionError,
+    _check_three_point,
+    _columns,
+    _fmt,
+    _number,
+    _one_row,
+    _rows_into_new,
+)
 from .kernels import triangular_rows
 from .pert import Pert
 
@@ -125,6 +135,10 @@ class Trigen(Distribution):
     name = "trigen"
     required = ("low", "mode", "high")
     optional = {"low_pct": 10.0, "high_pct": 90.0}
+    low: float
+    high: float
+    low_pct: float
+    high_pct: float
 
     def _check(self) -> None:
         _check_three_point(self, "low", "mode", "high")
@@ -134,7 +148,7 @@ class Trigen(Distribution):
                 f"low_pct {_fmt(self.low_pct)} and high_pct {_fmt(self.high_pct)} must "
                 "satisfy 0 <= low_pct < high_pct <= 100"
             )
-        l, c, h = self.low, self.mode, self.high
+        l, c, h = self.low, self.mode, self.high  # noqa: E741 - low, mode, high
 
         def equations(ab):
             a, b = ab
@@ -171,6 +185,7 @@ class Lognormal(Distribution):
 
     name = "lognormal"
     optional = {"p10": None, "median": None, "p90": None}
+    p90: float  # with p10 or median: the parameters given
 
     def _check(self) -> None:
         given = set(self.params)
@@ -212,6 +227,8 @@ class Normal(Distribution):
 
     name = "normal"
     required = ("mean", "sd")
+    mean: float
+    sd: float
 
     def _check(self) -> None:
         if not self.sd > 0:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import functools
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -95,7 +95,7 @@ class WorkCalendar:
     knots_w: np.ndarray
 
     @classmethod
-    def from_blackouts(cls, blackouts: Sequence[tuple[float, float, float]]) -> "WorkCalendar":
+    def from_blackouts(cls, blackouts: Sequence[tuple[float, float, float]]) -> WorkCalendar:
         """Build from (from_week, to_week, capacity); overlaps take the lower capacity."""
         edges = sorted({0.0, *(max(0.0, b) for a, b, _ in blackouts),
                         *(max(0.0, a) for a, b, _ in blackouts)})
@@ -117,10 +117,6 @@ class WorkCalendar:
         """Earliest calendar time by which ``w`` working time is done."""
         return _elementwise(kernels.calendar_time, self, w)
 
-    def latest_time(self, w: np.ndarray) -> np.ndarray:
-        """Latest calendar time at which only ``w`` working time has been done."""
-        return _elementwise(kernels.calendar_latest_time, self, w)
-
 
 _NO_KNOTS = np.empty(0)
 
@@ -138,7 +134,8 @@ def _knots(calendar: WorkCalendar | None) -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.lru_cache(maxsize=256)
-def _links(links: tuple[tuple[int, ...], ...], lags: tuple[tuple[float, ...], ...]):
+def _links(links: tuple[tuple[int, ...], ...], lags: tuple[tuple[float, ...], ...]
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Links in CSR form: node j's links are ``node[first[j]:first[j + 1]]``."""
     first = np.zeros(len(links) + 1, dtype=np.int64)
     first[1:] = np.cumsum([len(x) for x in links])
@@ -147,7 +144,7 @@ def _links(links: tuple[tuple[int, ...], ...], lags: tuple[tuple[float, ...], ..
     return first, node, lag
 
 
-def _csr(links, lags):
+def _csr(links, lags) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _links(tuple(map(tuple, links)), tuple(map(tuple, lags)))
 
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 from scipy import special
@@ -36,7 +37,7 @@ class _CubicTable:
                                      2 * (y0 - y1) + m0 + m1])
 
     @classmethod
-    def stack(cls, tables: "Sequence[_CubicTable]") -> "_CubicTable":
+    def stack(cls, tables: Sequence[_CubicTable]) -> _CubicTable:
         """Several tables on the same grid, evaluated together on rows (k x n)."""
         out = cls.__new__(cls)
         out.x0, out.h, out.last = tables[0].x0, tables[0].h, tables[0].last
@@ -48,7 +49,7 @@ class _CubicTable:
         """(first knot, 1 / spacing, last cell) as the kernels take them."""
         return np.array([self.x0, 1.0 / self.h, self.last], dtype=float)
 
-    def __call__(self, x: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
+    def __call__(self, x: np.ndarray, table: np.ndarray | int | None = None) -> np.ndarray:
         """Values at ``x``; in a stack, ``table`` says which table each x reads
         (by default row r of a 2-D ``x`` reads table r)."""
         x = np.asarray(x, dtype=float)
@@ -136,11 +137,6 @@ class Pert(Distribution):
         )
         return (central, lower, upper) if worst <= self.TOLERANCE else None
 
-    def standard_ppf(self, u):
-        """Inverse CDF of the underlying beta on [0, 1]."""
-        u = np.asarray(u, dtype=float)
-        return _pert_rows([self], u.reshape(1, -1), standard=True)[0].reshape(u.shape)
-
     ppf_rows = classmethod(_rows_into_new)
 
     @classmethod
@@ -160,23 +156,23 @@ def _pert_stack(dists: Sequence[Pert]) -> tuple:
     """Stacked tables and shape parameters of several PERTs (cached per shape tuple)."""
     key = tuple((d.alpha, d.beta) for d in dists)
     if key not in _PERT_STACKS:
-        tables = [d._tables for d in dists]
+        tables = cast("list[tuple]", [d._tables for d in dists])  # tabled PERTs only
         _PERT_STACKS[key] = (*(_CubicTable.stack([t[k] for t in tables]) for k in range(3)),
                              np.array([d.alpha for d in dists]),
                              np.array([d.beta for d in dists]))
     return _PERT_STACKS[key]
 
 
-def _pert_rows(dists: Sequence[Pert], u: np.ndarray, standard: bool = False,
-               out: np.ndarray | None = None, rows: Sequence[int] | None = None) -> np.ndarray:
-    """Inverse CDFs of PERT i at the uniforms of row i of ``u`` (on [0, 1] if
-    ``standard``), into row ``rows[i]`` of ``out`` (default: a new array, row i)."""
+def _pert_rows(dists: Sequence[Pert], u: np.ndarray, out: np.ndarray | None = None,
+               rows: Sequence[int] | None = None) -> np.ndarray:
+    """Inverse CDFs of PERT i at the uniforms of row i of ``u``, into row ``rows[i]`` of
+    ``out`` (default: a new array, row i)."""
     u = np.ascontiguousarray(u, dtype=float)
     if out is None:
         out = np.empty_like(u)
     dest = np.arange(len(dists)) if rows is None else np.asarray(rows, dtype=np.int64)
-    lo = np.zeros(len(dists)) if standard else np.array([d.min for d in dists], dtype=float)
-    hi = np.ones(len(dists)) if standard else np.array([d.max for d in dists], dtype=float)
+    lo = np.array([d.min for d in dists], dtype=float)
+    hi = np.array([d.max for d in dists], dtype=float)
     for i, d in enumerate(dists):
         if d._tables is None:
             out[dest[i]] = lo[i] + (hi[i] - lo[i]) * d._exact(u[i])

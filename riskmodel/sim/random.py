@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Literal, Sequence, Union
+from collections.abc import Sequence
+from typing import Literal, Union, cast
 
 import numpy as np
 
@@ -41,14 +42,16 @@ def as_seed_sequence(seed: SeedLike = None) -> np.random.SeedSequence:
 @functools.lru_cache(maxsize=65536)
 def _key(entropy: int, spawn_key: tuple[int, ...], key: str) -> tuple[int, int]:
     words = ",".join(str(k) for k in spawn_key)
-    digest = hashlib.sha256(f"{entropy}/{words}/{key}".encode("utf-8")).digest()
-    return tuple(int(w) for w in np.frombuffer(digest[:8], dtype="<u4"))
+    digest = hashlib.sha256(f"{entropy}/{words}/{key}".encode()).digest()
+    first, second = (int(w) for w in np.frombuffer(digest[:8], dtype="<u4"))
+    return first, second
 
 
 def stream_keys(root: np.random.SeedSequence, keys: Sequence[str]) -> np.ndarray:
     """The Philox key (two 32-bit words) of each input's stream under seed ``root``."""
     spawn = tuple(int(k) for k in root.spawn_key)
-    return np.array([_key(int(root.entropy), spawn, k) for k in keys],
+    entropy = int(cast(int, root.entropy))  # an int (as_seed_sequence)
+    return np.array([_key(entropy, spawn, k) for k in keys],
                     dtype=np.uint64).reshape(len(keys), 2)
 
 

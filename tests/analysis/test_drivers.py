@@ -7,8 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from riskmodel import simulate  # noqa: E402
-from riskmodel.analysis import (NEAR_CRITICAL_WEEKS, drivers, near_criticality,  # noqa: E402
-                                rank_correlation)
+from riskmodel.analysis import NEAR_CRITICAL_WEEKS, drivers, near_criticality, rank_correlation  # noqa: E402
 from tests.conftest import Z, make, prob_tol, ws  # noqa: E402
 
 

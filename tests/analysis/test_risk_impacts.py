@@ -70,7 +70,7 @@ def test_contingency_splits_into_estimates_and_risks_on_the_same_draws(runs):
     full, _, none = runs
     table = full.contingency_table()
     for level in (50, 70, 80, 90, 95):
-        row = table.loc[f"P{level}"]
+        row = table.loc[f"p{level}"]
         free_w = np.percentile(none.finish, level)
         free_c = np.percentile(none.cost, level)
         assert row.from_estimates_weeks == pytest.approx(free_w - full.plan["finish"])

@@ -6,7 +6,6 @@ from scipy import stats
 from riskmodel.sim.kernels import philox4x32
 from riskmodel.sim.random import as_seed_sequence, stream_keys, uniforms
 
-
 # Random123 (D. E. Shaw Research) tests/kat_vectors: counter, key -> output
 KNOWN_ANSWERS = [
     ([0, 0, 0, 0], [0, 0], [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]),

@@ -83,12 +83,11 @@ def test_serial_process_pool_and_dask_give_identical_results(scenario):
         same(serial, simulate(scenario, iterations=n, seed=11, executor=client.get_executor(),
                               chunk_size=BLOCK))
         # the command line on the same cluster prints the same document
+        import contextlib
+        import io
         import json
 
         from riskmodel.cli import main
-
-        import contextlib
-        import io
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             assert main(["simulate", str(DEFAULT), "--iterations", str(n), "--seed", "11",

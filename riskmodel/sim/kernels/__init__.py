@@ -47,7 +47,6 @@ __all__ = [
     "gaussian_copula",
     "calendar_work",
     "calendar_time",
-    "calendar_latest_time",
     "start_rows",
     "forward_rows",
     "critical_rows",
@@ -316,11 +315,6 @@ def calendar_work(kt, kw, t, out) -> None:
 def calendar_time(kt, kw, w, out) -> None:
     """Earliest calendar times by which working times ``w`` (flat) are done."""
     _calendar("calendar_time", kt, kw, w, out)
-
-
-def calendar_latest_time(kt, kw, w, out) -> None:
-    """Latest calendar times at which only ``w`` (flat) working time is done."""
-    _calendar("calendar_latest_time", kt, kw, w, out)
 
 
 def start_rows(finish, order, first, pred, lag, earliest, pinned, start) -> None:

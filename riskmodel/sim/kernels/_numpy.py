@@ -313,10 +313,6 @@ def calendar_time(kt, kw, m, n, w, out):
     out[:] = _earliest_time(kt, kw, w)
 
 
-def calendar_latest_time(kt, kw, m, n, w, out):
-    out[:] = _time_at(kt, kw, w, True)
-
-
 # ---- the network ---------------------------------------------------------------------------
 
 def _start_row(j, finish2, first, pred, lag, earliest, pinned, out):

@@ -39,7 +39,6 @@ SIGNATURES: dict[str, tuple[str, tuple[str, ...]]] = {
     "gaussian_copula": ("int", (IN_F, IN_F, _I64, _I64, OUT_F)),
     "calendar_work": ("void", (IN_F, IN_F, _I64, _I64, IN_F, OUT_F)),
     "calendar_time": ("void", (IN_F, IN_F, _I64, _I64, IN_F, OUT_F)),
-    "calendar_latest_time": ("void", (IN_F, IN_F, _I64, _I64, IN_F, OUT_F)),
     "start_rows": ("void", (IN_F, _I64, _I64, IN_I, IN_I, IN_I, IN_F, IN_F, IN_F, OUT_F)),
     "forward_rows": ("int", (IN_F, _I64, _I64, IN_I, IN_I, IN_I, IN_F, IN_F, IN_F, IN_F, IN_F,
                              _I64, OUT_F)),

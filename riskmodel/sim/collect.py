@@ -1,0 +1,161 @@
+"""Gathering block results into whole-run arrays as they arrive."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+from .model import BLOCK, BlockResult
+
+__all__ = ["Collector", "RiskOff"]
+
+
+class Collector:
+    """Gathers block results into whole-run arrays as they arrive.
+
+    Per-iteration arrays (finish, cost, milestone finishes, the risk-off variants) are
+    copied into place, at ``index x BLOCK``, and dropped from the block at once, so
+    memory holds one copy of them however many blocks there are; the blocks keep their
+    small sums and the detail. A block added again (a partial last block re-run whole)
+    replaces the earlier one.
+    """
+
+    PER_ITERATION = ("end", "cost", "milestones")
+
+    def __init__(self, n: int):
+        self.n = n
+        self.arrays: dict[str, np.ndarray] = {}
+        self.blocks: dict[int, BlockResult] = {}
+        self.risk_parts: list[dict[int, tuple]] = []  # per risk: block -> (cols, values)
+
+    def grow(self, n: int) -> None:
+        """Make room for ``n`` iterations in all."""
+        if n <= self.n:
+            return
+        for name, old in self.arrays.items():
+            new = np.empty(old.shape[:-1] + (n,), dtype=old.dtype)
+            new[..., :self.n] = old
+            self.arrays[name] = new
+        self.n = n
+
+    def _put(self, name: str, value: np.ndarray, at: int) -> None:
+        if name not in self.arrays:
+            self.arrays[name] = np.empty(value.shape[:-1] + (self.n,), dtype=value.dtype)
+        self.arrays[name][..., at:at + value.shape[-1]] = value
+
+    def add(self, block: BlockResult) -> None:
+        at = block.index * BLOCK
+        for name in self.PER_ITERATION:
+            self._put(name, getattr(block, name), at)
+            setattr(block, name, None)
+        if block.no_risks is not None:
+            for name, value in block.no_risks.items():
+                self._put(f"no_risks:{name}", value, at)
+            block.no_risks = None
+        if block.without_risk is not None:
+            w = block.without_risk
+            if not self.risk_parts:
+                self.risk_parts = [{} for _ in w["cols"]]
+            for i, parts in enumerate(self.risk_parts):
+                parts[block.index] = tuple(w[name][i] for name in ("cols", *RiskOff.NAMES))
+            block.without_risk = None
+        self.blocks[block.index] = block
+
+    @property
+    def size(self) -> int:
+        """Iterations collected so far."""
+        return sum(b.size for b in self.blocks.values())
+
+    def ordered(self) -> list[BlockResult]:
+        """The blocks in iteration order."""
+        return [self.blocks[i] for i in sorted(self.blocks)]
+
+    def risk_off(self) -> RiskOff | None:
+        """The per-risk variants gathered into a ``RiskOff`` (None without ranking);
+        the parts are released risk by risk as they are joined."""
+        if not self.risk_parts:
+            return None
+        n = self.size
+        index_type = np.int32 if n < 2**31 else np.int64
+        cols: list[np.ndarray] = []
+        values: dict[str, list[np.ndarray]] = {name: [] for name in RiskOff.NAMES}
+        for parts in self.risk_parts:
+            order = sorted(parts)
+            cols.append(np.concatenate([parts[b][0].astype(index_type) + b * BLOCK
+                                        for b in order]))
+            for q, name in enumerate(RiskOff.NAMES, start=1):
+                values[name].append(np.concatenate([parts[b][q] for b in order], axis=-1))
+            parts.clear()
+        self.risk_parts = []
+        base = {"end": self.arrays["end"][:n], "cost": self.arrays["cost"][:n],
+                "milestones": self.arrays["milestones"][:, :n]}
+        return RiskOff(base, cols, values)
+
+
+class RiskOff(Mapping):
+    """End, cost and milestone finishes of a run with each risk switched off in turn, on
+    the same draws, kept sparse: a risk can only change the iterations where it fired,
+    so only those are kept (``cols[i]``, sorted, and ``values[name][i]``); memory grows
+    with the sum of the risks' probabilities, not with their number.
+
+    ``risk_off["end"][i]`` (likewise ``"cost"``, ``"milestones"``) is the whole run
+    without risk i, built on demand from the run itself (``base``) with its fired
+    iterations replaced; ``dense(name, i)`` is the same. ``np.asarray(risk_off["end"])``
+    builds every risk's at once (risks x iterations: large for long runs).
+    """
+
+    NAMES = ("end", "cost", "milestones")
+    # each risk's values; the attribute hides Mapping.values(), which nothing here uses
+    values: dict[str, list[np.ndarray]]  # type: ignore[assignment]
+
+    def __init__(self, base: dict[str, np.ndarray], cols: list[np.ndarray],
+                 values: dict[str, list[np.ndarray]]):
+        self.base, self.cols, self.values = base, cols, values
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.NAMES)
+
+    def __getitem__(self, name: str) -> _RiskRows:
+        if name not in self.NAMES:
+            raise KeyError(name)
+        return _RiskRows(self, name)
+
+    @property
+    def risks(self) -> int:
+        return len(self.cols)
+
+    def dense(self, name: str, i: int) -> np.ndarray:
+        """The whole run's ``name`` with risk ``i`` switched off (a new array)."""
+        full = self.base[name].copy()
+        full[..., self.cols[i]] = self.values[name][i]
+        return full
+
+
+class _RiskRows:
+    """``RiskOff[name]``: indexable by risk like the dense (risks x ...) array it stands for."""
+
+    def __init__(self, owner: RiskOff, name: str):
+        self.owner, self.name = owner, name
+
+    def __len__(self) -> int:
+        return self.owner.risks
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.owner.risks, *self.owner.base[self.name].shape)
+
+    def __getitem__(self, i):
+        if isinstance(i, (int, np.integer)):
+            i = range(self.owner.risks)[i]
+            return self.owner.dense(self.name, i)
+        return np.asarray(self)[i]
+
+    def __iter__(self):
+        return (self.owner.dense(self.name, i) for i in range(self.owner.risks))
+
+    def __array__(self, dtype=None, copy=None):
+        full = np.stack(list(self)) if self.owner.risks else np.empty(self.shape)
+        return full if dtype is None else full.astype(dtype)
