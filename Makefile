@@ -28,6 +28,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check riskmodel tests benchmarks scripts
+	$(PY) -m mypy riskmodel
 	$(PY) -m pytest
 
 bench: $(STAMP)

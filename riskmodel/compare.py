@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ from .results import SimulationResult
 from .scenario.schema import Scenario
 from .sim.random import SeedLike, as_seed_sequence
 from .simulate import simulate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis.risks import RiskOrder
 
 __all__ = ["Comparison", "compare", "cheapest_to_reach", "scenario_row", "risk_removal"]
 
@@ -134,7 +137,7 @@ def cheapest_to_reach(base: Scenario, options: Mapping[str, Scenario], p_target:
 
 
 def risk_removal(scenario: Scenario, result: SimulationResult | None = None, *,
-                 by: str = "expected", top: int | None = None, iterations: int | None = None,
+                 by: RiskOrder = "expected", top: int | None = None, iterations: int | None = None,
                  seed: SeedLike = None, jobs: int = 1, executor=None) -> pd.DataFrame:
     """P(meet), the P80 date and the P80 cost with the top 1, 2, ..., k risks removed
     together, on the same draws.

@@ -221,7 +221,7 @@ def explain_change(scenario: Scenario, before: Status | str | Path | None,
         "cost_mean_change": {s: m["cost_mean"] for s, m in runs.items()},
         "cost_p80_change": {s: m["cost_p80"] for s, m in runs.items()},
     }
-    whole, none = frozenset(COMPONENTS), frozenset()
+    whole, none = frozenset(COMPONENTS), frozenset[str]()
     table = pd.DataFrame({col: shapley(v, COMPONENTS) | {"total": v[whole] - v[none]}
                           for col, v in games.items()})
     table.index.name = "component"

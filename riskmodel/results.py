@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,10 @@ import pandas as pd
 from .analysis.drivers import rank_correlation
 from .document import COST_LEVELS, FINISH_LEVELS
 from .scenario.schema import RESERVED_MILESTONE, Scenario
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analysis.risks import RiskOrder
+    from .sim.collect import RiskOff
 
 __all__ = ["SimulationResult", "FINISH_LEVELS", "COST_LEVELS", "rank_correlation"]
 
@@ -56,7 +60,7 @@ class SimulationResult:
     mean_programme_cost_: np.ndarray
     detail: dict[str, np.ndarray]
     plan: dict[str, Any]
-    without_risk: dict[str, np.ndarray] | None = None
+    without_risk: RiskOff | None = None
     no_risks: dict[str, np.ndarray] | None = None
     norisk_mean_duration_: np.ndarray | None = None
     norisk_mean_finish_: np.ndarray | None = None
@@ -125,7 +129,7 @@ class SimulationResult:
             when = dt.date.fromisoformat(when)
         if isinstance(when, dt.datetime):
             when = when.date()
-        return self.scenario.weeks_from_start(when)
+        return self.scenario.weeks_from_start(cast(dt.date, when))
 
     def date_of(self, weeks: float) -> dt.date:
         """Calendar date of a finish ``weeks`` after the start, rounded up to a day."""
@@ -278,7 +282,7 @@ class SimulationResult:
 
         return bimodality(self._sample(of), **kwargs)
 
-    def risks(self, by: str = "expected") -> pd.DataFrame:
+    def risks(self, by: RiskOrder = "expected") -> pd.DataFrame:
         """Risk ranking: what each risk does to P(meet), the mean, P80 and P90 date and
         cost, on the same draws without it; sorted by expected impact (``by="p80"``,
         ``"p90"`` or ``"cost"`` for the others). See ``riskmodel.analysis.risk_ranking``."""
@@ -374,7 +378,7 @@ class SimulationResult:
         """Monte Carlo standard errors of the headline figures (and the precision run)."""
         from .analysis import quantile_std_error
 
-        out = {t: float(row.std_error) for t, row in self.targets().iterrows()}
+        out: dict[str, Any] = {t: float(row.std_error) for t, row in self.targets().iterrows()}
         out = {"p_meet": out,
                "finish_p80": float(quantile_std_error(self.finish, 0.8)),
                "cost_p80": float(quantile_std_error(self.cost, 0.8)),

@@ -67,7 +67,8 @@ class WhatIf:
         """
         from matplotlib.figure import Figure
 
-        from .plots import _long, s_curves, target_words
+        from .plots import s_curves, target_words
+        from .plots._style import _long
 
         result = self.run(choice)
         if fig is None:
@@ -152,7 +153,7 @@ def cost_against_baseline(baseline: SimulationResult, result: SimulationResult, 
     one's P80 and the budget band; returns the Axes."""
     import numpy as np
 
-    from .plots import BLUE, GREEN, GREY, _axes, _money
+    from .plots._style import BLUE, GREEN, GREY, _axes, _money
 
     ax = _axes(ax)
     money = _money(baseline)

@@ -49,3 +49,29 @@ def default_result():
     import riskmodel
 
     return riskmodel.simulate(riskmodel.load_scenario(DEFAULT), iterations=20_000)
+
+
+@pytest.fixture(scope="session")
+def executed_batch(tmp_path_factory):
+    """One real batch, run once for the tests that only read a batch's outputs: real
+    papermill on the project's kernel, two worker processes, the default scenario as
+    "Baseline" and "Add a Salesforce contractor", 3,000 iterations, seed 11.
+
+    Returns (the batch record, the batch folder). Readers must not change the folder;
+    a test that needs other scenarios runs its own batch and may take these scenarios'
+    folders as they are (``--resume`` skips a folder made from the same inputs)."""
+    import yaml
+
+    from riskmodel.reporting.batch import run_batch
+
+    folder = tmp_path_factory.mktemp("executed-batch")
+    path = folder / "batch.yaml"
+    path.write_text(yaml.safe_dump({"name": "test-batch", "iterations": 3000, "seed": 11,
+                                    "scenarios": [
+        {"name": "Baseline", "scenario": str(DEFAULT)},
+        {"name": "Add a Salesforce contractor", "scenario": str(DEFAULT), "changes": [
+            {"staffing": {"workstream": "sf_permissions",
+                          "staffing": {"sf_developer_contract": 2.0}}}]},
+    ]}, sort_keys=False))
+    record = run_batch(path, output=folder / "reports", jobs=2, progress=False)
+    return record, folder / "reports" / "test-batch"

@@ -36,19 +36,24 @@ window.addEventListener("load", function () {
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    """One small real batch (2 scenarios, 3,000 iterations) for every browser check."""
+def batch(executed_batch, tmp_path_factory):
+    """One small real batch (2 scenarios, 3,000 iterations) for every browser check. Its
+    Baseline has the same inputs as the session's executed batch (tests/conftest.py), so
+    that scenario's folder is taken from there and resumed; Type II runs here."""
     import yaml
 
     folder = tmp_path_factory.mktemp("browser")
     path = folder / "batch.yaml"
     path.write_text(yaml.safe_dump({
-        "name": "browser", "title": "Browser check", "iterations": 3000, "seed": 5,
+        "name": "browser", "title": "Browser check", "iterations": 3000, "seed": 11,
         "scenarios": [{"name": "Baseline", "scenario": str(DEFAULT)},
                       {"name": "Type II report in hand", "scenario": str(TYPE2)}]}))
-    record = run_batch(path, output=folder / "reports", jobs=2, progress=False)
+    out = folder / "reports" / "browser"
+    out.mkdir(parents=True)
+    shutil.copytree(executed_batch[1] / "baseline", out / "baseline")
+    record = run_batch(path, output=folder / "reports", jobs=2, resume=True, progress=False)
     assert record["failed"] == 0, record
-    return folder / "reports" / "browser"
+    return out
 
 
 def chromium(page: Path, *args: str, tmp: Path) -> subprocess.CompletedProcess:

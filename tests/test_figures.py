@@ -12,6 +12,7 @@ from matplotlib.text import Text  # noqa: E402
 
 import riskmodel as rm  # noqa: E402
 from riskmodel import plots  # noqa: E402
+from riskmodel.plots import _style  # noqa: E402
 from tests.conftest import DEFAULT, TYPE2  # noqa: E402
 
 REPORT_STYLE = {"font.size": 12, "legend.fontsize": 11, "axes.titlesize": 14}
@@ -165,7 +166,7 @@ def test_comparison_curves_fit_and_differ(default_result, type2):
 
 def test_many_curves_fall_back_to_a_legend(default_result):
     weeks, prob = default_result.cdf("end")
-    dates = plots._dates(default_result, weeks)
+    dates = _style._dates(default_result, weeks)
     curves = [(f"option {k}", dates, prob, dt.date(2027, 3, 1), 0.5) for k in range(12)]
     ax = plots.probability_curves(curves)
     assert ax.get_legend() is not None and not ax.texts
@@ -195,7 +196,7 @@ def test_type2_costs_are_bimodal_and_the_chart_says_so(type2):
     notes = [t for t in ax.texts if "of futures near" in t.get_text()]
     assert len(notes) == 1
     share = f"{shape['second']['share']:.0%}"
-    value = plots._money(type2)(shape["second"]["value"]).replace("\\", "")
+    value = _style._money(type2)(shape["second"]["value"]).replace("\\", "")
     assert notes[0].get_text().replace("\\", "") == f"{share} of futures near {value}"
     assert notes[0].xy[0] == pytest.approx(shape["second"]["value"])
     assert not outside(ax.figure)

@@ -16,7 +16,10 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..results import SimulationResult
 
-__all__ = ["risk_ranking", "RISK_ORDER"]
+__all__ = ["risk_ranking", "RISK_ORDER", "RiskOrder"]
+
+RiskOrder = Literal["expected", "p80", "p90", "cost"]
+"""The ``by`` of ``risk_ranking``: a key of ``RISK_ORDER``."""
 
 RISK_ORDER = {
     "expected": ["mean_finish_impact", "mean_cost_impact"],
@@ -43,6 +46,7 @@ def _shifts(result: SimulationResult, shift: dict[str, np.ndarray]) -> None:
     is computed on that whole vector, as on a dense array (so they are the same numbers).
     """
     w = result.without_risk
+    assert w is not None  # called only for a run with its risks ranked
     target = result.primary_target
     when = result.weeks(target.date) + 1e-12
     base = result.finish_of(target.milestone)
@@ -81,7 +85,7 @@ def _impact_mean(dist) -> float:
 
 
 def risk_ranking(result: SimulationResult,
-                 by: Literal["expected", "p80", "p90", "cost"] = "expected") -> pd.DataFrame:
+                 by: RiskOrder = "expected") -> pd.DataFrame:
     """Per risk, what it does to the forecast (AACE 57R-09 / GAO risk ranking).
 
     Every shift compares the run with the same run with the risk switched off (common

@@ -132,7 +132,7 @@ def plain_parameter(value: Any, declared: str | None, where: str) -> Any:
         wrong_bool = isinstance(value, bool) and declared != "bool"
         if wrong_bool or not isinstance(value, expected):
             words = {"str": "text", "int": "a whole number", "float": "a number",
-                     "bool": "true or false", "dict": "a mapping", "list": "a list"}[declared]
+                     "bool": "true or false", "dict": "a mapping", "list": "a list"}[declared or ""]
             plain = isinstance(value, (str, int, float, list, dict, type(None)))
             got = _plain_kind(value) if plain else _kind(value)
             raise ValueError(f"{where}: expected {words} (the notebook declares {declared}), "
@@ -319,8 +319,8 @@ def load_batch(path: str | Path) -> Batch:
     for key in ("scenarios", "grids"):
         if data.get(key) is not None and not isinstance(data[key], list):
             problems.append(Problem(key, "expected a list", src))
-    scenarios = data.get("scenarios") if isinstance(data.get("scenarios"), list) else []
-    grids = data.get("grids") if isinstance(data.get("grids"), list) else []
+    scenarios = data["scenarios"] if isinstance(data.get("scenarios"), list) else []
+    grids = data["grids"] if isinstance(data.get("grids"), list) else []
 
     # count before expanding: a grid of 100 dates x 100 options is refused, not built
     total = len(scenarios)
@@ -388,7 +388,8 @@ def load_batch(path: str | Path) -> Batch:
     if not raw_items and not problems:
         problems.append(Problem("scenarios", "the batch names no scenario", src))
 
-    items, seen = [], {}
+    items: list[BatchItem] = []
+    seen: dict[str, str] = {}
     known = [k for k in declared if k not in _RESERVED]
     checked_files: dict[Any, tuple[str, Problem | None]] = {}
     for where, label, params in raw_items:

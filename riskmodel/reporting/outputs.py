@@ -160,8 +160,8 @@ def _comparison_html(table: pd.DataFrame, title: str, record: dict[str, Any]) ->
             split = "" if blank(r.get("contingency_p80_from_risks_cost")) else (
                 f"<br><small>estimates {m(r.contingency_p80_from_estimates_cost)}, risks "
                 f"{m(r.contingency_p80_from_risks_cost)}</small>")
-            peaks = [e(str(r.get(f"second_peak_{w}") or "")) for w in ("finish", "cost")]
-            peaks = "<br>".join(f"{n}: {p}" for n, p in zip(("dates", "costs"), peaks) if p)
+            found = [e(str(r.get(f"second_peak_{w}") or "")) for w in ("finish", "cost")]
+            peaks = "<br>".join(f"{n}: {p}" for n, p in zip(("dates", "costs"), found) if p)
             cells = [
                 f"{e(what)} by {e(long_date(str(r.target_date)))}",
                 f"<b>{r.p_meet:.0%}</b>",
@@ -254,7 +254,7 @@ def write_batch_outputs(batch_dir: Path, batch, summaries: dict[str, dict],
     record["output_errors"] = errors
     csv_table = table.apply(lambda column: column.map(csv_safe))  # numbers pass as they are
     html_text = _comparison_html(table, batch.title, record)
-    steps: list[tuple[tuple[str, ...], Callable[[], None]]] = [
+    steps: list[tuple[tuple[str, ...], Callable[[], object]]] = [
         (("summary.csv",), lambda: csv_table.to_csv(stage / "summary.csv", index=False)),
         (("comparison.png", "cost_band.png"),
          lambda: _comparison_figures(summaries, labels, stage) if summaries else None),

@@ -5,7 +5,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,9 @@ from ..scenario import Scenario, load_scenario
 from ..scenario.changes import apply_changes, move_dates
 from ..simulate import simulate
 from .provenance import plain, provenance
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis.risks import RiskOrder
 
 __all__ = ["ScenarioReport", "FIGURES", "long_date"]
 
@@ -216,7 +219,7 @@ class ScenarioReport:
         return out
 
     # -- tables --------------------------------------------------------------------
-    def top_risks(self, n: int = 3, by: str = "expected") -> pd.DataFrame:
+    def top_risks(self, n: int = 3, by: RiskOrder = "expected") -> pd.DataFrame:
         """The risks with the largest expected impact (``by="p90"`` for the tail): what
         each adds to the mean finish and cost, to the P80 and the P90, on the same draws
         without it."""
@@ -371,7 +374,9 @@ class ScenarioReport:
             else:
                 ax = getattr(self.result.plot, name)()
         self.figures[name] = ax.figure
-        plt.close(ax.figure)  # keep it for saving; the notebook displays the return value
+        # keep it for saving; the notebook displays the return value (ax.figure: the
+        # top-level Figure, which the stubs do not know)
+        plt.close(ax.figure)  # type: ignore[arg-type]
         return ax.figure
 
     def summary(self) -> dict[str, Any]:

@@ -1,8 +1,15 @@
 """Beta-PERT with a fast inverse CDF (interpolation tables checked against the exact one)."""
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
+import platform
+import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import cast
 
 import numpy as np
@@ -23,6 +30,122 @@ __all__ = ["Pert"]
 
 _PERT_TABLES: dict[tuple[float, float], tuple | None] = {}
 _PERT_STACKS: dict[tuple, tuple] = {}
+
+CACHE_LAYOUT = 1
+"""Version of what a cache file holds (the exact inverse at the points of ``_points``, in
+that order): raise it when the points, their order or the file format change."""
+_MAGIC = b"riskmodel PERT exact inverse\n"
+
+
+def cache_dir() -> Path | None:
+    """Where the PERT set-up keeps the exact inverse at the table knots, or None (off).
+
+    ``RISKMODEL_NO_CACHE`` (any value but empty or 0) turns the cache off;
+    ``RISKMODEL_CACHE_DIR`` moves it; by default it is the user cache folder (as
+    platformdirs' ``user_cache_dir``: ~/.cache/riskmodel, $XDG_CACHE_HOME/riskmodel,
+    ~/Library/Caches/riskmodel, %LOCALAPPDATA%\\riskmodel\\Cache), sub-folder ``pert``.
+    """
+    if os.environ.get("RISKMODEL_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    chosen = os.environ.get("RISKMODEL_CACHE_DIR", "").strip()
+    if chosen:
+        root = Path(chosen).expanduser()
+    elif sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        root = Path(local) / "riskmodel" / "Cache"
+    elif sys.platform == "darwin":
+        root = Path.home() / "Library" / "Caches" / "riskmodel"
+    else:
+        root = Path(os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache")
+        root = root / "riskmodel"
+    return root / "pert"
+
+
+_POINTS: dict[tuple, tuple] = {}
+
+
+def _points(cls: type[Pert]) -> tuple:
+    """(u, v, e^v, mid-cells of u, of v, e^mid-v, digest): the table knots and the points
+    of the check, the same for every shape, and a digest of the points the exact inverse
+    is taken at (a cache file is for those bits only)."""
+    layout = (cls.TAIL, cls.KNOTS, cls.TAIL_KNOTS, cls.LOG_FLOOR)
+    if layout not in _POINTS:
+        u = np.linspace(cls.TAIL, 1.0 - cls.TAIL, cls.KNOTS + 1)
+        v = np.linspace(cls.LOG_FLOOR, math.log(cls.TAIL), cls.TAIL_KNOTS + 1)
+        ev = np.exp(v)
+        # check mid-cells: every tail cell, the central cells next to the tails, a sample
+        mid_v = v[:-1] + 0.5 * (v[1] - v[0])
+        cells = np.r_[0:8, cls.KNOTS - 8 : cls.KNOTS, 0 : cls.KNOTS : 61]
+        mid_u = u[cells] + 0.5 * (u[1] - u[0])
+        emid = np.exp(mid_v)
+        digest = hashlib.sha256(b"".join(a.astype("<f8").tobytes()
+                                         for a in (u, ev, mid_u, emid))).hexdigest()
+        _POINTS[layout] = (u, v, ev, mid_u, mid_v, emid, digest)
+    return _POINTS[layout]
+
+
+def _cache_entry(dist: Pert) -> tuple[Path, bytes, int] | None:
+    """(file, the header it must start with, number of values) for this shape, or None."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    u, v, _, mid_u, mid_v, _, digest = _points(type(dist))
+    key = {"layout": CACHE_LAYOUT, "alpha": float(dist.alpha).hex(),
+           "beta": float(dist.beta).hex(), "points": digest, "numpy": np.__version__,
+           "scipy": _scipy_version(), "machine": platform.machine(), "platform": sys.platform}
+    header = _MAGIC + json.dumps(key, sort_keys=True).encode() + b"\n"
+    name = hashlib.sha256(header).hexdigest()[:40] + ".bin"
+    return folder / name, header, len(u) + 2 * len(v) + len(mid_u) + 2 * len(mid_v)
+
+
+def _scipy_version() -> str:
+    import scipy
+
+    return str(scipy.__version__)
+
+
+def _cache_read(dist: Pert) -> np.ndarray | None:
+    """The cached exact values for this shape; None if off, missing, corrupt or foreign."""
+    entry = _cache_entry(dist)
+    if entry is None:
+        return None
+    path, header, n = entry
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    end = len(header) + 8 * n
+    if (len(data) != end + 32 or not data.startswith(header)
+            or hashlib.sha256(data[:end]).digest() != data[end:]):
+        return None
+    return np.frombuffer(data, dtype="<f8", count=n, offset=len(header)).astype(float)
+
+
+def _cache_write(dist: Pert, values: np.ndarray) -> None:
+    """Keep the exact values for this shape: written to a temporary file, then renamed
+    into place (readers see a whole file or none); a cache that cannot be written is
+    skipped."""
+    entry = _cache_entry(dist)
+    if entry is None:
+        return
+    path, header, n = entry
+    body = header + np.ascontiguousarray(values, dtype="<f8").tobytes()
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(body + hashlib.sha256(body).digest())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 class _CubicTable:
@@ -110,32 +233,30 @@ class Pert(Distribution):
 
     @property
     def _tables(self) -> tuple | None:
-        """(central, lower tail, upper tail) tables; built once per shape and process."""
+        """(central, lower tail, upper tail) tables, or None if they failed their check;
+        built once per shape and process (``_prepare``)."""
         key = (self.alpha, self.beta)
         if key not in _PERT_TABLES:
-            _PERT_TABLES[key] = self._build_tables()
+            _prepare([self])
         return _PERT_TABLES[key]
 
-    def _build_tables(self) -> tuple | None:
-        u = np.linspace(self.TAIL, 1.0 - self.TAIL, self.KNOTS + 1)
-        x = self._exact(u)
+    def _exact_values(self) -> np.ndarray:
+        """The exact inverse at the knots and at the points of the check, in one vector:
+        the costly part of the set-up (about 10 ms a shape)."""
+        u, _, ev, mid_u, _, emid, _ = _points(type(self))
+        return np.concatenate([self._exact(u), self._exact(ev), self._exact_upper(ev),
+                               self._exact(mid_u), self._exact(emid), self._exact_upper(emid)])
+
+    def _unchecked_tables(self, values: np.ndarray) -> tuple:
+        """(central, lower, upper) tables from ``_exact_values``, and the exact inverse at
+        the points of their check (central, lower, upper)."""
+        u, v, ev, mid_u, mid_v, _, _ = _points(type(self))
+        ends = np.cumsum([len(u), len(v), len(v), len(mid_u), len(mid_v)])
+        x, xl, xu, exact_u, exact_l, exact_w = (np.array(p) for p in np.split(values, ends))
         central = _CubicTable(u, x, 1.0 / self._slope(x))
-        v = np.linspace(self.LOG_FLOOR, math.log(self.TAIL), self.TAIL_KNOTS + 1)
-        ev = np.exp(v)
-        xl = self._exact(ev)
         lower = _CubicTable(v, xl, ev / self._slope(xl))       # dx/dv, v = log u
-        xu = self._exact_upper(ev)
         upper = _CubicTable(v, xu, -ev / self._slope(xu))      # dx/dw, w = log(1 - u)
-        # check mid-cells: every tail cell, the central cells next to the tails, a sample
-        mid_v = v[:-1] + 0.5 * (v[1] - v[0])
-        cells = np.r_[0:8, self.KNOTS - 8 : self.KNOTS, 0 : self.KNOTS : 61]
-        mid_u = u[cells] + 0.5 * (u[1] - u[0])
-        worst = max(
-            np.max(np.abs(central(mid_u) - self._exact(mid_u))),
-            np.max(np.abs(lower(mid_v) - self._exact(np.exp(mid_v)))),
-            np.max(np.abs(upper(mid_v) - self._exact_upper(np.exp(mid_v)))),
-        )
-        return (central, lower, upper) if worst <= self.TOLERANCE else None
+        return (central, lower, upper), (exact_u, exact_l, exact_w)
 
     ppf_rows = classmethod(_rows_into_new)
 
@@ -150,6 +271,41 @@ class Pert(Distribution):
         """P(X <= x): the regularised incomplete beta at (x - min) / (max - min)."""
         z = np.clip((np.asarray(x, dtype=float) - self.min) / (self.max - self.min), 0, 1)
         return special.betainc(self.alpha, self.beta, z)
+
+
+def _prepare(dists: Sequence[Pert]) -> None:
+    """Build the tables of the shapes not built yet in this process, together: the exact
+    inverse at the knots from the disk cache (or computed, then cached), the tables, and
+    one check of them all against the exact inverse at mid-cells (the same numbers as
+    checking one shape at a time: each point reads its own table)."""
+    todo: dict[tuple[float, float], Pert] = {}
+    for d in dists:
+        key = (d.alpha, d.beta)
+        if key not in _PERT_TABLES:
+            todo.setdefault(key, d)
+    groups: dict[type[Pert], list[tuple[tuple[float, float], Pert]]] = {}
+    for key, d in todo.items():  # one grid per class
+        groups.setdefault(type(d), []).append((key, d))
+    for cls, members in groups.items():
+        built = []
+        for _, d in members:
+            values = _cache_read(d)
+            if values is None:
+                values = d._exact_values()
+                _cache_write(d, values)
+            built.append(d._unchecked_tables(values))
+        _, _, _, mid_u, mid_v, _, _ = _points(cls)
+        k = len(built)
+        central = _CubicTable.stack([t[0] for t, _ in built])
+        tails = _CubicTable.stack([t[1] for t, _ in built] + [t[2] for t, _ in built])
+        got_u = central(np.broadcast_to(mid_u, (k, len(mid_u))))  # row i reads table i
+        got_t = tails(np.broadcast_to(mid_v, (2 * k, len(mid_v))))
+        for i, ((key, _), (tables, (exact_u, exact_l, exact_w))) in enumerate(
+                zip(members, built)):
+            worst = max(np.max(np.abs(got_u[i] - exact_u)),
+                        np.max(np.abs(got_t[i] - exact_l)),
+                        np.max(np.abs(got_t[k + i] - exact_w)))
+            _PERT_TABLES[key] = tables if worst <= cls.TOLERANCE else None
 
 
 def _pert_stack(dists: Sequence[Pert]) -> tuple:
@@ -171,6 +327,7 @@ def _pert_rows(dists: Sequence[Pert], u: np.ndarray, out: np.ndarray | None = No
     if out is None:
         out = np.empty_like(u)
     dest = np.arange(len(dists)) if rows is None else np.asarray(rows, dtype=np.int64)
+    _prepare(dists)  # the shapes new to this process, built together
     lo = np.array([d.min for d in dists], dtype=float)
     hi = np.array([d.max for d in dists], dtype=float)
     for i, d in enumerate(dists):

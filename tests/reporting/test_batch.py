@@ -23,17 +23,10 @@ def write_batch(folder: Path, scenarios: list[dict], name="test-batch") -> Path:
 
 
 @pytest.fixture(scope="module")
-def good_batch(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("batch")
-    path = write_batch(folder, [
-        {"name": "Baseline", "scenario": str(DEFAULT)},
-        {"name": "Add a Salesforce contractor", "scenario": str(DEFAULT), "changes": [
-            {"staffing": {"workstream": "sf_permissions",
-                          "staffing": {"sf_developer_contract": 2.0}}}]},
-    ])
-    out = folder / "reports"
-    record = run_batch(path, output=out, jobs=2, progress=False)
-    return record, out / "test-batch"
+def good_batch(executed_batch):
+    """The session's real batch (tests/conftest.py): Baseline and "Add a Salesforce
+    contractor" of the default scenario, ITER iterations, seed 11, --jobs 2."""
+    return executed_batch
 
 
 def test_every_scenario_ran_and_the_folders_are_complete(good_batch):

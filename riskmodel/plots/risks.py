@@ -1,0 +1,67 @@
+"""Which risks matter: the risk tornado and the top risks removed together."""
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from ..results import SimulationResult
+
+from ._style import BLUE, GREY, ORANGE, RED, _axes, _barh, _money
+
+__all__ = ["risk_tornado", "risk_removal"]
+
+
+def risk_tornado(result: SimulationResult, ax: Axes | None = None, top: int = 8,
+                 measure: str = "weeks") -> Axes:
+    """Risks ranked by how much they push out the P80 date (``weeks``) or cost (``cost``)."""
+    ax = _axes(ax)
+    column = {"weeks": "p80_finish_shift", "cost": "p80_cost_shift"}[measure]
+    table = result.risks().sort_values(column, ascending=False).head(top)
+    _barh(ax, table["name"], table[column], RED if measure == "weeks" else ORANGE)
+    if measure == "cost":
+        ax.xaxis.set_major_formatter(_money(result))
+        ax.set_xlabel("Rise of the P80 cost caused by the risk")
+        ax.set_title("Which risks drive the budget")
+    else:
+        ax.set_xlabel("Weeks the risk adds to the P80 finish")
+        ax.set_title("Which risks drive the date")
+    return ax
+
+
+def risk_removal(table, ax: Axes | None = None, names: Mapping[str, str] | None = None
+                 ) -> Axes:
+    """P(meet) as the top 1, 2, ..., k risks are removed together, on the same draws,
+    with the P80 date gained beside what the risks' separate shifts would add up to.
+
+    ``table`` is ``riskmodel.compare.risk_removal``'s; ``names`` maps risk ids to names.
+    """
+    ax = _axes(ax)
+    names = names or {}
+    k = np.asarray(table.index)
+    ax.plot(k, table["p_meet"], "o-", color=BLUE, lw=2.2, label="P(meet), risks removed together")
+    ax.set_ylim(0, 1.01)
+    ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
+    ax.set_ylabel("Probability of meeting the target")
+    labels = ["none"] + [names.get(x, x) for x in table["removed"].iloc[1:]]
+
+    ax.set_xticks(k, [textwrap.fill(f"{i}: {lab}", 24) for i, lab in zip(k, labels)],
+                  rotation=30, ha="right", fontsize=9)
+    ax.set_xlabel("Risks removed, largest expected impact first (cumulative)")
+    twin = ax.twinx()
+    twin.plot(k, table["p80_shift"], "s-", color=ORANGE, lw=1.8,
+              label="P80 earlier by (weeks), measured")
+    twin.plot(k, table["p80_shift_if_additive"], "s--", color=GREY, lw=1.4,
+              label="P80 earlier by (weeks), if separate shifts added")
+    twin.set_ylabel("Weeks earlier at P80")
+    lines = ax.get_legend_handles_labels()
+    more = twin.get_legend_handles_labels()
+    ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=9, loc="lower right")
+    ax.set_title("Removing the top risks together: the shifts do not add up")
+    ax.grid(alpha=0.3)
+    return ax
