@@ -93,8 +93,14 @@ def test_wrong_arrays_are_refused_before_they_reach_c(backend):
 
 def test_correlation_needs_a_lower_triangular_factor():
     factor = copula_factor(np.array([[1.0, 0.5], [0.5, 1.0]]))
-    u = RNG.random((2, 100))
-    assert correlate_uniforms(u, factor).shape == (2, 100)
+    u = RNG.random((2, 20_000))
+    mixed = correlate_uniforms(u, factor)
+    # the first row keeps its values (its factor row is [1, 0]); the second takes on the
+    # target rank correlation, 0.5 (the factor is built from the Spearman target)
+    np.testing.assert_allclose(mixed[0], u[0], rtol=0, atol=1e-12)
+    from scipy import stats
+
+    assert abs(stats.spearmanr(mixed[0], mixed[1])[0] - 0.5) < 0.02
     with pytest.raises(ValueError, match="lower triangular"):
         correlate_uniforms(u, factor.T)
 
