@@ -123,7 +123,7 @@ def _reforecast(args) -> int:
         print(json.dumps(latest.to_dict(), indent=2))
         return 0
     print(f"{scenario.name}: forecast as of {statuses[-1].as_of}")
-    print(latest.summary().to_string(header=False, index_names=False))
+    _print_figures(latest.summary())
     print()
     trail = forecast_trail(scenario, statuses, **opts)
     show = trail[["p_meet", "p50_date", "p80_date", "cost_mean", "cost_p80"]].copy()
@@ -192,6 +192,13 @@ def _dask_client(address: str):
         raise ScenarioError(f"--scheduler: cannot use {address} ({why})") from None
 
 
+def _print_figures(table) -> None:
+    """The headline table as two columns: the figure, then its value, left-aligned."""
+    width = max(len(str(label)) for label in table.index)
+    for label, row in table.iterrows():
+        print(f"{label:<{width}}  {row['value']}")
+
+
 def _example(args) -> int:
     from .examples import copy_examples
 
@@ -256,7 +263,7 @@ def _simulate(args) -> int:
     else:
         print(f"{scenario.name}  ({result.iterations:,} iterations, seed {result.seed}, "
               f"{result.elapsed:.2f} s)")
-        print(result.summary().to_string(header=False, index_names=False))
+        _print_figures(result.summary())
         print()
         ws = result.workstreams()[["criticality", "near_criticality", "cruciality",
                                    "finish_p80"]].sort_values("cruciality", ascending=False)
