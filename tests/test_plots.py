@@ -121,3 +121,25 @@ def test_forecast_trail_plot_marks_each_status_date():
     p80 = line(ax, "P80 finish")
     assert len(p80.get_xdata()) == len(trail) == 3
     assert [t.get_text() for t in ax.texts] == [f"{p:.0%}" for p in trail["p_meet"]]
+
+
+@pytest.mark.parametrize("name", sorted(plots.ALL))
+def test_every_plot_passes_matplotlib_keywords_on(name, default_result):
+    """``**kwargs`` reach the main artist: a colour given is the colour drawn."""
+    import matplotlib.colors as mcolors
+
+    ax = getattr(default_result.plot, name)(color="#123456")
+    drawn = [*ax.lines, *ax.patches, *ax.collections]
+    colours = set()
+    for artist in drawn:
+        for get in ("get_color", "get_facecolor"):
+            value = getattr(artist, get, None)
+            if value is not None:
+                c = value()
+                c = c[0] if hasattr(c, "ndim") and getattr(c, "ndim", 0) == 2 and len(c) else c
+                try:
+                    colours.add(mcolors.to_hex(c))
+                except (ValueError, TypeError):
+                    pass
+    assert "#123456" in colours, name
+    plt.close(ax.figure)

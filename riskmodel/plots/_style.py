@@ -91,9 +91,9 @@ def plain_text(text) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _barh(ax, labels, values, color):
+def _barh(ax, labels, values, default_color, /, **kwargs):
     y = np.arange(len(labels))[::-1]
-    ax.barh(y, values, color=color, alpha=0.85)
+    ax.barh(y, values, **{"color": default_color, "alpha": 0.85, **kwargs})
     ax.set_yticks(y, [plain_text(t) for t in labels])
     ax.axvline(0, color="black", lw=0.8)
     ax.grid(axis="x", alpha=0.3)

@@ -16,11 +16,13 @@ from ._style import _axes, _date_axis, _dates, plain_text
 __all__ = ["probability_curves", "s_curves", "LINE_STYLES"]
 
 
-def probability_curves(curves, ax: Axes | None = None, title: str | None = None) -> Axes:
+def probability_curves(curves, ax: Axes | None = None, title: str | None = None,
+                       **kwargs) -> Axes:
     """Cumulative probability curves on one chart, each with its target date dashed.
 
     ``curves`` holds (label, finish dates as datetime64, cumulative probabilities,
     target date, P(meet)) tuples; ``s_curves`` and the batch comparison both draw with it.
+    ``**kwargs`` go to matplotlib's ``plot`` of every curve (line width, alpha, ...).
     """
     import matplotlib.pyplot as plt
 
@@ -31,8 +33,9 @@ def probability_curves(curves, ax: Axes | None = None, title: str | None = None)
     lines = []
     for k, (label, dates, prob, target_date, p) in enumerate(curves):
         color = colors[k % len(colors)]
-        line, = ax.plot(dates, prob, lw=2.2, color=color, ls=LINE_STYLES[k % len(LINE_STYLES)],
-                        label=f"{plain_text(label)}: {p:.0%}")
+        line, = ax.plot(dates, prob, **{"lw": 2.2, "color": color,
+                                         "ls": LINE_STYLES[k % len(LINE_STYLES)],
+                                         "label": f"{plain_text(label)}: {p:.0%}", **kwargs})
         lines.append((line, dates, prob))
         if target_date not in targets:
             ax.axvline(np.datetime64(target_date, "s"),  # type: ignore[arg-type]  # a date axis
@@ -76,11 +79,13 @@ def _label_curves(ax, lines) -> None:
                           "alpha": 0.85, "lw": 0.8})
 
 
-def s_curves(results: Mapping[str, SimulationResult], ax: Axes | None = None) -> Axes:
-    """Several scenarios' S-curves on one chart, each labelled with its P(meet)."""
+def s_curves(results: Mapping[str, SimulationResult], ax: Axes | None = None,
+             **kwargs) -> Axes:
+    """Several scenarios' S-curves on one chart, each labelled with its P(meet);
+    ``**kwargs`` go to ``probability_curves``."""
     curves = []
     for name, r in results.items():
         t = r.primary_target
         weeks, prob = r.cdf(t.milestone)
         curves.append((name, _dates(r, weeks), prob, t.date, r.p_meet(t.date, t.milestone)))
-    return probability_curves(curves, ax)
+    return probability_curves(curves, ax, **kwargs)

@@ -34,13 +34,16 @@ __all__ = ["s_curve", "finish_histogram", "driver_tornado", "criticality_bars", 
 
 
 def s_curve(result: SimulationResult, ax: Axes | None = None,
-            milestone: str | None = None, label: str | None = None) -> Axes:
-    """Cumulative probability of finishing by each date, with the target date and P50/P80."""
+            milestone: str | None = None, label: str | None = None, **kwargs) -> Axes:
+    """Cumulative probability of finishing by each date, with the target date and P50/P80.
+
+    ``**kwargs`` go to matplotlib's ``plot`` of the curve (colour, line width, ...)."""
     ax = _axes(ax)
     target = result.primary_target
     milestone = target.milestone if milestone is None else milestone
     weeks, prob = result.cdf(milestone)
-    ax.plot(_dates(result, weeks), prob, color=BLUE, lw=2.2, label=label or "Forecast")
+    ax.plot(_dates(result, weeks), prob,
+            **{"color": BLUE, "lw": 2.2, "label": label or "Forecast", **kwargs})
     p = result.p_meet(target.date, milestone)
     _target_line(ax, result, target)
     ax.axhline(p, color=RED, lw=0.8, alpha=0.5)
@@ -65,12 +68,14 @@ def s_curve(result: SimulationResult, ax: Axes | None = None,
     return ax
 
 
-def finish_histogram(result: SimulationResult, ax: Axes | None = None) -> Axes:
-    """Distribution of the finish date, with the target date."""
+def finish_histogram(result: SimulationResult, ax: Axes | None = None, **kwargs) -> Axes:
+    """Distribution of the finish date, with the target date; ``**kwargs`` go to
+    matplotlib's ``hist``."""
     ax = _axes(ax)
     target = result.primary_target
     finish = result.finish_of(target.milestone)
-    counts, edges, _ = ax.hist(_dates(result, finish), bins=60, color=BLUE, alpha=0.75)
+    counts, edges, _ = ax.hist(_dates(result, finish),
+                               **{"bins": 60, "color": BLUE, "alpha": 0.75, **kwargs})
     _target_line(ax, result, target)
     ax.set_ylabel("Simulated futures (count)")
     ax.set_xlabel("Finish date")
@@ -101,8 +106,9 @@ _DRIVER_AXIS = {
 
 
 def driver_tornado(result: SimulationResult, ax: Axes | None = None, top: int = 10,
-                   measure: str = "cruciality") -> Axes:
-    """Workstreams ranked by how much their own estimate moves the finish (or cost).
+                   measure: str = "cruciality", **kwargs) -> Axes:
+    """Workstreams ranked by how much their own estimate moves the finish (or cost);
+    ``**kwargs`` go to matplotlib's ``barh``.
 
     The default ``measure``, cruciality (criticality x sensitivity of the base estimate,
     ``analysis.DRIVER_MEASURE``), is zero for a workstream that never sets the date, so
@@ -118,25 +124,26 @@ def driver_tornado(result: SimulationResult, ax: Axes | None = None, top: int = 
     order = ranked[ranked > 0].index[:top]
     values = table.loc[order, measure]
     _barh(ax, [table.loc[i, "name"] for i in order], values,
-          [BLUE if v >= 0 else ORANGE for v in values])
+          [BLUE if v >= 0 else ORANGE for v in values], **kwargs)
     label, what = _DRIVER_AXIS[measure]
     ax.set_xlabel(label)
     ax.set_title(f"Which workstreams' own estimates drive the {what}")
     return ax
 
 
-def criticality_bars(result: SimulationResult, ax: Axes | None = None) -> Axes:
+def criticality_bars(result: SimulationResult, ax: Axes | None = None, **kwargs) -> Axes:
     """Share of iterations in which each workstream is on the critical path, and (paler,
     behind) the share in which it is near-critical: total float of at most the
-    workstreams table's threshold (half a week by default)."""
+    workstreams table's threshold (half a week by default). ``**kwargs`` go to
+    matplotlib's ``barh`` of the critical share."""
     ax = _axes(ax)
     table = result.workstreams()
     weeks = table.attrs.get("near_critical_weeks", 0.5)
     y = np.arange(len(table))[::-1]
     ax.barh(y, table["near_criticality"], color=BLUE, alpha=0.3,
             label=f"Near-critical: float ≤ {weeks * 5:g} working days")
-    ax.barh(y, table["criticality"], color=BLUE, alpha=0.85,
-            label="Critical: zero float")
+    ax.barh(y, table["criticality"],
+            **{"color": BLUE, "alpha": 0.85, "label": "Critical: zero float", **kwargs})
     ax.set_yticks(y, [plain_text(t) for t in table["name"]])
     ax.axvline(0, color="black", lw=0.8)
     ax.grid(axis="x", alpha=0.3)
@@ -149,8 +156,9 @@ def criticality_bars(result: SimulationResult, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def gantt(result: SimulationResult, ax: Axes | None = None) -> Axes:
-    """The deterministic plan as bars, with simulated P50 and P80 finishes marked."""
+def gantt(result: SimulationResult, ax: Axes | None = None, **kwargs) -> Axes:
+    """The deterministic plan as bars, with simulated P50 and P80 finishes marked;
+    ``**kwargs`` go to matplotlib's ``barh`` of the plan."""
     table = result.workstreams()
     # long names wrap onto more lines rather than squeezing the bars away; the figure
     # grows with the rows and their lines so that wrapped names never overlap
@@ -160,8 +168,8 @@ def gantt(result: SimulationResult, ax: Axes | None = None) -> Axes:
     y = np.arange(len(table))[::-1]
     start = table["plan_finish"] - table["plan_duration"]
     colors = [RED if c else BLUE for c in table["on_plan_critical_path"]]
-    ax.barh(y, table["plan_duration"] * 7, left=_dates(result, start), color=colors,
-            alpha=0.7, height=0.6)
+    ax.barh(y, table["plan_duration"] * 7, left=_dates(result, start),
+            **{"color": colors, "alpha": 0.7, "height": 0.6, **kwargs})
     ax.plot(_dates(result, table["finish_p50"]), y, "|", color=GREEN, ms=16, mew=3,
             label="Simulated P50 finish")
     ax.plot(_dates(result, table["finish_p80"]), y, "|", color=ORANGE, ms=16, mew=3,

@@ -30,11 +30,13 @@ from ._style import (
 __all__ = ["cost_distribution", "jcl_scatter", "cash_flow_fan"]
 
 
-def cost_distribution(result: SimulationResult, ax: Axes | None = None) -> Axes:
-    """Readiness cost distribution with the budget band and P-levels."""
+def cost_distribution(result: SimulationResult, ax: Axes | None = None, **kwargs) -> Axes:
+    """Readiness cost distribution with the budget band and P-levels; ``**kwargs`` go to
+    matplotlib's ``hist``."""
     ax = _axes(ax)
     band = result.cost_band()
-    counts, edges, _ = ax.hist(result.cost, bins=60, color=BLUE, alpha=0.75)
+    counts, edges, _ = ax.hist(result.cost,
+                               **{"bins": 60, "color": BLUE, "alpha": 0.75, **kwargs})
     ax.axvspan(band["low"], band["high"], color=GREEN, alpha=0.12,
                label=f"Budget band: {band['p_within']:.0%} within")
     for q, color in zip(("p10", "p50", "p80", "p90"), (GREY, GREEN, ORANGE, RED)):
@@ -55,14 +57,15 @@ def cost_distribution(result: SimulationResult, ax: Axes | None = None) -> Axes:
 
 
 def jcl_scatter(result: SimulationResult, ax: Axes | None = None,
-                confidence: float = 0.7, max_points: int = 5000) -> Axes:
-    """Finish against cost, the audit date and budget lines, and the JCL frontier."""
+                confidence: float = 0.7, max_points: int = 5000, **kwargs) -> Axes:
+    """Finish against cost, the target date and budget lines, and the JCL frontier;
+    ``**kwargs`` go to matplotlib's ``scatter`` of the simulated futures."""
     ax = _axes(ax)
     target = result.primary_target
     finish = result.finish_of(target.milestone)
     step = max(1, len(finish) // max_points)
-    ax.scatter(_dates(result, finish[::step]), result.cost[::step], s=4, alpha=0.25,
-               color=BLUE, label="Iterations")
+    ax.scatter(_dates(result, finish[::step]), result.cost[::step],
+               **{"s": 4, "alpha": 0.25, "color": BLUE, "label": "Iterations", **kwargs})
     budget = result.budget
     source = "" if result.budget_source == "budget" else " (top of the cost band)"
     _target_line(ax, result, target)
@@ -84,13 +87,14 @@ def jcl_scatter(result: SimulationResult, ax: Axes | None = None,
 
 
 def cash_flow_fan(result: SimulationResult, ax: Axes | None = None,
-                  freq: str = "W") -> Axes:
-    """Cumulative spend over time: median with the P10–P90 band."""
+                  freq: str = "W", **kwargs) -> Axes:
+    """Cumulative spend over time: median with the P10–P90 band; ``**kwargs`` go to
+    matplotlib's ``plot`` of the median."""
     ax = _axes(ax)
     flow = result.cash_flow(freq)
     x = np.array(flow.index, dtype="datetime64[s]")
     ax.fill_between(x, flow["p10"], flow["p90"], color=BLUE, alpha=0.2, label="P10–P90")
-    ax.plot(x, flow["p50"], color=BLUE, lw=2.2, label="Median")
+    ax.plot(x, flow["p50"], **{"color": BLUE, "lw": 2.2, "label": "Median", **kwargs})
     ax.yaxis.set_major_formatter(_money(result))
     ax.set_ylabel(f"Cumulative spend ({result.scenario.currency})")
     ax.set_xlabel("Date")

@@ -18,12 +18,13 @@ __all__ = ["risk_tornado", "risk_removal"]
 
 
 def risk_tornado(result: SimulationResult, ax: Axes | None = None, top: int = 8,
-                 measure: str = "weeks") -> Axes:
-    """Risks ranked by how much they push out the P80 date (``weeks``) or cost (``cost``)."""
+                 measure: str = "weeks", **kwargs) -> Axes:
+    """Risks ranked by how much they push out the P80 date (``weeks``) or cost (``cost``);
+    ``**kwargs`` go to matplotlib's ``barh``."""
     ax = _axes(ax)
     column = {"weeks": "p80_finish_shift", "cost": "p80_cost_shift"}[measure]
     table = result.risks().sort_values(column, ascending=False).head(top)
-    _barh(ax, table["name"], table[column], RED if measure == "weeks" else ORANGE)
+    _barh(ax, table["name"], table[column], RED if measure == "weeks" else ORANGE, **kwargs)
     if measure == "cost":
         ax.xaxis.set_major_formatter(_money(result))
         ax.set_xlabel("Rise of the P80 cost caused by the risk")
@@ -34,17 +35,19 @@ def risk_tornado(result: SimulationResult, ax: Axes | None = None, top: int = 8,
     return ax
 
 
-def risk_removal(table, ax: Axes | None = None, names: Mapping[str, str] | None = None
-                 ) -> Axes:
+def risk_removal(table, ax: Axes | None = None, names: Mapping[str, str] | None = None,
+                 **kwargs) -> Axes:
     """P(meet) as the top 1, 2, ..., k risks are removed together, on the same draws,
     with the P80 date gained beside what the risks' separate shifts would add up to.
 
-    ``table`` is ``riskmodel.compare.risk_removal``'s; ``names`` maps risk ids to names.
+    ``table`` is ``riskmodel.compare.risk_removal``'s; ``names`` maps risk ids to names;
+    ``**kwargs`` go to matplotlib's ``plot`` of P(meet).
     """
     ax = _axes(ax)
     names = names or {}
     k = np.asarray(table.index)
-    ax.plot(k, table["p_meet"], "o-", color=BLUE, lw=2.2, label="P(meet), risks removed together")
+    ax.plot(k, table["p_meet"], "o-", **{"color": BLUE, "lw": 2.2,
+                                         "label": "P(meet), risks removed together", **kwargs})
     ax.set_ylim(0, 1.01)
     ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
     ax.set_ylabel("Probability of meeting the target")
