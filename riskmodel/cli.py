@@ -263,6 +263,8 @@ def _simulate(args) -> int:
     else:
         print(f"{scenario.name}  ({result.iterations:,} iterations, seed {result.seed}, "
               f"{result.elapsed:.2f} s)")
+        for finding in result.warnings_:  # the schedule health check, first
+            print(f"Check first: {finding}")
         _print_figures(result.summary())
         print()
         ws = result.workstreams()[["criticality", "near_criticality", "cruciality",
@@ -297,6 +299,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for line in exc.lines:
                 print(line, file=sys.stderr)
             code = EXIT_BAD_INPUT
+        except BrokenPipeError:  # the reader stopped reading (`| head`): nothing to say
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 0
         except OSError as exc:  # an output folder that cannot be written, a full disk...
             where = getattr(exc, "filename", None) or ""
             print(f"riskmodel: {where + ': ' if where else ''}{exc.strerror or exc}",

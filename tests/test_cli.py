@@ -59,6 +59,7 @@ def test_simulate_prints_a_forecast_a_person_reads(capsys):
     code, out, err = run(capsys, "simulate", str(DEFAULT), "--iterations", "10000")
     assert code == 0 and err == ""
     assert "(10,000 iterations, seed 20261207" in out
+    assert "Check first: calendar: the plan runs over year-end" in out
     for words in ("P(audit: end by 2027-03-01)", "P80 date and P80 cost both met",
                   "Contingency to P80", "(estimates", "Workstreams (criticality",
                   "Risks, largest expected impact first"):
