@@ -167,7 +167,7 @@ def cost_against_baseline(baseline: SimulationResult, result: SimulationResult, 
                                                     "histtype": "stepfilled"}),
                            ("What-if", result, {"color": BLUE, "lw": 2.0,
                                                 "histtype": "step"})):
-        p80[name] = float(np.percentile(r.cost, 80))
+        p80[name] = float(r.percentiles("cost", (80,)).iloc[0])
         ax.hist(r.cost, bins=bins, label=f"{name}: P80 {money(p80[name])}", **style)
         ax.axvline(p80[name], color=style["color"], lw=1.5,
                    ls="-" if name == "What-if" else (0, (4, 2)))

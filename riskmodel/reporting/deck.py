@@ -17,348 +17,41 @@ estimate ``text_height``.
 """
 from __future__ import annotations
 
-import datetime as dt
-import math
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ..formatting import long_date, money, signed_money
+from .slides import (
+    CHAR_WIDTH,
+    LINE_HEIGHT,
+    MIN_PT,
+    ROWS_PER_SLIDE,
+    _box,
+    _cost_chart,
+    _curves_chart,
+    _fill,
+    _options_chart,
+    _picture,
+    _table,
+    min_font,
+    text_height,
+)
+from .words import (
+    CONFIDENCE,
+    baseline_id,
+    budget_words,
+    peak_text,
+    promise_text,
+    recommend,
+    target_of,
+    target_words,
+    warnings_text,
+)
 
-__all__ = ["write_deck", "min_font", "money", "long_date", "peak_text", "promise_text", "recommend",
-           "baseline_id", "text_height", "CONFIDENCE", "MIN_PT", "CHAR_WIDTH", "LINE_HEIGHT"]
-
-CONFIDENCE = 0.8
-"""The confidence an option must reach to be recommended (P(meet) >= 80%)."""
-MIN_PT = 12
-"""Smallest text on a slide and in a chart, in points at the slide's size."""
-CHAR_WIDTH = 0.55
-"""Average character width as a share of the font size (for the fit estimate)."""
-LINE_HEIGHT = 1.2
-"""Line height as a multiple of the font size."""
-DPI = 150
-ROWS_PER_SLIDE = 8
-EMU_PER_PT = 12700
-
-# -- words shared with the workbook and the comparison page --------------------------
-def weeks_date(s: dict, weeks: float) -> str:
-    """The date ``weeks`` after the scenario's start, rounded up to a day (as the results)."""
-    start = dt.date.fromisoformat(s["report"]["start_date"])
-    return long_date(start + dt.timedelta(days=math.ceil(round(weeks * 7, 9))))
-
-
-def peak_text(s: dict, which: str) -> str | None:
-    """``second peak: 15% of futures near 9 Dec 2027`` (or near a cost); None if one peak."""
-    shape = (s.get("report", {}).get("modes") or {}).get(which)
-    if not shape:
-        return None
-    second = shape["second"]
-    where = weeks_date(s, second["value"]) if which == "finish" else \
-        money(second["value"], s["cost"]["currency"])
-    return f"second peak: {second['share']:.0%} of futures near {where}"
-
-
-def budget_words(s: dict) -> str:
-    """``$400,000 (the top of the cost band)`` or ``$450,000 (the budget)``."""
-    j = s["jcl"]
-    source = "the budget" if j["budget_source"] == "budget" else "the top of the cost band"
-    return f"{money(j['budget'], s['cost']['currency'])} ({source})"
-
-
-def promise_text(s: dict, level: str = "80") -> str:
-    """The date and budget to promise together at ``level``% joint confidence, in words
-    (the joint frontier; says so when neither is reachable)."""
-    j, cur = s["jcl"], s["cost"]["currency"]
-    p = j["promise"][level]
-    parts = []
-    if p["date_at_budget"]:
-        parts.append(f"by {long_date(p['date_at_budget'])} within {budget_words(s)}")
-    else:
-        parts.append(f"no date reaches {level}% within {budget_words(s)}")
-    if p["budget_at_date"] is not None:
-        parts.append(f"by {long_date(p['date'])} with {money(p['budget_at_date'], cur)}")
-    else:
-        parts.append(f"no budget reaches {level}% by {long_date(p['date'])}")
-    return "; ".join(parts)
-
-
-def target_of(s: dict) -> tuple[str, dict]:
-    """The headline target: (id, {milestone, date, probability, ...})."""
-    return next(iter(s["targets"].items()))
-
-
-def target_words(target_id: str, target: dict) -> str:
-    """``audit-ready by 1 Mar 2027`` / ``report in hand by 30 Jul 2027``."""
-    what = "audit-ready" if target_id == "audit" else target_id.replace("_", " ")
-    return f"{what} by {long_date(target['date'])}"
-
-
-def baseline_id(summaries: dict[str, dict], order: Iterable[str]) -> str | None:
-    """The baseline: the first scenario of the batch that ran."""
-    return next((i for i in order if i in summaries), None)
-
-
-def recommend(summaries: dict[str, dict], order: Iterable[str],
-              confidence: float = CONFIDENCE) -> dict[str, Any]:
-    """The cheapest scenario (lowest mean cost) whose P(meet) reaches ``confidence``,
-    among those with the baseline's headline target (another target, such as the report
-    in hand, answers another question).
-
-    Returns ``{"baseline", "choice" (None when none reaches it), "best" (the highest
-    P(meet)), "comparable" (ids), "other_target" (ids)}``.
-    """
-    order = [i for i in order if i in summaries]
-    base = baseline_id(summaries, order)
-    if base is None:
-        return {"baseline": None, "choice": None, "best": None, "comparable": [],
-                "other_target": []}
-    base_target = target_of(summaries[base])[0]
-    comparable = [i for i in order if target_of(summaries[i])[0] == base_target]
-    other = [i for i in order if i not in comparable]
-    p = {i: target_of(summaries[i])[1]["probability"] for i in comparable}
-    reach = [i for i in comparable if p[i] >= confidence]
-    choice = min(reach, key=lambda i: (summaries[i]["cost"]["mean"], -p[i])) if reach else None
-    best = max(comparable, key=lambda i: (p[i], -summaries[i]["cost"]["mean"]))
-    return {"baseline": base, "choice": choice, "best": best, "comparable": comparable,
-            "other_target": other}
-
-
-def warnings_text(s: dict, limit: int = 1) -> str | None:
-    """``Check first (2 checks, all in the workbook's Checks sheet): <message>`` or None."""
-    found = s.get("warnings") or []
-    if not found:
-        return None
-    shown = [w["message"] for w in found[:limit]]
-    more = (f" ({len(found)} checks, all in the workbook's Checks sheet)"
-            if len(found) > limit else "")
-    return f"Check first{more}: " + "; ".join(shown)
-
-
-# -- fitting text ----------------------------------------------------------------------
-def text_height(paragraphs: list[tuple[str, float]], width_pt: float) -> float:
-    """Estimated height (points) of ``(text, size)`` paragraphs in a box ``width_pt`` wide:
-    each wraps to ceil(chars x CHAR_WIDTH x size / width) lines of LINE_HEIGHT x size."""
-    total = 0.0
-    for text, size in paragraphs:
-        lines = max(1, math.ceil(len(text) * CHAR_WIDTH * size / width_pt))
-        total += lines * LINE_HEIGHT * size
-    return total
-
-
-def _inner(frame, width_emu: int, height_emu: int) -> tuple[float, float]:
-    """Width and height (points) inside a text frame's margins."""
-    w = width_emu - (frame.margin_left or 0) - (frame.margin_right or 0)
-    h = height_emu - (frame.margin_top or 0) - (frame.margin_bottom or 0)
-    return w / EMU_PER_PT, h / EMU_PER_PT
-
-
-def _fill(frame, width_emu, height_emu, lines, size, min_size=MIN_PT, first_size=None):
-    """Put ``lines`` ((text, bold) pairs; "" for a gap) into ``frame`` at the largest size
-    <= ``size`` that fits; below ``min_size`` drop lines from the end (ending with "...")."""
-    from pptx.util import Pt
-
-    frame.word_wrap = True
-    width, height = _inner(frame, width_emu, height_emu)
-    lines = list(lines)
-
-    def sizes(sz):
-        first = min(first_size, sz * first_size / size) if first_size else sz
-        return [(t or " ", first if k == 0 and first_size else sz)
-                for k, (t, _) in enumerate(lines)]
-
-    sz = size
-    while sz > min_size and text_height(sizes(sz), width) > height:
-        sz -= 1
-    while len(lines) > 1 and text_height(sizes(sz), width) > height:
-        lines = lines[:-1]
-        text, bold = lines[-1]
-        lines[-1] = (text.rstrip(" .;:") + " ..." if text else "...", bold)
-    while text_height(sizes(sz), width) > height and len(lines[-1][0]) > 4:
-        text, bold = lines[-1]  # one paragraph still too long: shorten it by words
-        cut = text[:-4].rsplit(" ", 1)[0] if " " in text[:-4] else text[:-5]
-        lines[-1] = (cut.rstrip(" .;:,") + " ...", bold)
-    for k, ((text, bold), (_, pt)) in enumerate(zip(lines, sizes(sz))):
-        para = frame.paragraphs[0] if k == 0 else frame.add_paragraph()
-        para.text = text  # plain text: python-pptx escapes it for the XML
-        para.font.size = Pt(pt)
-        para.font.bold = bool(bold)
-
-
-def _box(slide, left, top, width, height, lines, size=18, first_size=None):
-    """A text box (inches) holding ``lines`` (text or (text, bold)), fitted."""
-    from pptx.util import Inches
-
-    lines = [(t, False) if isinstance(t, str) else t for t in lines]
-    box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
-    _fill(box.text_frame, box.width, box.height, lines, size, first_size=first_size)
-    return box
-
-
-def _table(slide, left, top, width, rows, widths, size=14, row_height=0.4):
-    """A table (first row the header) with fixed column widths (inches)."""
-    from pptx.util import Inches, Pt
-
-    shape = slide.shapes.add_table(len(rows), len(rows[0]), Inches(left), Inches(top),
-                                   Inches(width), Inches(row_height * len(rows)))
-    table = shape.table
-    scale = width / sum(widths)
-    for c, w in enumerate(widths):
-        table.columns[c].width = Inches(w * scale)
-    for r, row in enumerate(rows):
-        table.rows[r].height = Inches(row_height)
-        for c, value in enumerate(row):
-            cell = table.cell(r, c)
-            cell.text = str(value)
-            cell.margin_left = cell.margin_right = Inches(0.06)
-            cell.margin_top = cell.margin_bottom = Inches(0.03)
-            for para in cell.text_frame.paragraphs:
-                para.font.size = Pt(size)
-                para.font.bold = r == 0
-    return shape
-
-
-# -- charts ------------------------------------------------------------------------
-def _rc():
-    return {"font.size": 14, "axes.titlesize": 16, "axes.labelsize": 14,
-            "xtick.labelsize": 13, "ytick.labelsize": 13, "legend.fontsize": 13,
-            "figure.dpi": DPI, "savefig.dpi": DPI}
-
-
-def min_font(fig, size: float = MIN_PT + 1) -> float:
-    """Raise every text of ``fig`` (labels, ticks, legends, annotations the shared plot
-    functions write at 10 pt) to at least ``size`` points; returns the smallest after."""
-    from matplotlib.text import Text
-
-    texts = [t for t in fig.findobj(Text) if t.get_text()]
-    for text in texts:
-        if text.get_fontsize() < size:
-            text.set_fontsize(size)
-    return min((t.get_fontsize() for t in texts), default=size)
-
-
-def _save(fig, folder: Path, name: str) -> Path:
-    import matplotlib.pyplot as plt
-
-    min_font(fig)
-    path = folder / f"{name}.png"
-    fig.savefig(path, dpi=DPI, format="png")
-    plt.close(fig)
-    return path
-
-
-def _picture(slide, path: Path, left, top, width, height):
-    """Place a chart drawn at ``width`` x ``height`` inches at exactly that size."""
-    from pptx.util import Inches
-
-    return slide.shapes.add_picture(str(path), Inches(left), Inches(top), Inches(width),
-                                    Inches(height))
-
-
-def _options_chart(summaries, labels, ids, base, folder, name, size):
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from ..plots import plain_text
-
-    b = summaries[base]
-    b_tid, b_t = target_of(b)
-    cur = b["cost"]["currency"]
-    with plt.rc_context(_rc()):
-        fig, ax = plt.subplots(figsize=size, layout="constrained")
-        y = np.arange(len(ids))[::-1]
-        for yi, ident in zip(y, ids):
-            s = summaries[ident]
-            tid, t = target_of(s)
-            p = t["probability"]
-            same = tid == b_tid
-            color = "#7f7f7f" if ident == base else ("#2ca02c" if p >= CONFIDENCE else
-                                                      "#1f77b4")
-            if not same:
-                color = "#bbbbbb"
-            ax.barh(yi, p, color=color, height=0.7)
-            if ident == base:
-                note = f"{p:.0%}  (baseline, {money(s['cost']['mean'], cur, True)} mean)"
-            elif not same:
-                note = f"{p:.0%}  (another target: {target_words(tid, t)})"
-            else:
-                dc = s["cost"]["mean"] - b["cost"]["mean"]
-                note = (f"{p:.0%}  ({(p - b_t['probability']) * 100:+.0f} pts, "
-                        f"{signed_money(dc, s['cost']['currency'], True)} mean cost)")
-            ax.text(p + 0.01, yi, plain_text(note), va="center", fontsize=13)
-        ax.axvline(CONFIDENCE, color="#d62728", ls="--", lw=1.5)
-        ax.text(CONFIDENCE, len(ids) - 0.45, f" {CONFIDENCE:.0%} confidence", color="#d62728",
-                fontsize=13, va="bottom")
-        ticks = []
-        for ident in ids:
-            tid, t = target_of(summaries[ident])
-            label = labels.get(ident, ident)
-            if t["date"] != b_t["date"] or tid != b_tid:
-                label += f"\n(by {long_date(t['date'])})"
-            ticks.append(plain_text(label))
-        ax.set_yticks(y, ticks)
-        ax.set_xlim(0, 1.6)
-        ax.set_ylim(-0.6, len(ids) - 0.1)
-        ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
-        ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-        ax.set_xlabel(plain_text(f"P(meet the target); baseline: {target_words(b_tid, b_t)}"))
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        return _save(fig, folder, name)
-
-
-def _cost_chart(summaries, labels, ids, folder, name, size):
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from ..plots import plain_text
-
-    first = summaries[ids[0]]
-    cur = first["cost"]["currency"]
-    with plt.rc_context(_rc()):
-        fig, ax = plt.subplots(figsize=size, layout="constrained")
-        y = np.arange(len(ids))[::-1]
-        for yi, ident in zip(y, ids):
-            c = summaries[ident]["cost"]
-            ax.plot([c["p10"], c["p90"]], [yi, yi], lw=9, color="#1f77b4", alpha=0.5,
-                    solid_capstyle="butt", label="P10–P90" if yi == y[0] else None)
-            ax.plot([c["p50"]], [yi], "o", color="#2ca02c", ms=9,
-                    label="P50" if yi == y[0] else None)
-            ax.plot([c["p80"]], [yi], "D", color="#ff7f0e", ms=8,
-                    label="P80" if yi == y[0] else None)
-        band = first["cost_band"]
-        ax.axvspan(band["low"], band["high"], color="#2ca02c", alpha=0.1,
-                   label=plain_text(f"Band {money(band['low'], cur, True)}–"
-                                    f"{money(band['high'], cur, True)}"))
-        ax.set_yticks(y, [plain_text(labels.get(i, i)) for i in ids])
-        ax.xaxis.set_major_formatter(lambda x, _: plain_text(money(x, cur, True)))
-        ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-        ax.grid(axis="x", alpha=0.3)
-        return _save(fig, folder, name)
-
-
-def _curves_chart(summaries, labels, ids, folder, name, size, title):
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from ..plots import plain_text, probability_curves
-
-    curves = []
-    for ident in ids:
-        s = summaries[ident]
-        start = np.datetime64(s["report"]["start_date"], "s")
-        weeks = np.array(s["report"]["finish_quantiles"]["weeks"])
-        _, t = target_of(s)
-        curves.append((labels.get(ident, ident),
-                       start + np.round(weeks * 7 * 86400).astype("timedelta64[s]"),
-                       np.linspace(0, 1, len(weeks)), t["date"], t["probability"]))
-    with plt.rc_context(_rc()):
-        fig, ax = plt.subplots(figsize=size, layout="constrained")
-        probability_curves(curves, ax, plain_text(title))
-        ax.set_ylabel("Share of futures finished")
-        for line in (0.5, 0.8):
-            ax.axhline(line, color="#999999", lw=0.8, ls=":")
-        return _save(fig, folder, name)
+__all__ = ["write_deck", "min_font", "money", "long_date", "peak_text", "promise_text",
+           "recommend", "baseline_id", "text_height", "CONFIDENCE", "MIN_PT", "CHAR_WIDTH",
+           "LINE_HEIGHT"]
 
 
 # -- the deck ----------------------------------------------------------------------

@@ -21,7 +21,7 @@ def _joint_columns(s: dict) -> dict[str, Any]:
     """summary.csv's columns that are true as labelled: the joint confidence (budget and
     its source), the pair to promise at 80% (blank: not reachable), the contingency split,
     second peaks and the number of schedule checks."""
-    from .deck import peak_text
+    from .words import peak_text
 
     j, cont = s["jcl"], s["contingency"]["p80"]
     promise80 = j["promise"]["80"]

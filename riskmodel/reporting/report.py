@@ -383,14 +383,14 @@ class ScenarioReport:
         """``summary.json``: the JSON contract, provenance and the report's extras."""
         r = self.result
         t = r.primary_target
-        weeks = np.percentile(r.finish_of(t.milestone), np.arange(0, 101))
+        weeks = r.percentiles(t.milestone, range(101)).to_numpy()
         flow = r.cash_flow("M")
         extras = {
             "headline": self.headline(),
             "label": self.scenario.name,
             "start_date": self.scenario.start_date.isoformat(),
             "finish_quantiles": {"milestone": t.milestone, "weeks": weeks.tolist()},
-            "cost_quantiles": np.percentile(r.cost, np.arange(0, 101)).tolist(),
+            "cost_quantiles": r.percentiles("cost", range(101)).tolist(),
             "cost_breakdown": r.cost_breakdown().to_dict(orient="records"),
             "cash_flow_monthly": [
                 {"date": d.date().isoformat(), "p10": row.p10, "p50": row.p50, "p90": row.p90}
@@ -406,7 +406,7 @@ class ScenarioReport:
             "reading": self.reading(),
             "plan_confidence": r.plan_confidence(),
             "cost_of_delay": r.cost_of_delay().to_dict(orient="index"),
-            "cost_p5_p95": [float(x) for x in np.percentile(r.cost, [5, 95])],
+            "cost_p5_p95": r.percentiles("cost", (5, 95)).tolist(),
             "assumptions": {k: v.to_dict(orient="records")
                             for k, v in self.assumptions().items()},
         }

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..formatting import excel_money_format
-from .deck import budget_words, peak_text
+from .words import budget_words, peak_text
 
 __all__ = ["write_workbook", "SUMMARY_COLUMNS", "money_format", "READ_ME"]
 

@@ -136,6 +136,7 @@ def _cache_write(dist: Pert, values: np.ndarray) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             f.write(body + hashlib.sha256(body).digest())
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would keep a shared cache folder private
         os.replace(tmp, path)
         tmp = None
     except OSError:

@@ -9,7 +9,6 @@ import pytest
 from riskmodel.reporting.deck import (
     CONFIDENCE,
     MIN_PT,
-    _rc,
     long_date,
     min_font,
     money,
@@ -242,6 +241,8 @@ def test_no_text_box_overflows_and_no_text_is_below_12pt(built):
 
 def test_charts_are_placed_at_their_drawn_size_so_text_is_at_least_12pt(built):
     prs, *_ = built
+    from riskmodel.reporting.slides import _rc
+
     rc = _rc()
     assert min(v for k, v in rc.items() if "size" in k) >= MIN_PT
     pictures = 0

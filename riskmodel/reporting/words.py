@@ -1,0 +1,111 @@
+"""Sentences about a scenario's summary, shared by the deck, the workbook and the
+comparison page: the pair to promise, second peaks, the budget, the recommendation,
+the schedule checks. Every sentence holds for the number it gives."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from ..formatting import long_date, money
+
+__all__ = ["CONFIDENCE", "weeks_date", "peak_text", "budget_words", "promise_text",
+           "target_of", "target_words", "baseline_id", "recommend", "warnings_text"]
+
+CONFIDENCE = 0.8
+"""The confidence an option must reach to be recommended (P(meet) >= 80%)."""
+
+
+# -- words shared with the workbook and the comparison page --------------------------
+def weeks_date(s: dict, weeks: float) -> str:
+    """The date ``weeks`` after the scenario's start, rounded up to a day (as the results)."""
+    start = dt.date.fromisoformat(s["report"]["start_date"])
+    return long_date(start + dt.timedelta(days=math.ceil(round(weeks * 7, 9))))
+
+
+def peak_text(s: dict, which: str) -> str | None:
+    """``second peak: 15% of futures near 9 Dec 2027`` (or near a cost); None if one peak."""
+    shape = (s.get("report", {}).get("modes") or {}).get(which)
+    if not shape:
+        return None
+    second = shape["second"]
+    where = weeks_date(s, second["value"]) if which == "finish" else \
+        money(second["value"], s["cost"]["currency"])
+    return f"second peak: {second['share']:.0%} of futures near {where}"
+
+
+def budget_words(s: dict) -> str:
+    """``$400,000 (the top of the cost band)`` or ``$450,000 (the budget)``."""
+    j = s["jcl"]
+    source = "the budget" if j["budget_source"] == "budget" else "the top of the cost band"
+    return f"{money(j['budget'], s['cost']['currency'])} ({source})"
+
+
+def promise_text(s: dict, level: str = "80") -> str:
+    """The date and budget to promise together at ``level``% joint confidence, in words
+    (the joint frontier; says so when neither is reachable)."""
+    j, cur = s["jcl"], s["cost"]["currency"]
+    p = j["promise"][level]
+    parts = []
+    if p["date_at_budget"]:
+        parts.append(f"by {long_date(p['date_at_budget'])} within {budget_words(s)}")
+    else:
+        parts.append(f"no date reaches {level}% within {budget_words(s)}")
+    if p["budget_at_date"] is not None:
+        parts.append(f"by {long_date(p['date'])} with {money(p['budget_at_date'], cur)}")
+    else:
+        parts.append(f"no budget reaches {level}% by {long_date(p['date'])}")
+    return "; ".join(parts)
+
+
+def target_of(s: dict) -> tuple[str, dict]:
+    """The headline target: (id, {milestone, date, probability, ...})."""
+    return next(iter(s["targets"].items()))
+
+
+def target_words(target_id: str, target: dict) -> str:
+    """``audit-ready by 1 Mar 2027`` / ``report in hand by 30 Jul 2027``."""
+    what = "audit-ready" if target_id == "audit" else target_id.replace("_", " ")
+    return f"{what} by {long_date(target['date'])}"
+
+
+def baseline_id(summaries: dict[str, dict], order: Iterable[str]) -> str | None:
+    """The baseline: the first scenario of the batch that ran."""
+    return next((i for i in order if i in summaries), None)
+
+
+def recommend(summaries: dict[str, dict], order: Iterable[str],
+              confidence: float = CONFIDENCE) -> dict[str, Any]:
+    """The cheapest scenario (lowest mean cost) whose P(meet) reaches ``confidence``,
+    among those with the baseline's headline target (another target, such as the report
+    in hand, answers another question).
+
+    Returns ``{"baseline", "choice" (None when none reaches it), "best" (the highest
+    P(meet)), "comparable" (ids), "other_target" (ids)}``.
+    """
+    order = [i for i in order if i in summaries]
+    base = baseline_id(summaries, order)
+    if base is None:
+        return {"baseline": None, "choice": None, "best": None, "comparable": [],
+                "other_target": []}
+    base_target = target_of(summaries[base])[0]
+    comparable = [i for i in order if target_of(summaries[i])[0] == base_target]
+    other = [i for i in order if i not in comparable]
+    p = {i: target_of(summaries[i])[1]["probability"] for i in comparable}
+    reach = [i for i in comparable if p[i] >= confidence]
+    choice = min(reach, key=lambda i: (summaries[i]["cost"]["mean"], -p[i])) if reach else None
+    best = max(comparable, key=lambda i: (p[i], -summaries[i]["cost"]["mean"]))
+    return {"baseline": base, "choice": choice, "best": best, "comparable": comparable,
+            "other_target": other}
+
+
+def warnings_text(s: dict, limit: int = 1) -> str | None:
+    """``Check first (2 checks, all in the workbook's Checks sheet): <message>`` or None."""
+    found = s.get("warnings") or []
+    if not found:
+        return None
+    shown = [w["message"] for w in found[:limit]]
+    more = (f" ({len(found)} checks, all in the workbook's Checks sheet)"
+            if len(found) > limit else "")
+    return f"Check first{more}: " + "; ".join(shown)
