@@ -115,10 +115,12 @@ class SimulationResult:
     # -- time helpers ----------------------------------------------------------------
     @property
     def workstream_ids(self) -> list[str]:
+        """The workstreams' ids, in the scenario's order (the rows of the detail)."""
         return [w.id for w in self.scenario.workstreams]
 
     @property
     def risk_ids(self) -> list[str]:
+        """The risks' ids, in the scenario's order."""
         return [r.id for r in self.scenario.risks]
 
     def weeks(self, when: dt.date | str | float) -> float:

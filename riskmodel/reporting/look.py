@@ -158,6 +158,8 @@ def render(folder: Path, dpi: int = 60) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``make look``: render a batch folder's outputs into ``<folder>/_look/``; returns the
+    exit code (2 when the folder is not a batch's)."""
     parser = argparse.ArgumentParser(prog="make look", description=__doc__.split("\n")[0])
     parser.add_argument("folder", nargs="?", default="",
                         help="a batch folder (default: reports/leadership)")

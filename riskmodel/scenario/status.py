@@ -51,10 +51,12 @@ class WorkstreamStatus(_Model):
 
     @property
     def finished(self) -> bool:
+        """True when the workstream has an actual finish."""
         return self.actual_finish is not None
 
     @property
     def started(self) -> bool:
+        """True when the workstream has an actual start."""
         return self.actual_start is not None
 
 

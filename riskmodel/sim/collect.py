@@ -44,6 +44,7 @@ class Collector:
         self.arrays[name][..., at:at + value.shape[-1]] = value
 
     def add(self, block: BlockResult) -> None:
+        """Copy a block's per-iteration results into place and keep its sums."""
         at = block.index * BLOCK
         for name in self.PER_ITERATION:
             self._put(name, getattr(block, name), at)
@@ -125,6 +126,7 @@ class RiskOff(Mapping):
 
     @property
     def risks(self) -> int:
+        """How many risks the results are kept for."""
         return len(self.cols)
 
     def dense(self, name: str, i: int) -> np.ndarray:
