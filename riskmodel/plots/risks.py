@@ -12,7 +12,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..results import SimulationResult
 
-from ._style import BLUE, GREY, ORANGE, RED, _axes, _barh, _money
+from ._style import BLUE, GREY, ORANGE, RED, _axes, _barh, _money, plain_text
 
 __all__ = ["risk_tornado", "risk_removal"]
 
@@ -51,11 +51,13 @@ def risk_removal(table, ax: Axes | None = None, names: Mapping[str, str] | None 
     ax.set_ylim(0, 1.01)
     ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
     ax.set_ylabel("Probability of meeting the target")
-    labels = ["none"] + [names.get(x, x) for x in table["removed"].iloc[1:]]
-
-    ax.set_xticks(k, [textwrap.fill(f"{i}: {lab}", 24) for i, lab in zip(k, labels)],
-                  rotation=30, ha="right", fontsize=9)
-    ax.set_xlabel("Risks removed, largest expected impact first (cumulative)")
+    # the axis counts the risks removed; the first one is named, the rest are in order
+    # in the table beside the chart (names at every tick would overlap)
+    ax.set_xticks(k)
+    first = names.get(table["removed"].iloc[1], table["removed"].iloc[1]) if len(k) > 1 else ""
+    ax.set_xlabel(plain_text(textwrap.fill(
+        "Top risks removed together, largest expected impact first"
+        + (f" (1 = {first})" if first else ""), 80)))
     twin = ax.twinx()
     twin.plot(k, table["p80_shift"], "s-", color=ORANGE, lw=1.8,
               label="P80 earlier by (weeks), measured")
