@@ -115,10 +115,12 @@ def _numpy_ceiling(jobs: int) -> dict:
     return {"seconds": parallel, "speedup": serial / parallel, "cpu": float("nan")}
 
 
-def run_case(name: str, iterations: int, jobs: int = 1, cache: str | None = None) -> dict:
+def run_case(name: str, iterations: int, jobs: int = 1, cache: str | None = None,
+             kernels: str | None = None) -> dict:
     """A case in a fresh process; ``command`` is the command line itself, timed whole
     (start-up, imports, set-up, the run, the JSON document) as ``/usr/bin/time`` would.
-    ``cache``: the PERT table cache folder it uses (default: the run's, see ``main``)."""
+    ``cache``: the PERT table cache folder it uses (default: the run's, see ``main``);
+    ``kernels``: the backend (``RISKMODEL_KERNELS``: "compiled" or "numpy")."""
     if name == "command":
         cmd = [sys.executable, "-m", "riskmodel.cli", "simulate", str(_scenario_file()),
                "--json", "--iterations", str(iterations), "--jobs", str(jobs)]
@@ -127,7 +129,11 @@ def run_case(name: str, iterations: int, jobs: int = 1, cache: str | None = None
                "--jobs", str(jobs)]
     with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
         t0 = time.perf_counter()
-        env = {**os.environ, "RISKMODEL_CACHE_DIR": cache} if cache else None
+        env = dict(os.environ)
+        if cache:
+            env["RISKMODEL_CACHE_DIR"] = cache
+        if kernels:
+            env["RISKMODEL_KERNELS"] = kernels
         proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, cwd=ROOT, env=env)
         # this child's own figures (and its workers'), as /usr/bin/time -v gives them
         _, status, usage = os.wait4(proc.pid, 0)
@@ -256,6 +262,16 @@ def main() -> None:
         fastest([run_case("setup", 1000) for _ in range(2)]), "", "<= 0.2 s")
     d = run_case("default", 100_000)
     add("default scenario, 100k, engine (best of 3)", d, "", "< 0.3 s")
+    # the two backends of the engine's loops (same numbers bit for bit): the NumPy
+    # reference runs where the compiled loops could not be built
+    for kernels in ("compiled", "numpy"):
+        add(f"default scenario, 100k, engine, {kernels} loops (best of 3)",
+            run_case("default", 100_000, kernels=kernels), "", "")
+    m = min(n, 200_000)
+    eng = {k: run_case("engine", m, kernels=k) for k in ("compiled", "numpy")}
+    add(f"engine, ranking off, {m:,}, compiled loops", eng["compiled"], "", "")
+    add(f"engine, ranking off, {m:,}, NumPy loops", eng["numpy"],
+        f"{eng['numpy']['seconds'] / eng['compiled']['seconds']:.2f}x compiled (wall)", "")
     ceiling = run_case("ceiling", 0, jobs=2)
     add("plain numpy work, 2 processes (machine ceiling)", ceiling,
         f"{ceiling['speedup']:.2f}x 1 process", "")

@@ -64,18 +64,14 @@ def _shifts(result: SimulationResult, shift: dict[str, np.ndarray]) -> None:
         met_i = (met - int(np.count_nonzero(base[cols] <= when))
                  + int(np.count_nonzero(head <= when)))
         shift["p_meet_shift"][i] = met / n - met_i / n
-        end = w.dense("end", i)
-        shift["mean_finish_impact"][i] = finish_mean - end.mean()
-        q = np.percentile(end, levels)
-        for k, level in enumerate(levels):
-            shift[f"p{level}_finish_shift"][i] = finish_q[k] - q[k]
-        del end
-        cost = w.dense("cost", i)
-        shift["mean_cost_impact"][i] = cost_mean - cost.mean()
-        q = np.percentile(cost, levels)
-        for k, level in enumerate(levels):
-            shift[f"p{level}_cost_shift"][i] = cost_q[k] - q[k]
-        del cost
+        for name, what, mean, quantiles in (("end", "finish", finish_mean, finish_q),
+                                             ("cost", "cost", cost_mean, cost_q)):
+            alone = w.dense(name, i)  # one risk's whole vector at a time
+            shift[f"mean_{what}_impact"][i] = mean - alone.mean()
+            q = np.percentile(alone, levels)
+            for k, level in enumerate(levels):
+                shift[f"p{level}_{what}_shift"][i] = quantiles[k] - q[k]
+            del alone
     shift["time_cost"] = shift["mean_cost_impact"] - result.mean_risk_cost_
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import Problem, ScenarioError
 from ..scenario.load import read_yaml
 from ..scenario.problems import nearest
+from ..scenario.schema import MAX_ITERATIONS
 from .provenance import plain
 
 __all__ = ["BatchItem", "Batch", "load_batch", "slug", "plain_parameter", "NOTEBOOK",
@@ -247,6 +248,21 @@ def _scenario_file(value: Any, base: Path, where: str, src: str) -> tuple[str, P
     return str(path), None
 
 
+@dataclass
+class _Reading:
+    """What the checks of one batch file share: the file, its data, the problems found."""
+
+    path: Path
+    src: str
+    data: dict[str, Any]
+    problems: list[Problem]
+
+    def refuse(self, exc: ValueError) -> None:
+        """Record a check's ``ValueError`` ("where: what") as a problem."""
+        where, _, message = str(exc).partition(": ")
+        self.problems.append(Problem(where, message, self.src))
+
+
 def load_batch(path: str | Path) -> Batch:
     """Read and check a batch file; raises ``ScenarioError`` listing every problem.
 
@@ -254,8 +270,6 @@ def load_batch(path: str | Path) -> Batch:
     declares before anything runs; names, grid patterns, timeouts and the number of
     scenarios (at most ``MAX_SCENARIOS``) are checked too.
     """
-    from ..scenario.schema import MAX_ITERATIONS
-
     path = Path(path)
     data, digest = read_yaml(path)
     src = str(path)
@@ -267,11 +281,26 @@ def load_batch(path: str | Path) -> Batch:
         raise ScenarioError(Problem("", "not a riskmodel batch file (its keys are not batch "
                                         "keys)", src))
     problems: list[Problem] = []
+    ctx = _Reading(path, src, data, problems)
+    base, notebook, declared, types, settings, name, timeouts, kernel, defaults = \
+        _settings(ctx)
+    raw_items = _expand(ctx)
+    items = _checked(ctx, raw_items, declared, types, defaults, base)
+    if problems:
+        raise ScenarioError(list(dict.fromkeys(problems)))
+    return Batch(path=path, name=name, title=settings.get("title") or settings.get("name") or name,
+                 notebook=notebook, kernel=kernel, items=items,
+                 start_timeout=timeouts["start_timeout"], cell_timeout=timeouts["cell_timeout"],
+                 sha256=digest, settings=plain(defaults))
 
-    def refuse(exc: ValueError) -> None:
-        where, _, message = str(exc).partition(": ")
-        problems.append(Problem(where, message, src))
 
+def _settings(ctx: _Reading):
+    """The batch-level keys: notebook, name, title, timeouts, kernel, defaults."""
+    problems = ctx.problems
+    src = ctx.src
+    refuse = ctx.refuse
+    data = ctx.data
+    path = ctx.path
     for key in data:
         if key not in _BATCH_KEYS:
             problems.append(Problem(str(key), f"unknown key {_quote(key)}"
@@ -311,6 +340,15 @@ def load_batch(path: str | Path) -> Batch:
     iterations = defaults.get("iterations")
     if isinstance(iterations, int) and not 1 <= iterations <= MAX_ITERATIONS:
         problems.append(Problem("iterations", f"must be from 1 to {MAX_ITERATIONS:,}", src))
+    return base, notebook, declared, types, settings, name, timeouts, kernel, defaults
+
+
+def _expand(ctx: _Reading) -> list[tuple[str, str, dict[str, Any]]]:
+    """Scenarios and grids as (where, label, parameters), after the count cap."""
+    problems = ctx.problems
+    src = ctx.src
+    refuse = ctx.refuse
+    data = ctx.data
     for key in ("scenarios", "grids"):
         if data.get(key) is not None and not isinstance(data[key], list):
             problems.append(Problem(key, "expected a list", src))
@@ -382,7 +420,14 @@ def load_batch(path: str | Path) -> Batch:
             raw_items.append((where, pattern.format(audit_date=date, option=label), params))
     if not raw_items and not problems:
         problems.append(Problem("scenarios", "the batch names no scenario", src))
+    return raw_items
 
+
+def _checked(ctx: _Reading, raw_items, declared, types, defaults, base) -> list[BatchItem]:
+    """Each scenario as a BatchItem: its folder name and plain, declared parameters."""
+    problems = ctx.problems
+    src = ctx.src
+    refuse = ctx.refuse
     items: list[BatchItem] = []
     seen: dict[str, str] = {}
     known = [k for k in declared if k not in _RESERVED]
@@ -425,9 +470,4 @@ def load_batch(path: str | Path) -> Batch:
             problems.append(Problem(f"{where}.iterations", f"must be from 1 to {MAX_ITERATIONS:,}",
                                     src))
         items.append(BatchItem(ident, label, clean))
-    if problems:
-        raise ScenarioError(list(dict.fromkeys(problems)))
-    return Batch(path=path, name=name, title=settings.get("title") or settings.get("name") or name,
-                 notebook=notebook, kernel=kernel, items=items,
-                 start_timeout=timeouts["start_timeout"], cell_timeout=timeouts["cell_timeout"],
-                 sha256=digest, settings=plain(defaults))
+    return items

@@ -268,17 +268,7 @@ class SimulationSettings(_Model):
 class ScenarioFields(_Model):
     """The fields of a scenario and what derives from them (``schema.Scenario`` adds
     validation across keys, reading and merging). Build a ``Scenario`` with
-    ``load_scenario(path)`` or ``Scenario.from_dict``.
-
-    Examples
-    --------
-    >>> from riskmodel.scenario import Scenario
-    >>> s = Scenario.from_dict({
-    ...     "name": "demo", "start_date": "2026-12-07", "audit_date": "2027-03-01",
-    ...     "workstreams": [{"id": "gap_analysis", "duration": {"dist": "pert", "min": 1.5,
-    ...                      "mode": 2, "max": 3}}]})
-    >>> [t.id for t in s.all_targets]
-    ['audit']
+    ``load_scenario(path)`` or ``Scenario.from_dict`` (examples there).
     """
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
