@@ -70,6 +70,10 @@ class Comparison:
         return s_curves(self.results, ax=ax)
 
     def __getitem__(self, name: str) -> SimulationResult:
+        """The result of the scenario called ``name``."""
+        if name not in self.results:
+            raise KeyError(f"no scenario {name!r} in this comparison; it has "
+                           f"{', '.join(map(repr, self.results))}")
         return self.results[name]
 
 
@@ -163,22 +167,25 @@ def risk_removal(scenario: Scenario, result: SimulationResult | None = None, *,
     -------
     pandas.DataFrame
         One row per k (0 = nothing removed): ``removed`` (the k-th risk's id),
-        ``p_meet``, ``p80_weeks``, ``p80_date``, ``cost_p80``, ``cost_mean``, and
-        ``p80_shift`` (weeks gained against k = 0) beside ``p80_shift_if_additive`` (the
-        sum of the removed risks' separate P80 shifts).
+        ``p_meet`` (the headline target), ``p80_weeks`` and ``p80_date`` (the programme
+        end, as the risks' shifts are), ``cost_p80``, ``cost_mean``, and ``p80_shift``
+        (weeks gained against k = 0) beside ``p80_shift_if_additive`` (the sum of the
+        removed risks' separate P80 shifts of the end).
     """
     if result is None:
         result = simulate(scenario, iterations=iterations, seed=seed, jobs=jobs,
                           executor=executor)
+    if result.without_risk is None:
+        raise ValueError("risk_removal needs a run with risk ranking (rank_risks=True): the "
+                         "order of the risks comes from it")
     ranking = result.risks(by=by)
     order = list(ranking.index)[:top]
     n = iterations or result.iterations
     root = as_seed_sequence(result.seed if seed is None else seed)
     target = result.primary_target
-    of = target.milestone
 
     def row(k, r):
-        p80 = float(r.percentiles(of, (80,)).iloc[0])
+        p80 = float(r.percentiles("end", (80,)).iloc[0])
         return {"k": k, "removed": order[k - 1] if k else "", "p_meet":
                 r.p_meet(target.date, target.milestone), "p80_weeks": p80,
                 "p80_date": r.date_of(p80), "cost_p80": float(np.percentile(r.cost, 80)),

@@ -216,7 +216,7 @@ def apply_status(spec: EngineSpec, scenario: Scenario, status: Status) -> Engine
         p = {"occurred": 1.0, "retired": 0.0}.get(state, r.probability)
         risks.append(replace(r, probability=p))
     spec = replace(spec, durations=tuple(durations), risks=tuple(risks), earliest=earliest,
-                   pinned=pinned, duration_offset=offset, duration_floor=None,
+                   pinned=pinned, duration_offset=offset,
                    frozen=tuple(frozen), **_correlation(spec, frozen))
     return _with_actual_costs(spec, scenario, status, spent, started, now)
 

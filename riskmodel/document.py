@@ -40,6 +40,21 @@ def _finding(f) -> dict[str, str]:
             "message": getattr(f, "message", str(f))}
 
 
+def _contingency(result: SimulationResult) -> dict[str, dict[str, Any]]:
+    """``contingency.p50`` ... ``p95``: weeks and money over the plan, with the split into
+    estimates and risks where the run ranked risks (one table for every level)."""
+    out: dict[str, dict[str, Any]] = {}
+    for label, row in result.contingency_table(CONTINGENCY_LEVELS).iterrows():
+        level: dict[str, Any] = {"weeks": float(row.schedule_contingency_weeks),
+                                 "cost": float(row.cost_contingency)}
+        if not math.isnan(row.from_risks_weeks):
+            for part in ("from_risks", "from_estimates"):
+                level[part] = {"weeks": float(row[f"{part}_weeks"]),
+                               "cost": float(row[f"{part}_cost"])}
+        out[str(label)] = level
+    return out
+
+
 def summary_document(result: SimulationResult) -> dict[str, Any]:
     """The summary document of one result (plain JSON types, no NaN)."""
     f = result.percentiles("end", FINISH_LEVELS)
@@ -68,7 +83,7 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
                  "std": float(result.cost.std()), **{k: float(v) for k, v in c.items()}},
         "cost_band": result.cost_band(),
         "deterministic": {"finish": result.plan["finish"], "cost": result.plan["cost"]},
-        "contingency": {f"p{q}": result.contingency(q / 100) for q in CONTINGENCY_LEVELS},
+        "contingency": _contingency(result),
         "jcl": jcl_summary(result),
         "workstreams": {
             wid: {k: _number(r[k]) for k in WORKSTREAM_KEYS if k in r.index}

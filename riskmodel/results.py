@@ -128,7 +128,11 @@ class SimulationResult:
         if isinstance(when, (int, float, np.floating)) and not isinstance(when, bool):
             return float(when)
         if isinstance(when, str):
-            when = dt.date.fromisoformat(when)
+            try:
+                when = dt.date.fromisoformat(when)
+            except ValueError:
+                raise ValueError(f"expected an ISO date like 2027-03-01, got {when!r}") \
+                    from None
         if isinstance(when, dt.datetime):
             when = when.date()
         return self.scenario.weeks_from_start(cast(dt.date, when))
@@ -145,7 +149,9 @@ class SimulationResult:
             return self.milestone_finish[milestone]
         if milestone in self.workstream_ids and len(self.detail["finish"][0]) == self.iterations:
             return self.detail["finish"][self.workstream_ids.index(milestone)].astype(float)
-        raise KeyError(f"no per-iteration finish kept for '{milestone}': add a target on it")
+        kept = ", ".join([RESERVED_MILESTONE, *self.milestone_finish])
+        raise ValueError(f"no per-iteration finish is kept for {milestone!r}: the milestones "
+                         f"kept are {kept} (add a target on it)")
 
     # -- probabilities and percentiles ------------------------------------------------
     def p_meet(self, when: dt.date | str | float, milestone: str = RESERVED_MILESTONE) -> float:
@@ -298,6 +304,9 @@ class SimulationResult:
         """Weeks and money to add to the deterministic plan to reach ``confidence``, and
         how much of each comes from estimate uncertainty (merge bias included) and from
         the risks (``from_estimates``, ``from_risks``; absent without risk ranking)."""
+        if not 0 < confidence < 1:
+            raise ValueError(f"confidence is a share between 0 and 1 (0.8 for P80), got "
+                             f"{confidence!r}")
         row = self.contingency_table([100 * confidence]).iloc[0]
         out: dict[str, Any] = {"weeks": float(row.schedule_contingency_weeks),
                                "cost": float(row.cost_contingency)}

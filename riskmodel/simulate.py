@@ -171,6 +171,10 @@ def simulate(
     if not isinstance(scenario, Scenario):
         raise TypeError("simulate() takes a Scenario; use load_scenario(path) for a file")
     n = _iterations(iterations if iterations is not None else scenario.simulation.iterations)
+    if isinstance(disabled_risks, str):
+        disabled_risks = (disabled_risks,)
+    if precision is not None and not 0 < precision < 0.5:
+        raise ValueError(f"precision must be between 0 and 0.5, got {precision}")
     unknown = set(disabled_risks) - {r.id for r in scenario.risks}
     if unknown:
         raise ScenarioError(f"disabled_risks: unknown risk(s) {', '.join(sorted(unknown))}")
@@ -230,8 +234,8 @@ def _run(spec, root, blocks, jobs, executor, chunk_size, collector: Collector) -
 def _until_precise(scenario, spec, root, collector, precision, max_iterations, jobs, executor,
                    chunk_size) -> dict:
     """Add blocks until the standard error of P(audit target) is at most ``precision``."""
-    if not 0 < precision < 0.5:
-        raise ValueError(f"precision must be between 0 and 0.5, got {precision}")
+    from .analysis.precision import block_std_error
+
     target = scenario.all_targets[0]
     row = None if target.milestone == RESERVED_MILESTONE else \
         list(spec.milestones).index(list(spec.workstreams).index(target.milestone))
@@ -241,11 +245,16 @@ def _until_precise(scenario, spec, root, collector, precision, max_iterations, j
         n = collector.size
         arrays = collector.arrays
         finish = arrays["end"][:n] if row is None else arrays["milestones"][row, :n]
-        p = float(np.mean(finish <= limit))
-        se = math.sqrt(p * (1 - p) / n)
+        met = finish <= limit
+        p = float(np.mean(met))
+        # the same standard error the result reports (between blocks under LHS)
+        se = block_std_error(met, BLOCK) if spec.sampling == "lhs" else None
+        if se is None:
+            se = math.sqrt(p * (1 - p) / n)
         if se <= precision or n >= max_iterations:
             break
-        wanted = min(max_iterations, max(math.ceil(p * (1 - p) / precision**2), n + 1))
+        # an error shrinks as 1/sqrt(n): the iterations that bring it to the precision
+        wanted = min(max_iterations, max(math.ceil(n * (se / precision) ** 2), n + 1))
         # blocks past what is done; a partial last block is re-run whole, as a longer run would
         more = [blk for blk in _plan_blocks(wanted, len(spec.workstreams))
                 if blk[0] * BLOCK + blk[1] > n]

@@ -139,3 +139,31 @@ def test_sensitivity_uses_average_ranks_for_ties():
     n = 40_000
     sens = simulate(s, iterations=n).workstreams().loc["a", "sensitivity"]
     assert abs(sens - np.sqrt(3) / 2) < Z / np.sqrt(n)
+
+
+def test_precision_stops_on_the_standard_error_it_reports():
+    s = load_scenario(DEFAULT)
+    r = simulate(s, iterations=8 * BLOCK, precision=0.0012)
+    reported = r.targets().iloc[0]
+    assert reported.std_error_method.startswith("between blocks")
+    assert reported.std_error <= 0.0012
+    assert r.convergence()["achieved_std_error"] == pytest.approx(reported.std_error)
+
+
+def test_api_misuse_is_one_sentence():
+    from riskmodel.compare import risk_removal
+
+    s = load_scenario(DEFAULT)
+    r = simulate(s, iterations=2000, rank_risks=False)
+    with pytest.raises(ValueError, match="rank_risks=True"):
+        risk_removal(s, r)
+    with pytest.raises(ValueError, match="0.8 for P80"):
+        r.contingency(80)
+    with pytest.raises(ValueError, match="expected an ISO date"):
+        r.p_meet("2027-13-01")
+    with pytest.raises(ValueError, match="milestones kept are end"):
+        r.percentiles("nope")
+    with pytest.raises(ValueError, match="precision must be between"):
+        simulate(s, iterations=10, precision=2)
+    one = simulate(s, iterations=2000, disabled_risks="evidence_gaps", rank_risks=False)
+    assert one.fired_[[x.id for x in s.risks].index("evidence_gaps")] == 0

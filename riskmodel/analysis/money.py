@@ -143,18 +143,28 @@ def cash_flow(result: SimulationResult, freq: str = "W",
     worked = _worked_time(spec.calendar)
     work_start = worked(start)
     work_span = worked(fin) - work_start
+    # what does not depend on the time point, once
+    fixed, fixed_start = d["fixed"][:, :n], start[spec.fixed_index]
+    programme = d["programme"][:, :n].sum(axis=0)
+    paid_at = [fin[list(r.affects)].min(axis=0) if r.affects else 0.0 for r in spec.risks]
+    # a re-forecast's recorded actuals (in place of the plan's spend before the status
+    # date) count from the status date
+    offset = getattr(spec, "cost_offset", 0.0)
+    as_of = (result.scenario.weeks_from_start(result.status.as_of)
+             if result.status is not None else 0.0)
     cum = np.empty((len(times), n))
     for k, t in enumerate(times):
         share = _labour_share(worked(np.array(t)), t, work_start, work_span, fin)
         total = (labour * share).sum(axis=0)
-        total += (d["fixed"][:, :n] * (t >= start[spec.fixed_index])).sum(axis=0)
-        total += d["programme"][:, :n].sum(axis=0)
+        total += (fixed * (t >= fixed_start)).sum(axis=0)
+        total += programme
         for weekly, until in spec.overhead:
             stop = end if until < 0 else fin[until]
             total += weekly * np.minimum(t, stop)
-        for i, r in enumerate(spec.risks):
-            paid_at = fin[list(r.affects)].min(axis=0) if r.affects else 0.0
-            total += d["risk_cost"][i, :n] * (t >= paid_at)
+        for i, when in enumerate(paid_at):
+            total += d["risk_cost"][i, :n] * (t >= when)
+        if offset and t >= as_of:
+            total += offset
         cum[k] = total
     dates = [start_date + dt.timedelta(days=round(t * 7)) for t in times]
     out = pd.DataFrame({f"p{q:g}": np.percentile(cum, q, axis=1) for q in levels},

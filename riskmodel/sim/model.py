@@ -75,9 +75,9 @@ class EngineSpec:
     accruing from the start until that finish; ``milestones`` are workstream indices
     whose finish is kept per iteration. For a re-forecast from a status date,
     ``earliest``/``pinned`` hold earliest and actual starts (NaN: none),
-    ``duration_offset`` working time already done, ``duration_floor`` the least
-    working duration (time already spent), and ``frozen`` the finished workstreams,
-    which risks no longer touch.
+    ``duration_offset`` working time already done, ``frozen`` the finished
+    workstreams, which risks no longer touch, and ``cost_offset`` a constant added to
+    every iteration's cost (recorded actual costs in place of the plan's).
     """
 
     workstreams: tuple[str, ...]
@@ -98,7 +98,6 @@ class EngineSpec:
     earliest: np.ndarray | None = None
     pinned: np.ndarray | None = None
     duration_offset: np.ndarray | None = None
-    duration_floor: np.ndarray | None = None
     frozen: tuple[int, ...] = ()
     cost_offset: float = 0.0
     order: list[int] = field(init=False, repr=False)
@@ -266,8 +265,6 @@ def _apply_risks(spec: EngineSpec, base: np.ndarray, fired: np.ndarray,
                 np.ascontiguousarray(impact), *spec.risk_links, duration)
     if spec.duration_offset is not None:
         duration += spec.duration_offset[:, None]
-    if spec.duration_floor is not None:
-        np.maximum(duration, spec.duration_floor[:, None], out=duration)
     return duration
 
 

@@ -163,8 +163,6 @@ def _switched_off(spec: EngineSpec, draws: Draws, out: Outcome, v: _Variant,
                     draws.impact[np.ix_(v.kept, cols)], *v.links, dur_hit)
         if spec.duration_offset is not None:
             dur_hit += spec.duration_offset[v.hit][:, None]
-        if spec.duration_floor is not None:
-            np.maximum(dur_hit, spec.duration_floor[v.hit][:, None], out=dur_hit)
     n_ext, m = v.ext.size, out.duration.shape[0]
     # durations of rows lo.. in those iterations (one slab: a contiguous take is about
     # twice as fast as gathering scattered rows), after a row kept for the labour prefix

@@ -66,3 +66,17 @@ def test_holiday_freeze_cash_curve_ends_at_the_cost_and_spends_less_in_the_freez
     # below the weeks either side, where the same people work at full pace
     spend = flow["spend_p50"].to_numpy()
     assert spend[3] < spend[2] and spend[4] < spend[5]
+
+
+def test_a_re_forecast_s_cash_flow_ends_at_its_cost_actuals_included():
+    """Recorded actual costs (``actual_cost``) count from the status date, so the curve
+    still ends at each iteration's total cost."""
+    from riskmodel import load_scenario
+    from riskmodel.reforecast import reforecast
+    from tests.conftest import DEFAULT, ROOT
+
+    r = reforecast(load_scenario(DEFAULT), ROOT / "data/status/2027-01-25.yaml",
+                   iterations=5_000)
+    assert r.spec.cost_offset != 0  # the shipped status records an actual cost
+    flow = r.cash_flow("W")
+    assert flow.iloc[-1]["mean"] == pytest.approx(r.cost.mean(), rel=1e-6)
