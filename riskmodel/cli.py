@@ -111,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _reforecast(args) -> int:
+    from .formatting import money, percent, signed_money
     from .reforecast import explain_change, forecast_trail, reforecast
     from .scenario import load_scenario
     from .scenario.status import load_status
@@ -127,9 +128,10 @@ def _reforecast(args) -> int:
     print()
     trail = forecast_trail(scenario, statuses, **opts)
     show = trail[["p_meet", "p50_date", "p80_date", "cost_mean", "cost_p80"]].copy()
-    show["p_meet"] = show["p_meet"].map("{:.1%}".format)
+    cur = scenario.currency
+    show["p_meet"] = show["p_meet"].map(lambda p: percent(p, 1))
     for col in ("cost_mean", "cost_p80"):
-        show[col] = show[col].map("{:,.0f}".format)
+        show[col] = show[col].map(lambda x: money(x, cur))
     print("Forecast trail")
     print(show.to_string())
     print()
@@ -137,12 +139,15 @@ def _reforecast(args) -> int:
     why = explain_change(scenario, before, statuses[-1], **opts)
     was, now = why.attrs["before"], why.attrs["after"]
     print(f"What changed since {'the plan' if before is None else before.as_of}: "
-          f"P(meet) {was['p_meet']:.1%} -> {now['p_meet']:.1%}, P80 {was['p80_date']} -> "
-          f"{now['p80_date']}, mean cost {was['cost_mean']:,.0f} -> {now['cost_mean']:,.0f}")
-    print(why.assign(p_meet_change=why["p_meet_change"].map("{:+.1%}".format),
+          f"P(meet) {percent(was['p_meet'], 1)} -> {percent(now['p_meet'], 1)}, P80 "
+          f"{was['p80_date']} -> {now['p80_date']}, mean cost "
+          f"{money(was['cost_mean'], cur)} -> {money(now['cost_mean'], cur)}")
+    print(why.assign(p_meet_change=why["p_meet_change"].map(lambda p: percent(p, 1, True)),
                      p80_date_change_days=why["p80_date_change_days"].map("{:+.1f}".format),
-                     cost_mean_change=why["cost_mean_change"].map("{:+,.0f}".format),
-                     cost_p80_change=why["cost_p80_change"].map("{:+,.0f}".format))
+                     cost_mean_change=why["cost_mean_change"].map(
+                         lambda x: signed_money(x, cur)),
+                     cost_p80_change=why["cost_p80_change"].map(
+                         lambda x: signed_money(x, cur)))
           .to_string())
     print(why.attrs["method"])
     return 0

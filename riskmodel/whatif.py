@@ -161,7 +161,7 @@ def cost_against_baseline(baseline: SimulationResult, result: SimulationResult, 
     bins = np.linspace(both.min(), both.max(), 61)
     band = baseline.scenario.cost_band
     ax.axvspan(band.low, band.high, color=GREEN, alpha=0.10,
-               label=f"Budget band {money(band.low)}–{money(band.high)}")
+               label=f"Cost band {money(band.low)}–{money(band.high)}")
     p80 = {}
     for name, r, style in (("Baseline", baseline, {"color": GREY, "alpha": 0.45,
                                                     "histtype": "stepfilled"}),

@@ -66,7 +66,7 @@ def test_s_curve_audit_line_and_headline(default_result):
 
 def test_cost_plot_band_edges_are_the_band(default_result):
     ax = default_result.plot.cost_distribution()
-    band = [p for p in ax.patches if p.get_label().startswith("Budget band")][0]
+    band = [p for p in ax.patches if p.get_label().startswith("Cost band")][0]
     assert band.get_x() == 150_000 and band.get_x() + band.get_width() == 400_000
     p50 = line(ax, "P50")
     assert x0(p50) == pytest.approx(np.percentile(default_result.cost, 50))

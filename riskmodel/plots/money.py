@@ -38,7 +38,7 @@ def cost_distribution(result: SimulationResult, ax: Axes | None = None, **kwargs
     counts, edges, _ = ax.hist(result.cost,
                                **{"bins": 60, "color": BLUE, "alpha": 0.75, **kwargs})
     ax.axvspan(band["low"], band["high"], color=GREEN, alpha=0.12,
-               label=f"Budget band: {band['p_within']:.0%} within")
+               label=f"Cost band: {band['p_within']:.0%} within")
     for q, color in zip(("p10", "p50", "p80", "p90"), (GREY, GREEN, ORANGE, RED)):
         x = float(result.percentiles("cost", (int(q[1:]),)).iloc[0])
         ax.axvline(x, color=color, lw=1.5, label=f"{q.upper()} {_money(result)(x)}")

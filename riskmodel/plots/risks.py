@@ -17,21 +17,33 @@ from ._style import BLUE, GREY, ORANGE, RED, _axes, _barh, _money, plain_text
 __all__ = ["risk_tornado", "risk_removal"]
 
 
+_TORNADO = {
+    "weeks": ("p80_finish_shift", "Weeks the risk adds to the P80 finish",
+              "Which risks drive the date (P80)"),
+    "expected": ("mean_finish_impact", "Weeks the risk adds to the mean finish",
+                 "Which risks drive the date (expected impact)"),
+    "p90": ("p90_finish_shift", "Weeks the risk adds to the P90 finish",
+            "Which risks drive the date in the tail (P90)"),
+    "cost": ("p80_cost_shift", "Rise of the P80 cost caused by the risk",
+             "Which risks drive the budget (P80)"),
+}
+
+
 def risk_tornado(result: SimulationResult, ax: Axes | None = None, top: int = 8,
                  measure: str = "weeks", **kwargs) -> Axes:
-    """Risks ranked by how much they push out the P80 date (``weeks``) or cost (``cost``);
-    ``**kwargs`` go to matplotlib's ``barh``."""
+    """Risks ranked by what they add to the P80 finish (``weeks``), to the mean finish
+    (``expected``), to the P90 finish (``p90``: a rare, large risk shows here, not at
+    P80) or to the P80 cost (``cost``); ``**kwargs`` go to matplotlib's ``barh``."""
+    if measure not in _TORNADO:
+        raise ValueError(f"measure must be one of {', '.join(_TORNADO)}, got {measure!r}")
     ax = _axes(ax)
-    column = {"weeks": "p80_finish_shift", "cost": "p80_cost_shift"}[measure]
+    column, label, title = _TORNADO[measure]
     table = result.risks().sort_values(column, ascending=False).head(top)
-    _barh(ax, table["name"], table[column], RED if measure == "weeks" else ORANGE, **kwargs)
+    _barh(ax, table["name"], table[column], ORANGE if measure == "cost" else RED, **kwargs)
     if measure == "cost":
         ax.xaxis.set_major_formatter(_money(result))
-        ax.set_xlabel("Rise of the P80 cost caused by the risk")
-        ax.set_title("Which risks drive the budget")
-    else:
-        ax.set_xlabel("Weeks the risk adds to the P80 finish")
-        ax.set_title("Which risks drive the date")
+    ax.set_xlabel(label)
+    ax.set_title(title)
     return ax
 
 

@@ -248,7 +248,11 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
                 futures = {pool.submit(_run_one, item, batch, batch_dir, digests[item.id],
                                        parent): item for item in todo}
                 for future in as_completed(futures):
-                    status[futures[future].id] = future.result()
+                    try:
+                        status[futures[future].id] = future.result()
+                    except Exception as exc:  # a worker that died (out of memory, killed)
+                        status[futures[future].id] = {"status": "failed",
+                                                      "error": _error_text(exc)}
                     bar.update()
             except BaseException:
                 if executor is None:

@@ -214,6 +214,12 @@ def _notebook(data: dict[str, Any], base: Path, src: str) -> tuple[Path, dict[st
     if not notebook.is_file():
         raise ScenarioError(Problem("notebook", f"notebook {notebook} not found", src))
     try:
+        import nbformat  # noqa: F401 - the notebook tools come with riskmodel[reports]
+        import papermill  # noqa: F401
+    except ImportError:
+        raise ScenarioError(Problem("", "riskmodel batch needs the report tools: "
+                                        "pip install 'riskmodel[reports]'", src)) from None
+    try:
         if notebook.stat().st_size > 20_000_000:
             raise ValueError("too big")
         declared = _declared_parameters(notebook)

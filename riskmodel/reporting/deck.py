@@ -209,11 +209,14 @@ def _answer(slide, summaries, labels, pick):
                   f"{promise_text(s)}.", False))
     lines.append((f"Not a pair to promise: the separate P80 date and P80 cost both hold in "
                   f"only {s['jcl']['at_p80']['probability']:.0%} of futures.", False))
-    for which in ("finish", "cost"):
-        peak = peak_text(s, which)
-        if peak:
-            lines.append((("Dates" if which == "finish" else "Costs") + f" have a {peak}.",
-                          False))
+    for who, summary in (("The baseline's", b), ("That option's", s)):
+        if who != "The baseline's" and summary is b:
+            continue
+        for which in ("finish", "cost"):
+            peak = peak_text(summary, which)
+            if peak:
+                noun = "dates" if which == "finish" else "costs"
+                lines.append((f"{who} {noun} have a {peak}.", False))
     warn = warnings_text(b)
     if warn:
         lines += [("", False), (warn, False)]

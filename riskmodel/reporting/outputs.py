@@ -98,7 +98,7 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
             start = np.datetime64(s["report"]["start_date"], "s")
             weeks = np.array(s["report"]["finish_quantiles"]["weeks"])
             target = s["targets"][target_id]
-            curves.append((plain_text(labels[ident]),
+            curves.append((labels[ident],  # probability_curves makes it plain text
                            start + np.round(weeks * 7 * 86400).astype("timedelta64[s]"),
                            np.linspace(0, 1, len(weeks)), target["date"],
                            target["probability"]))
@@ -108,7 +108,13 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(10, 5.5), layout="constrained")
-    names = list(summaries)
+
+    def scale(s):  # one axis holds one currency and one band
+        return (s["cost"]["currency"], s["cost_band"]["low"], s["cost_band"]["high"])
+
+    first = scale(next(iter(summaries.values()))) if summaries else None
+    names = [i for i, s in summaries.items() if scale(s) == first]
+    left_out = len(summaries) - len(names)
     y = np.arange(len(names))[::-1]
     for yi, ident in zip(y, names):
         c = summaries[ident]["cost"]
@@ -117,14 +123,15 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
         ax.plot([c["p50"]], [yi], "o", color="#2ca02c", ms=9)
         ax.plot([c["p80"]], [yi], "D", color="#ff7f0e", ms=8)
     band = next(iter(summaries.values()))["cost_band"] if summaries else {"low": 0, "high": 0}
-    ax.axvspan(band["low"], band["high"], color="#2ca02c", alpha=0.1, label="Budget band")
+    ax.axvspan(band["low"], band["high"], color="#2ca02c", alpha=0.1, label="Cost band")
     ax.set_yticks(y, [plain_text(labels[i]) for i in names])
     from ..formatting import money
 
     currency = next(iter(summaries.values()))["cost"]["currency"]
     ax.xaxis.set_major_formatter(lambda x, _: plain_text(money(x, currency, short=True)))
     ax.set_xlabel("Readiness cost: bar P10–P90, circle P50, diamond P80")
-    ax.set_title("Cost by scenario against the budget band")
+    ax.set_title("Cost by scenario against the cost band" + (
+        f" ({left_out} in another currency or band: see the table)" if left_out else ""))
     ax.legend(loc="upper right")
     atomic_write(folder / "cost_band.png", lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)

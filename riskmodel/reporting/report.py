@@ -16,14 +16,15 @@ from ..scenario import Scenario, load_scenario
 from ..scenario.changes import apply_changes, move_dates
 from ..simulate import simulate
 from .provenance import plain, provenance
+from .safe_text import markdown_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis.risks import RiskOrder
 
 __all__ = ["ScenarioReport", "FIGURES", "long_date"]
 
-FIGURES = ("s_curve", "cost_distribution", "driver_tornado", "risk_tornado", "risk_removal",
-           "jcl_scatter", "cash_flow_fan", "gantt")
+FIGURES = ("s_curve", "cost_distribution", "driver_tornado", "risk_tornado", "risk_tail",
+           "risk_removal", "jcl_scatter", "cash_flow_fan", "gantt")
 """Figures a report draws and saves, in reading order."""
 
 
@@ -64,14 +65,6 @@ def _short(value: Any) -> str:
 def _code(text: str) -> str:
     """Text for inside a Markdown code span (shown literally): one line, no backticks."""
     return " ".join(str(text).replace("`", "'").split())
-
-
-def _escape(text: str) -> str:
-    """Text shown as itself in Markdown: HTML-escaped, Markdown characters backslashed."""
-    import html
-    import re
-
-    return re.sub(r"([\\`*_{}\[\]()#+!|<>~-])", r"\\\1", html.escape(str(text), quote=False))
 
 
 @dataclass
@@ -128,8 +121,6 @@ class ScenarioReport:
     def heading(self) -> str:
         """Title and headline as Markdown; the scenario's name is shown as written
         (HTML and Markdown escaped: never a link, an image or a script)."""
-        from .safe_text import markdown_text
-
         return f"# {markdown_text(self.scenario.name)}\n## {markdown_text(self.headline())}"
 
     def headline(self) -> str:
@@ -284,7 +275,7 @@ class ScenarioReport:
             return ""
         lines = ["**Check before trusting these numbers:**", ""]
         # a code span shows its text as is (no Markdown, no HTML): only backticks to avoid
-        lines += [f"- {_escape(w['message'])} (`{_code(w['where'])}`)" for w in found]
+        lines += [f"- {markdown_text(w['message'])} (`{_code(w['where'])}`)" for w in found]
         return "\n".join(lines)
 
     def assumptions(self) -> dict[str, pd.DataFrame]:
@@ -366,7 +357,10 @@ class ScenarioReport:
         import matplotlib.pyplot as plt
 
         with plt.rc_context({"font.size": 12, "legend.fontsize": 11, "axes.titlesize": 14}):
-            if name == "risk_removal":
+            if name in ("risk_tornado", "risk_tail"):  # expected impact, and the tail
+                ax = self.result.plot.risk_tornado(
+                    measure="expected" if name == "risk_tornado" else "p90")
+            elif name == "risk_removal":
                 from ..plots import risk_removal
 
                 ax = risk_removal(self.removal(), names={r.id: r.name or r.id
@@ -374,9 +368,7 @@ class ScenarioReport:
             else:
                 ax = getattr(self.result.plot, name)()
         self.figures[name] = ax.figure
-        # keep it for saving; the notebook displays the return value (ax.figure: the
-        # top-level Figure, which the stubs do not know)
-        plt.close(ax.figure)  # type: ignore[arg-type]
+        plt.close(ax.figure)  # kept for saving; the notebook displays the return value
         return ax.figure
 
     def summary(self) -> dict[str, Any]:

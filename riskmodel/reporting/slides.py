@@ -227,7 +227,7 @@ def _curves_chart(summaries, labels, ids, folder, name, size, title):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from ..plots import plain_text, probability_curves
+    from ..plots import probability_curves
 
     curves = []
     for ident in ids:
@@ -240,7 +240,7 @@ def _curves_chart(summaries, labels, ids, folder, name, size, title):
                        np.linspace(0, 1, len(weeks)), t["date"], t["probability"]))
     with plt.rc_context(_rc()):
         fig, ax = plt.subplots(figsize=size, layout="constrained")
-        probability_curves(curves, ax, plain_text(title))
+        probability_curves(curves, ax, title)  # it makes the title plain text
         ax.set_ylabel("Share of futures finished")
         for line in (0.5, 0.8):
             ax.axhline(line, color="#999999", lw=0.8, ls=":")

@@ -47,16 +47,14 @@ def promise_text(s: dict, level: str = "80") -> str:
     (the joint frontier; says so when neither is reachable)."""
     j, cur = s["jcl"], s["cost"]["currency"]
     p = j["promise"][level]
-    parts = []
-    if p["date_at_budget"]:
-        parts.append(f"by {long_date(p['date_at_budget'])} within {budget_words(s)}")
-    else:
-        parts.append(f"no date reaches {level}% within {budget_words(s)}")
-    if p["budget_at_date"] is not None:
-        parts.append(f"by {long_date(p['date'])} with {money(p['budget_at_date'], cur)}")
-    else:
-        parts.append(f"no budget reaches {level}% by {long_date(p['date'])}")
-    return "; ".join(parts)
+    date_ok, budget_ok = bool(p["date_at_budget"]), p["budget_at_date"] is not None
+    first = (f"by {long_date(p['date_at_budget'])} within {budget_words(s)}" if date_ok
+             else f"no date reaches {level}% within {budget_words(s)}")
+    second = (f"by {long_date(p['date'])} with {money(p['budget_at_date'], cur)}" if budget_ok
+              else f"no budget reaches {level}% by {long_date(p['date'])}")
+    if date_ok and budget_ok:  # two alternatives, not one pair
+        return f"either {first}, or {second}"
+    return f"{first}; {second}"
 
 
 def target_of(s: dict) -> tuple[str, dict]:

@@ -74,7 +74,7 @@ READ_ME = [
      "of the cost band (the 'Budget: source' column says which)."),
     ("Joint confidence", "P(target date met AND cost <= budget): both together, in the same "
      "future. 'P(P80 date and P80 cost both met)' is the joint confidence of the two "
-     "separate P80s (about 75%, not 80%)."),
+     "separate P80s (less than 80%: see 'P80 date and P80 cost both met')."),
     ("Promise (80% joint)", "The date and budget to promise together with 80% joint "
      "confidence: the earliest date reached within the budget, or the least budget that "
      "reaches the target date, in 80% of futures. Blank with 'not reachable' when no date "
@@ -314,7 +314,7 @@ def _sheet_risks(book: _Book) -> None:
     # -- Risks -------------------------------------------------------------------------
     ws = sheet("Risks", ["Scenario", "Ranked by", "Rank", "Risk", "Chance",
                          "Expected delay (weeks)", "Expected cost", "P80 delay (weeks)",
-                         "P90 delay (weeks)", "P90 cost", "Change in P(meet)"],
+                         "P90 delay (weeks)", "Cost added at P90", "Change in P(meet)"],
                {0: 30, 1: 12, 2: 8, 3: 48}, height=46)
     r = 1
     for ident, s in summaries.items():

@@ -67,10 +67,6 @@ def test_nothing_is_loaded_from_the_internet(page):
     assert 'href="https://example.com"' in page  # a link for the reader is fine
 
 
-def test_remove_tags_are_the_documented_ones():
-    assert REMOVE_TAGS == {"remove-cell", "authoring"}
-
-
 # -- the notebooks as committed ----------------------------------------------------------
 @pytest.mark.parametrize("name", ["scenario_report.ipynb", "what_if.ipynb"])
 def test_notebooks_are_committed_clean(name):
