@@ -1,7 +1,6 @@
 """One scenario's report: what ``notebooks/scenario_report.ipynb`` shows and saves."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,7 +155,7 @@ class ScenarioReport:
             f"four in five cost less than {_money(c['p80'], cur)}, but **both hold together "
             f"in only {j['at_p80']['probability']:.0%}** of futures: they are not a pair "
             "to promise.",
-            self._promise_sentence(j, cur),
+            self._promise_sentence(),
             f"- The deterministic plan ({r.plan['finish']:.1f} weeks, "
             f"{_money(r.plan['cost'], cur)}) is met in only {plan['finish']:.0%} of "
             f"futures; reaching P80 needs {cont['weeks']:+.1f} weeks and "
@@ -171,24 +170,13 @@ class ScenarioReport:
         ]
         return "\n".join(line for line in lines if line)
 
-    def _promise_sentence(self, j: dict, cur: str) -> str:
-        """The pair to promise with 80% joint confidence, from the joint frontier."""
-        p = j["promise"]["80"]
-        budget = _money(j["budget"], cur)
-        source = "the budget" if j["budget_source"] == "budget" else \
-            "the budget (the top of the cost band)"
-        parts = []
-        if p["date_at_budget"]:
-            parts.append(f"by **{long_date(dt.date.fromisoformat(p['date_at_budget']))}** "
-                         f"within {source}, {budget}")
-        if p["budget_at_date"] is not None:
-            parts.append(f"by the target date {long_date(dt.date.fromisoformat(p['date']))} "
-                         f"with **{_money(p['budget_at_date'], cur)}**")
-        if not parts:
-            return (f"- No date and budget pair reaches 80% joint confidence at {budget} or "
-                    "by the target date: promise a later date or a larger budget.")
+    def _promise_sentence(self) -> str:
+        """The pair to promise with 80% joint confidence, from the joint frontier (the
+        words the deck and the workbook use too)."""
+        from .words import promise_text
+
         return ("- **To promise a date and a budget together with 80% confidence**: "
-                + ", or ".join(parts) + ".")
+                + promise_text(self.result.to_dict()) + ".")
 
     def _shape_sentences(self) -> list[str]:
         """Name a second peak in the dates or the costs (not averaged away)."""
