@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ._version import __version__
+from .analysis.money import contingency_levels
 from .formatting import money as fmt_money
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,21 +39,6 @@ def _number(x) -> float | None:
 def _finding(f) -> dict[str, str]:
     return {"code": getattr(f, "code", "warning"), "where": getattr(f, "where", ""),
             "message": getattr(f, "message", str(f))}
-
-
-def _contingency(result: SimulationResult) -> dict[str, dict[str, Any]]:
-    """``contingency.p50`` ... ``p95``: weeks and money over the plan, with the split into
-    estimates and risks where the run ranked risks (one table for every level)."""
-    out: dict[str, dict[str, Any]] = {}
-    for label, row in result.contingency_table(CONTINGENCY_LEVELS).iterrows():
-        level: dict[str, Any] = {"weeks": float(row.schedule_contingency_weeks),
-                                 "cost": float(row.cost_contingency)}
-        if not math.isnan(row.from_risks_weeks):
-            for part in ("from_risks", "from_estimates"):
-                level[part] = {"weeks": float(row[f"{part}_weeks"]),
-                               "cost": float(row[f"{part}_cost"])}
-        out[str(label)] = level
-    return out
 
 
 def summary_document(result: SimulationResult) -> dict[str, Any]:
@@ -83,7 +69,7 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
                  "std": float(result.cost.std()), **{k: float(v) for k, v in c.items()}},
         "cost_band": result.cost_band(),
         "deterministic": {"finish": result.plan["finish"], "cost": result.plan["cost"]},
-        "contingency": _contingency(result),
+        "contingency": contingency_levels(result.contingency_table(CONTINGENCY_LEVELS)),
         "jcl": jcl_summary(result),
         "workstreams": {
             wid: {k: _number(r[k]) for k in WORKSTREAM_KEYS if k in r.index}

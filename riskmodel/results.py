@@ -307,14 +307,10 @@ class SimulationResult:
         if not 0 < confidence < 1:
             raise ValueError(f"confidence is a share between 0 and 1 (0.8 for P80), got "
                              f"{confidence!r}")
-        row = self.contingency_table([100 * confidence]).iloc[0]
-        out: dict[str, Any] = {"weeks": float(row.schedule_contingency_weeks),
-                               "cost": float(row.cost_contingency)}
-        if not math.isnan(row.from_risks_weeks):
-            for part in ("from_risks", "from_estimates"):
-                out[part] = {"weeks": float(row[f"{part}_weeks"]),
-                             "cost": float(row[f"{part}_cost"])}
-        return out
+        from .analysis.money import contingency_levels
+
+        return next(iter(contingency_levels(
+            self.contingency_table([100 * confidence])).values()))
 
     def contingency_table(self, levels: Sequence[float] = (50, 70, 80, 90, 95)) -> pd.DataFrame:
         """Finish, cost and contingency over the plan at each confidence level."""

@@ -13,8 +13,8 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..results import SimulationResult
 
-__all__ = ["contingency_table", "plan_confidence", "cost_given_timing", "cash_flow",
-           "CASH_FLOW_SAMPLE"]
+__all__ = ["contingency_table", "contingency_levels", "plan_confidence", "cost_given_timing",
+           "cash_flow", "CASH_FLOW_SAMPLE"]
 
 CASH_FLOW_SAMPLE = 20_000
 """Iterations used for cash-flow bands (the first ones; percentiles of spend to ~1%)."""
@@ -54,6 +54,22 @@ def contingency_table(result: SimulationResult,
     table["from_estimates_cost"] = free_money - result.plan["cost"]
     table["from_risks_cost"] = money - free_money
     return table
+
+
+def contingency_levels(table: pd.DataFrame) -> dict[str, dict]:
+    """A ``contingency_table`` as the summary document writes it: per level, ``weeks``
+    and ``cost`` over the plan and, where the run ranked risks, ``from_risks`` and
+    ``from_estimates`` ({weeks, cost})."""
+    out: dict[str, dict] = {}
+    for label, row in table.iterrows():
+        level: dict = {"weeks": float(row.schedule_contingency_weeks),
+                       "cost": float(row.cost_contingency)}
+        if not math.isnan(row.from_risks_weeks):
+            for part in ("from_risks", "from_estimates"):
+                level[part] = {"weeks": float(row[f"{part}_weeks"]),
+                               "cost": float(row[f"{part}_cost"])}
+        out[str(label)] = level
+    return out
 
 
 def plan_confidence(result: SimulationResult) -> dict[str, float]:
