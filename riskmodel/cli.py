@@ -278,16 +278,21 @@ def _simulate(args) -> int:
               "near: float at most half a week; cruciality: criticality x rank correlation "
               "of the workstream's own estimate with the finish)")
         print(ws.round(2).to_string())
-        rk = result.risks()[["probability", "mean_finish_impact", "mean_cost_impact",
-                             "own_cost", "p80_finish_shift", "p90_finish_shift"]]
+        ranked = result.risks()
+        rk = ranked[["probability", "mean_finish_impact", "mean_cost_impact",
+                     "own_cost", "p80_finish_shift", "p90_finish_shift"]]
         if len(rk):
             print()
             print("Risks, largest expected impact first: what each adds to the mean finish "
-                  "(weeks) and cost (its own cost and the time it adds), and to the P80 and "
+                  "(weeks) and cost (its own cost, the time it adds and any risks it brings "
+                  "with it), and to the P80 and "
                   "P90 finish, against the same futures without it; shifts do not add up")
             print(rk.round({"probability": 2, "mean_finish_impact": 2, "mean_cost_impact": 0,
                             "own_cost": 0, "p80_finish_shift": 2,
                             "p90_finish_shift": 2}).to_string())
+            for rid, r in ranked[ranked["condition"] != ""].iterrows():
+                print(f"  {rid}: probability {r['probability']:.2f} {r['condition']}; "
+                      f"it occurred in {r['fired']:.0%} of iterations")
     return 0
 
 

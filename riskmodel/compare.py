@@ -21,7 +21,8 @@ from .simulate import simulate
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis.risks import RiskOrder
 
-__all__ = ["Comparison", "compare", "cheapest_to_reach", "scenario_row", "risk_removal"]
+__all__ = ["Comparison", "compare", "cheapest_to_reach", "staffing_options", "scenario_row",
+           "risk_removal"]
 
 
 def scenario_row(result: SimulationResult) -> dict[str, Any]:
@@ -126,16 +127,69 @@ def compare(scenarios: Mapping[str, Scenario], *, iterations: int | None = None,
         for name, s in scenarios.items()})
 
 
-def cheapest_to_reach(base: Scenario, options: Mapping[str, Scenario], p_target: float = 0.8,
+def staffing_options(base: Scenario, moves: Mapping[str, Mapping[str, Any]],
+                     combine: int = 2) -> dict[str, Scenario]:
+    """Every combination of up to ``combine`` staffing moves, as scenarios.
+
+    ``moves`` maps a label to ``change_staffing`` arguments (``workstream``, ``staffing``
+    and optionally ``lead_time``, ``onboarding``, ``hire``...). A combination that is
+    not a valid scenario (two moves on one workstream's same role, a role that cannot do
+    the work, more than a role's capacity with ``hire: false``) raises ``ScenarioError``
+    naming it.
+    """
+    import itertools
+
+    from .errors import ScenarioError
+    from .scenario.changes import apply_changes
+
+    out: dict[str, Scenario] = {}
+    labels = list(moves)
+    for k in range(1, max(1, combine) + 1):
+        for combo in itertools.combinations(labels, k):
+            try:
+                out[" + ".join(combo)] = apply_changes(
+                    base, [{"staffing": dict(moves[label])} for label in combo])
+            except ScenarioError as exc:
+                raise ScenarioError(f"staffing option {' + '.join(combo)!r}: {exc}") from None
+    return out
+
+
+def cheapest_to_reach(base: Scenario, options: Mapping[str, Scenario] | None = None,
+                      p_target: float = 0.8, *, moves: Mapping[str, Mapping[str, Any]] | None
+                      = None, combine: int = 2, budget: float | None = None,
                       **kwargs: Any) -> pd.DataFrame:
     """Which option reaches P(meet audit target) >= ``p_target`` at the lowest mean cost.
 
-    Returns every option's P(meet) and cost with a ``reaches`` flag, the cheapest
-    option that reaches the target first (and the baseline as ``baseline``).
+    Parameters
+    ----------
+    base : Scenario
+    options : mapping of str to Scenario, optional
+        Named alternatives.
+    p_target : float
+        The confidence an option must reach.
+    moves : mapping of str to change_staffing arguments, optional
+        Staffing moves searched in every combination of up to ``combine`` of them
+        (``staffing_options``), e.g. ``{"+1 SF contractor from week 3": {"workstream":
+        "sf_permissions", "staffing": {"sf_developer_contract": 2}, "lead_time": 1}}``.
+        People added come with their onboarding and lead time, and wait for shared roles
+        where the scenario has capacities.
+    budget : float, optional
+        An option must also keep its mean cost within this to count as reaching.
+    **kwargs
+        As for ``compare`` (iterations, seed, jobs...). Every option runs on the same
+        draws as the baseline (common random numbers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every option's P(meet) and cost with ``reaches`` (and ``within_budget``), the
+        cheapest option that reaches the target first; the baseline is ``baseline``.
     """
-    comparison = compare({"baseline": base, **options}, **kwargs)
+    every = {**(options or {}), **(staffing_options(base, moves, combine) if moves else {})}
+    comparison = compare({"baseline": base, **every}, **kwargs)
     table = comparison.table()[["p_meet", "cost_mean", "cost_p80", "economic_cost"]]
-    table["reaches"] = table["p_meet"] >= p_target
+    table["within_budget"] = True if budget is None else table["cost_mean"] <= budget
+    table["reaches"] = (table["p_meet"] >= p_target) & table["within_budget"]
     table["extra_cost"] = table["cost_mean"] - table.loc["baseline", "cost_mean"]
     return table.sort_values(["reaches", "cost_mean"], ascending=[False, True])
 

@@ -27,7 +27,8 @@ Pace of ``percent_complete`` (``pace:`` per workstream, or for the whole file)
     workstream is a quarter or more done.
 
 Risks
-    ``occurred`` fires in every iteration and ``retired`` in none. A risk whose
+    ``occurred`` fires in every iteration (whatever its ``when`` clauses say) and
+    ``retired`` in none. A risk whose
     affected workstreams have all finished is retired by the actuals, unless marked
     ``occurred``.
 
@@ -188,7 +189,8 @@ def apply_status(spec: EngineSpec, scenario: Scenario, status: Status) -> Engine
     source, n = status.source, len(spec.workstreams)
     weeks, now = scenario.weeks_from_start, scenario.weeks_from_start(status.as_of)
     spent = time_spent(spec, scenario, status)
-    earliest, pinned, offset = np.full(n, now), np.full(n, np.nan), np.zeros(n)
+    earliest = np.full(n, now) if spec.earliest is None else np.fmax(spec.earliest, now)
+    pinned, offset = np.full(n, np.nan), np.zeros(n)
     durations, frozen, started, problems = list(spec.durations), [], [], []
     for j, ws in enumerate(spec.workstreams):
         st = status.workstreams.get(ws)
@@ -214,7 +216,8 @@ def apply_status(spec: EngineSpec, scenario: Scenario, status: Status) -> Engine
     for r in spec.risks:
         state = "retired" if r.key in retired else status.risks.get(r.key, "open")
         p = {"occurred": 1.0, "retired": 0.0}.get(state, r.probability)
-        risks.append(replace(r, probability=p))
+        # an occurred risk happened, whatever its conditions said
+        risks.append(replace(r, probability=p, when=() if state == "occurred" else r.when))
     spec = replace(spec, durations=tuple(durations), risks=tuple(risks), earliest=earliest,
                    pinned=pinned, duration_offset=offset,
                    frozen=tuple(frozen), **_correlation(spec, frozen))
@@ -222,13 +225,14 @@ def apply_status(spec: EngineSpec, scenario: Scenario, status: Status) -> Engine
 
 
 def _correlation(spec: EngineSpec, frozen: list[int]) -> dict:
-    """The copula restricted to workstreams still uncertain."""
-    keep = [k for k, j in enumerate(spec.correlated) if j not in frozen]
+    """The copula restricted to inputs still uncertain (all but finished workstreams)."""
+    done = {f"duration:{spec.workstreams[j]}" for j in frozen}
+    keep = [k for k, key in enumerate(spec.correlated) if key not in done]
     if len(keep) == len(spec.correlated):
         return {}
     if len(keep) < 2:
         return {"correlated": (), "corr_factor": None}
-    assert spec.corr_factor is not None  # set whenever workstreams are correlated
+    assert spec.corr_factor is not None  # set whenever inputs are correlated
     cov = spec.corr_factor @ spec.corr_factor.T
     return {"correlated": tuple(spec.correlated[k] for k in keep),
             "corr_factor": np.linalg.cholesky(cov[np.ix_(keep, keep)])}
@@ -236,29 +240,48 @@ def _correlation(spec: EngineSpec, frozen: list[int]) -> dict:
 
 def _with_actual_costs(spec: EngineSpec, scenario: Scenario, status: Status,
                        spent: np.ndarray, started: list[int], now: float) -> EngineSpec:
-    """Actual costs in place of the modelled cost of work done before ``as_of``."""
+    """Actual costs in place of the modelled cost of work done before ``as_of``.
+
+    The modelled cost taken off is a constant (``cost_offset``) at certain rates and,
+    with uncertain rates, units of each rate priced per iteration (``rate_offset``)."""
     rate, ids = spec.weekly_rate, spec.workstreams
     fixed = list(spec.fixed_costs)
     offset = 0.0
+    units = np.zeros(len(spec.rates))  # of the uncertain rates, taken off
+    staffing = np.zeros((0, len(ids))) if spec.rate_staffing is None else spec.rate_staffing
     if status.spent_to_date is None:
         for j in started:
             cost = status.workstreams[ids[j]].actual_cost
             if cost is not None:
                 offset += cost - rate[j] * spent[j]
+                units -= staffing[:, j] * spent[j]
                 fixed[j] = None
-        return replace(spec, fixed_costs=tuple(fixed), cost_offset=spec.cost_offset + offset)
+        return replace(spec, fixed_costs=tuple(fixed), cost_offset=spec.cost_offset + offset,
+                       **_rate_offset(spec, units))
     for j in started:
         fixed[j] = None
+        units -= staffing[:, j] * spent[j]
     offset = status.spent_to_date - sum(rate[j] * spent[j] for j in started)
     weeks = scenario.weeks_from_start
     finished = {j: weeks(cast(dt.date, status.workstreams[ids[j]].actual_finish))
                 for j in spec.frozen}  # frozen: finished
-    for weekly, until in spec.overhead:
+    for o, (weekly, until) in enumerate(spec.overhead):
         stops = [until] if until >= 0 else spec.sinks
         known = all(j in finished for j in stops)
-        offset -= weekly * (min(now, max(finished[j] for j in stops)) if known else now)
+        weeks_run = min(now, max(finished[j] for j in stops)) if known else now
+        offset -= weekly * weeks_run
+        if spec.rates:
+            assert spec.overhead_staffing is not None  # set with the rates
+            units -= spec.overhead_staffing[o] * weeks_run
     programme = tuple((key, Fixed(value=0.0)) for key, _ in spec.programme_costs)
     risks = tuple(replace(r, cost=None) if status.risks.get(r.key) == "occurred" else r
                   for r in spec.risks)
     return replace(spec, fixed_costs=tuple(fixed), programme_costs=programme, risks=risks,
-                   cost_offset=spec.cost_offset + offset)
+                   cost_offset=spec.cost_offset + offset, **_rate_offset(spec, units))
+
+
+def _rate_offset(spec: EngineSpec, units: np.ndarray) -> dict:
+    """``rate_offset`` with ``units`` more of the uncertain rates (nothing without them)."""
+    if not spec.rates or not units.any():
+        return {}
+    return {"rate_offset": units if spec.rate_offset is None else spec.rate_offset + units}

@@ -28,7 +28,7 @@ WORKSTREAM_KEYS = ("criticality", "sensitivity", "finish_p80", "cruciality", "ss
                    "near_criticality", "cost_sensitivity")
 RISK_KEYS = ("fired", "p80_finish_shift", "p80_cost_shift", "mean_finish_impact",
              "mean_cost_impact", "p90_finish_shift", "p90_cost_shift", "own_cost",
-             "time_cost", "p_meet_shift")
+             "time_cost", "triggered_cost", "p_meet_shift")
 
 
 def _number(x) -> float | None:
@@ -76,11 +76,26 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
             for wid, r in ws.iterrows()
         },
         **({"as_of": result.status.as_of.isoformat()} if result.status is not None else {}),
-        "risks": {rid: {k: _number(r[k]) for k in RISK_KEYS if k in r.index}
+        "risks": {rid: {**{k: _number(r[k]) for k in RISK_KEYS if k in r.index},
+                        **({"when": r["condition"]} if r["condition"] else {})}
                   for rid, r in rk.iterrows()},
         "warnings": [_finding(w) for w in result.warnings_],
+        **_people(result),
     }
     return out
+
+
+def _people(result: SimulationResult) -> dict[str, Any]:
+    """``levelling`` (lateness due to waiting for people) and ``resources.<role>`` (FTE by
+    week), when roles have capacities."""
+    wait = result.waiting()
+    if wait is None:
+        return {}
+    tables = result.role_demand()
+    return {"levelling": wait, "resources": {
+        role: {"weeks": [int(k) for k in t.index],
+               **{col: [round(float(x), 4) for x in t[col]] for col in t.columns}}
+        for role, t in tables.items()}}
 
 
 def headline_table(result: SimulationResult) -> pd.DataFrame:

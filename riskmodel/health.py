@@ -62,7 +62,7 @@ class Finding:
     ----------
     code : str
         Stable identifier of the check (``holiday_window``, ``fixed_critical``,
-        ``risk_no_impact``, ``workstream_no_target``, ``few_iterations``,
+        ``risk_no_impact``, ``workstream_no_target``, ``lead``, ``few_iterations``,
         ``normal_truncated``, ``blackout_outside_plan``), for scripts and tests.
     where : str
         Key path in the scenario, as in error messages (``calendar``,
@@ -317,6 +317,26 @@ def _workstreams_without_target(scenario: Scenario) -> list[Finding]:
     ]
 
 
+_ENDS = {"FS": ("start", "finishes"), "SS": ("start", "starts"),
+         "FF": ("finish", "finishes"), "SF": ("finish", "starts")}
+
+
+def _leads(scenario: Scenario) -> list[Finding]:
+    """Dependencies with a negative lag (a lead; DCMA's 14-point check wants none)."""
+    out = []
+    for j, ws in enumerate(scenario.workstreams):
+        for k, dep in enumerate(ws.depends_on):
+            if dep.lag < 0:
+                mine, theirs = _ENDS[dep.type]
+                weeks = f"{-dep.lag:g} week{'' if dep.lag == -1 else 's'}"
+                out.append(Finding(
+                    "lead", f"workstreams[{j}].depends_on[{k}].lag",
+                    f"'{ws.id}' may {mine} {weeks} before '{dep.id}' {theirs} (a lead), an "
+                    "overlap nothing in the plan explains; link it to what the work really "
+                    "waits for with a lag of 0 or more (an overlap: type SS)"))
+    return out
+
+
 # -- precision --------------------------------------------------------------------------
 def margin_points(iterations: int) -> float:
     """95% margin of a simulated probability at 50% (the worst case), in points.
@@ -380,6 +400,7 @@ def check(scenario: Scenario, iterations: int | None = None) -> list[Finding]:
       or a delay fixed at 0 / a factor fixed at 1 with no cost.
     - ``workstream_no_target`` (``workstreams[j]``): not a target's milestone nor
       upstream (through ``depends_on``) of one; a target on ``end`` covers all.
+    - ``lead`` (``workstreams[j].depends_on[k].lag``): a negative lag (DCMA: no leads).
     - ``blackout_outside_plan`` (``calendar.blackouts[i]``): a blackout wholly outside
       the start to the later of the plan finish and the last target date.
     - ``few_iterations``: fewer than ``MIN_ITERATIONS`` (10,000). Reports show
@@ -409,6 +430,7 @@ def check(scenario: Scenario, iterations: int | None = None) -> list[Finding]:
         *_truncated_normals(scenario),
         *_risks_without_impact(scenario),
         *_workstreams_without_target(scenario),
+        *_leads(scenario),
         *_blackouts_outside_plan(scenario, plan),
         *_few_iterations(scenario, iterations),
     ]

@@ -27,6 +27,23 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["SimulationResult", "FINISH_LEVELS", "COST_LEVELS", "rank_correlation"]
 
 
+def _rate_means(blocks, n: int) -> dict[str, np.ndarray] | None:
+    """``SimulationResult.rate_means_`` from the blocks' sums (None without uncertain rates)."""
+    if any(b.rate_sums is None for b in blocks):
+        return None
+    return {name: np.sum([b.rate_sums[name] for b in blocks], axis=0) / n
+            for name in blocks[0].rate_sums}
+
+
+def _plan_start(spec, plan) -> np.ndarray:
+    """The deterministic plan's starts (the forward pass's rule, every link type)."""
+    from .sim.network import start_times
+
+    return start_times(plan.finish, spec.order, spec.preds, spec.lags, spec.earliest,
+                       spec.pinned, types=spec.link_types, duration=plan.duration,
+                       calendar=spec.calendar)[:, 0]
+
+
 @dataclass
 class SimulationResult:
     """The outcome of ``simulate``: a sample of finishes and costs, and what drove them.
@@ -64,6 +81,12 @@ class SimulationResult:
     no_risks: dict[str, np.ndarray] | None = None
     norisk_mean_duration_: np.ndarray | None = None
     norisk_mean_finish_: np.ndarray | None = None
+    mean_triggered_cost_: np.ndarray | None = None  # per risk: others' cost it brings
+    unlevelled: dict[str, np.ndarray] | None = None  # end, milestones had nobody waited
+    # with uncertain rates (spec.rates): means of each rate ("rate"), of rate k x working
+    # duration of workstream j ("rate_duration", rates x workstreams) and x the weeks
+    # overhead o runs ("rate_weeks"); "norisk_...": in the run without risks (if ranked)
+    rate_means_: dict[str, np.ndarray] | None = None
     warnings_: list = field(default_factory=list)
     disabled_risks: tuple[str, ...] = ()
     spec: Any = field(default=None, repr=False)
@@ -103,11 +126,15 @@ class SimulationResult:
             plan={"finish": float(plan.end[0]), "cost": float(plan.cost[0]),
                   "workstream_finish": plan.finish[:, 0].copy(),
                   "workstream_duration": plan.duration[:, 0].copy(),
+                  "workstream_start": _plan_start(spec, plan),
                   "critical": plan.critical[:, 0].copy()},
             without_risk=without or None,
             no_risks=none or None,
+            unlevelled=variant("unlevelled:") or None,
             norisk_mean_duration_=total("norisk_duration_sum") / n if ranked else None,
             norisk_mean_finish_=total("norisk_finish_sum") / n if ranked else None,
+            mean_triggered_cost_=total("triggered_cost_sum") / n if ranked else None,
+            rate_means_=_rate_means(blocks, n),
             disabled_risks=disabled_risks,
             spec=spec,
         )
@@ -355,6 +382,20 @@ class SimulationResult:
                          "p80_weeks_late": float(np.percentile(late, 80)),
                          "expected_cost_of_delay": weekly * float(late.mean())})
         return pd.DataFrame(rows).set_index("target")
+
+    def waiting(self) -> dict[str, Any] | None:
+        """Lateness due to waiting for people (None without capacities): P50/P80 weeks
+        and the change in P(headline target). See ``analysis.resources.waiting``."""
+        from .analysis.resources import waiting
+
+        return waiting(self)
+
+    def role_demand(self) -> dict[str, pd.DataFrame]:
+        """Per capacity-limited role, by week: FTE demanded had nobody waited and in use
+        (P50, P90) against the capacity. See ``analysis.resources.role_demand``."""
+        from .analysis.resources import role_demand
+
+        return role_demand(self)
 
     def cost_breakdown(self) -> pd.DataFrame:
         """Mean cost by item (workstream labour by role, fixed costs, overhead, time added

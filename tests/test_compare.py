@@ -63,3 +63,35 @@ def test_comparison_plot_and_mitigation_value(scenarios):
     value = c.mitigation_value()
     assert value.loc["later", "extra_spend"] == 0
     assert value.loc["later", "cost_of_delay_saved"] > 0
+
+
+def test_cheapest_to_reach_searches_staffing_moves_on_the_same_draws():
+    from riskmodel import Scenario, simulate
+    from riskmodel.compare import cheapest_to_reach
+
+    s = Scenario.from_dict({
+        "name": "moves", "start_date": "2027-01-04", "simulation": {"seed": 5},
+        "roles": [{"id": "dev", "weekly_rate": 1000, "capacity": 1},
+                  {"id": "qa", "weekly_rate": 800, "capacity": 1}],
+        "workstreams": [{"id": "a", "duration": 10, "staffing": {"dev": 1}},
+                        {"id": "b", "duration": {"dist": "uniform", "min": 8, "max": 12},
+                         "staffing": {"qa": 1}}],
+        "targets": [{"id": "audit", "date": "2027-03-15"}]})  # 10 weeks
+    moves = {"+1 dev on a": {"workstream": "a", "staffing": {"dev": 2}, "arrives": 0,
+                             "onboarding": 0},
+             "+1 qa on b": {"workstream": "b", "staffing": {"qa": 2}, "arrives": 0,
+                            "onboarding": 0}}
+    table = cheapest_to_reach(s, moves=moves, iterations=20_000, rank_risks=False)
+    # b alone decides: P(b <= 10) = 1/2; twice the QA: b x 2 ** -0.5 <= 8.5 < 10 always
+    assert table.index[0] == "+1 qa on b" and table.iloc[0]["p_meet"] == 1.0
+    assert set(table.index) == {"baseline", "+1 dev on a", "+1 qa on b",
+                                "+1 dev on a + +1 qa on b"}
+    # common random numbers: the baseline is the scenario's own run, and the dev move,
+    # which does not touch b, changes nothing of P(meet)
+    alone = simulate(s, iterations=20_000, rank_risks=False)
+    assert table.loc["baseline", "p_meet"] == alone.p_meet("2027-03-15")
+    assert table.loc["+1 dev on a", "p_meet"] == table.loc["baseline", "p_meet"]
+    # a budget below the qa move's cost leaves nothing reaching
+    tight = cheapest_to_reach(s, moves=moves, iterations=20_000, rank_risks=False,
+                              budget=table.loc["baseline", "cost_mean"] + 1)
+    assert not tight["reaches"].any()

@@ -27,20 +27,42 @@ def cost_breakdown(result: SimulationResult) -> pd.DataFrame:
     and overhead rows include the time added by risks (``attrs["note"]`` says so).
 
     Columns: ``category``, ``item`` (id), ``name``, ``role`` (or empty), ``mean``.
+
+    Uncertain rates (a role's ``weekly_rate`` or an overhead's ``weekly_cost`` given as a
+    distribution) are priced per iteration: a row is the mean of rate x time, which is
+    not the mean rate x the mean time when they are correlated.
     """
     s = result.scenario
-    rates = {r.id: r.weekly_rate for r in s.roles}
     split = result.norisk_mean_duration_ is not None  # then the risk-free run's are all set
     dur_free = cast(np.ndarray, result.norisk_mean_duration_ if split else result.mean_duration_)
     fin_free = cast(np.ndarray, result.norisk_mean_finish_ if split else result.mean_finish_)
     end_free = float(cast(dict, result.no_risks)["end"].mean()) if split else \
         float(result.finish.mean())
+    means = result.rate_means_ or {}
+    row = {key: k for k, (key, _) in enumerate(getattr(result.spec, "rates", ()))}
+    rates = {f"rate:{r.id}": r.weekly_rate.support[0] for r in s.roles}  # certain ones
+    rates.update({f"overhead:{o.id}": o.weekly_cost.support[0] for o in s.overhead
+                  if o.weekly_cost is not None})
+
+    def priced(key: str, units: float, column: int, table: str, free: float, full: float):
+        """Mean cost of ``units`` of the rate ``key`` over the weeks of a workstream or
+        overhead (``column`` of ``table``) in the risk-free run (mean ``free`` weeks), and
+        what the risks add to it (mean ``full`` weeks in the run)."""
+        k = row.get(key)
+        if k is None:  # a certain rate: rate x mean time
+            value = units * rates[key]
+            return value * free, value * (full - free)
+        at_full = units * means[table][k, column]
+        at_free = units * means[f"norisk_{table}"][k, column] if split else at_full
+        return at_free, at_full - at_free
+
     rows, added = [], []
     for j, w in enumerate(s.workstreams):
         name = w.name or w.id
         for role, fte in w.staffing.items():
-            rows.append(("workstream", w.id, name, role, fte * rates[role] * dur_free[j]))
-            extra = fte * rates[role] * (result.mean_duration_[j] - dur_free[j])
+            free, extra = priced(f"rate:{role}", fte, j, "rate_duration", dur_free[j],
+                                 result.mean_duration_[j])
+            rows.append(("workstream", w.id, name, role, free))
             if split and extra:
                 added.append(("time added by risks", w.id, name, role, extra))
         if result.mean_fixed_[j]:
@@ -48,22 +70,26 @@ def cost_breakdown(result: SimulationResult) -> pd.DataFrame:
     for f, mean in zip(s.fixed_costs, result.mean_programme_cost_):
         rows.append(("fixed cost", f.id, f.name or f.id, "", mean))
     index = {w.id: j for j, w in enumerate(s.workstreams)}
-    for o in s.overhead:
+    for i, o in enumerate(s.overhead):
         if o.until == "end":
-            free, full = end_free, float(result.finish.mean())
+            free_weeks, full_weeks = end_free, float(result.finish.mean())
         else:
-            free, full = fin_free[index[o.until]], result.mean_finish_[index[o.until]]
-        weekly = ({"": o.weekly_cost} if o.weekly_cost is not None else
-                  {role: fte * rates[role] for role, fte in (o.staffing or {}).items()})
-        for role, rate in weekly.items():
-            rows.append(("overhead", o.id, o.name or o.id, role, rate * free))
-            if split and full != free:
-                added.append(("time added by risks", o.id, o.name or o.id, role,
-                              rate * (full - free)))
+            free_weeks = fin_free[index[o.until]]
+            full_weeks = result.mean_finish_[index[o.until]]
+        units = ({("", f"overhead:{o.id}"): 1.0} if o.weekly_cost is not None else
+                 {(role, f"rate:{role}"): fte for role, fte in (o.staffing or {}).items()})
+        for (role, key), fte in units.items():
+            free, extra = priced(key, fte, i, "rate_weeks", free_weeks, full_weeks)
+            rows.append(("overhead", o.id, o.name or o.id, role, free))
+            if split and (extra if key in row else full_weeks != free_weeks):
+                added.append(("time added by risks", o.id, o.name or o.id, role, extra))
     rows += added
     for r, mean in zip(s.risks, result.mean_risk_cost_):
         rows.append(("risk events' own cost", r.id, r.name or r.id, "", mean))
     offset = getattr(result.spec, "cost_offset", 0.0)
+    rate_offset = getattr(result.spec, "rate_offset", None)
+    if rate_offset is not None:  # units of uncertain rates, priced per iteration
+        offset += float(rate_offset @ means["rate"])
     if offset:
         rows.append(("actuals", "recorded_actuals", "Recorded actual costs in place of the "
                      "plan's", "", offset))

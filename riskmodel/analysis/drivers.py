@@ -157,7 +157,8 @@ def drivers(result: SimulationResult,
         - ``ssi``: schedule sensitivity index, criticality x sd(base duration) / sd(finish)
           (PMI Practice Standard for Project Risk Management); 1 for a single task;
         - ``mean_duration`` (working, with risks), ``mean_base_duration``,
-          ``plan_duration``, ``finish_p50``, ``finish_p80``, ``plan_finish``,
+          ``plan_duration`` (working weeks), ``finish_p50``, ``finish_p80``,
+          ``plan_start``, ``plan_finish`` (weeks from the start date),
           ``on_plan_critical_path``.
 
         ``attrs["near_critical_weeks"]`` holds the threshold used.
@@ -195,6 +196,7 @@ def drivers(result: SimulationResult,
             "plan_duration": result.plan["workstream_duration"],
             "finish_p50": np.percentile(d["finish"], 50, axis=1).astype(float),
             "finish_p80": np.percentile(d["finish"], 80, axis=1).astype(float),
+            "plan_start": result.plan["workstream_start"],
             "plan_finish": result.plan["workstream_finish"],
             "on_plan_critical_path": result.plan["critical"],
         },

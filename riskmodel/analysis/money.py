@@ -97,11 +97,10 @@ def cost_given_timing(result: SimulationResult, when=None,
     return pd.DataFrame(rows).T.rename_axis("timing")
 
 
-def _starts(result: SimulationResult, finish: np.ndarray) -> np.ndarray:
-    from ..sim.network import start_times
+def _starts(result: SimulationResult, finish: np.ndarray, duration: np.ndarray) -> np.ndarray:
+    from ..sim.model import start_of
 
-    spec = result.spec
-    return start_times(finish, spec.order, spec.preds, spec.lags, spec.earliest, spec.pinned)
+    return start_of(result.spec, finish, duration)
 
 
 def _worked_time(calendar):
@@ -143,7 +142,7 @@ def cash_flow(result: SimulationResult, freq: str = "W",
     n = min(CASH_FLOW_SAMPLE, d["duration"].shape[1])
     dur = d["duration"][:, :n].astype(float)
     fin = d["finish"][:, :n].astype(float)
-    start = _starts(result, fin)
+    start = _starts(result, fin, dur)
     end = result.finish[:n]
     horizon = float(end.max())
     start_date = result.scenario.start_date
@@ -155,7 +154,9 @@ def cash_flow(result: SimulationResult, freq: str = "W",
         times = np.array([0.0, *((m.date() - start_date).days / 7 for m in month_ends)])
     else:
         raise ValueError(f"freq must be 'W' (weekly) or 'M' (monthly), got {freq!r}")
-    labour = spec.weekly_rate[:, None] * dur
+    rate = d["rate"][:, :n] if "rate" in d else None  # uncertain rates, per iteration
+    labour = spec.labour_rates(rate) * dur
+    overhead = list(zip(spec.overhead_rates(rate), (until for _, until in spec.overhead)))
     worked = _worked_time(spec.calendar)
     work_start = worked(start)
     work_span = worked(fin) - work_start
@@ -166,6 +167,9 @@ def cash_flow(result: SimulationResult, freq: str = "W",
     # a re-forecast's recorded actuals (in place of the plan's spend before the status
     # date) count from the status date
     offset = getattr(spec, "cost_offset", 0.0)
+    if getattr(spec, "rate_offset", None) is not None:  # units of uncertain rates
+        assert rate is not None  # kept in the detail whenever there are uncertain rates
+        offset = offset + sum(units * rate[k] for k, units in enumerate(spec.rate_offset))
     as_of = (result.scenario.weeks_from_start(result.status.as_of)
              if result.status is not None else 0.0)
     cum = np.empty((len(times), n))
@@ -174,12 +178,12 @@ def cash_flow(result: SimulationResult, freq: str = "W",
         total = (labour * share).sum(axis=0)
         total += (fixed * (t >= fixed_start)).sum(axis=0)
         total += programme
-        for weekly, until in spec.overhead:
+        for weekly, until in overhead:
             stop = end if until < 0 else fin[until]
             total += weekly * np.minimum(t, stop)
         for i, when in enumerate(paid_at):
             total += d["risk_cost"][i, :n] * (t >= when)
-        if offset and t >= as_of:
+        if np.any(offset) and t >= as_of:
             total += offset
         cum[k] = total
     dates = [start_date + dt.timedelta(days=round(t * 7)) for t in times]

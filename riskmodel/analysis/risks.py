@@ -72,7 +72,11 @@ def _shifts(result: SimulationResult, shift: dict[str, np.ndarray]) -> None:
             for k, level in enumerate(levels):
                 shift[f"p{level}_{what}_shift"][i] = quantiles[k] - q[k]
             del alone
-    shift["time_cost"] = shift["mean_cost_impact"] - result.mean_risk_cost_
+    triggered = result.mean_triggered_cost_
+    if triggered is None:
+        triggered = np.zeros_like(result.mean_risk_cost_)
+    shift["triggered_cost"] = triggered
+    shift["time_cost"] = shift["mean_cost_impact"] - result.mean_risk_cost_ - triggered
 
 
 def _impact_mean(dist) -> float:
@@ -92,13 +96,18 @@ def risk_ranking(result: SimulationResult,
     fired : share of iterations in which the risk occurred.
     p_meet_shift : change in P(headline target) it causes (negative: lowers the odds).
     mean_finish_impact, mean_cost_impact : rise of the mean programme end (weeks) and of
-        the mean cost; the cost counts the risk's own cost and the time it adds
-        (``own_cost`` + ``time_cost``).
+        the mean cost; the cost counts the risk's own cost, the time it adds and the
+        risks it brings with it (``own_cost`` + ``time_cost`` + ``triggered_cost``).
     p80_finish_shift, p80_cost_shift, p90_finish_shift, p90_cost_shift : rise of the P80
         and P90 end and cost (a rare, large risk shows in P90, not in P80).
     own_cost : the risk events' own mean cost (what 0.1 called ``expected_cost``).
     time_cost : the mean cost of the time the risk adds (labour and overhead).
-    expected_delay : probability x mean delay of the risk's own impact (delay risks).
+    triggered_cost : the mean own cost of other risks that fire because this one did
+        (``when`` clauses; negative where it prevents them); 0 without conditions.
+    expected_delay : P(it fires) x mean delay of the risk's own impact (delay risks);
+        P(it fires) is ``probability``, or for a conditional risk the share ``fired``.
+    condition : the ``when`` clauses in words ("" for none); ``probability`` is then the
+        probability given them.
 
     Sorted by ``by`` (see ``RISK_ORDER``). NaN shifts mean the run was made with
     ``rank_risks=False``.
@@ -108,7 +117,8 @@ def risk_ranking(result: SimulationResult,
     s = result.scenario
     k = len(s.risks)
     names = ("p_meet_shift", "mean_finish_impact", "mean_cost_impact", "time_cost",
-             "p80_finish_shift", "p80_cost_shift", "p90_finish_shift", "p90_cost_shift")
+             "triggered_cost", "p80_finish_shift", "p80_cost_shift", "p90_finish_shift",
+             "p90_cost_shift")
     shift = {key: np.full(k, np.nan) for key in names}
     if result.without_risk is not None and k:
         _shifts(result, shift)
@@ -121,7 +131,9 @@ def risk_ranking(result: SimulationResult,
             "affects": [", ".join(r.affects) for r in s.risks],
             **shift,
             "own_cost": result.mean_risk_cost_,
-            "expected_delay": [r.probability * m for r, m in zip(s.risks, delay_means)],
+            "expected_delay": [(f if r.when else r.probability) * m
+                               for r, f, m in zip(s.risks, result.fired_, delay_means)],
+            "condition": [" and ".join(c.describe() for c in r.when) for r in s.risks],
         },
         index=pd.Index([r.id for r in s.risks], name="risk"),
     )

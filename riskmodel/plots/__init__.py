@@ -19,6 +19,7 @@ from .dates import (
     s_curve,
 )
 from .money import cash_flow_fan, cost_distribution, jcl_scatter
+from .people import role_demand
 from .risks import risk_removal, risk_tornado
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,6 +39,7 @@ __all__ = [
     "probability_curves",
     "forecast_trail",
     "risk_removal",
+    "role_demand",
     "plain_text",
     "target_words",
     "LINE_STYLES",
@@ -52,6 +54,7 @@ ALL = {
     "cost_distribution": cost_distribution, "driver_tornado": driver_tornado,
     "risk_tornado": risk_tornado, "criticality_bars": criticality_bars,
     "jcl_scatter": jcl_scatter, "gantt": gantt, "cash_flow_fan": cash_flow_fan,
+    "role_demand": role_demand,
 }
 """Every single-result plot by name (the gallery draws them all)."""
 

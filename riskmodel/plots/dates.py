@@ -157,8 +157,10 @@ def criticality_bars(result: SimulationResult, ax: Axes | None = None, **kwargs)
 
 
 def gantt(result: SimulationResult, ax: Axes | None = None, **kwargs) -> Axes:
-    """The deterministic plan as bars, with simulated P50 and P80 finishes marked;
-    ``**kwargs`` go to matplotlib's ``barh`` of the plan."""
+    """The deterministic plan as bars from each workstream's start to its finish (the
+    forward pass's, whatever its links' types; through a blackout a bar is longer than
+    its working weeks), with simulated P50 and P80 finishes marked; ``**kwargs`` go to
+    matplotlib's ``barh`` of the plan."""
     table = result.workstreams()
     # long names wrap onto more lines rather than squeezing the bars away; the figure
     # grows with the rows and their lines so that wrapped names never overlap
@@ -166,9 +168,9 @@ def gantt(result: SimulationResult, ax: Axes | None = None, **kwargs) -> Axes:
     lines = max((n.count("\n") + 1 for n in names), default=1)
     ax = _axes(ax, (10, max(5.5, 1.6 + len(names) * (0.2 + 0.22 * lines))))
     y = np.arange(len(table))[::-1]
-    start = table["plan_finish"] - table["plan_duration"]
+    start = table["plan_start"]
     colors = [RED if c else BLUE for c in table["on_plan_critical_path"]]
-    ax.barh(y, table["plan_duration"] * 7, left=_dates(result, start),
+    ax.barh(y, (table["plan_finish"] - start) * 7, left=_dates(result, start),
             **{"color": colors, "alpha": 0.7, "height": 0.6, **kwargs})
     ax.plot(_dates(result, table["finish_p50"]), y, "|", color=GREEN, ms=16, mew=3,
             label="Simulated P50 finish")

@@ -46,6 +46,7 @@ from .words import (
     recommend,
     target_of,
     target_words,
+    waiting_text,
     warnings_text,
 )
 
@@ -217,6 +218,9 @@ def _answer(slide, summaries, labels, pick):
             if peak:
                 noun = "dates" if which == "finish" else "costs"
                 lines.append((f"{who} {noun} have a {peak}.", False))
+        wait = waiting_text(summary)
+        if wait:
+            lines.append((f"{who[:-2]}: {wait[0].lower()}{wait[1:]}.", False))
     warn = warnings_text(b)
     if warn:
         lines += [("", False), (warn, False)]
@@ -270,7 +274,8 @@ def _risk_slide(slide, s):
     for rid, r in seen.items():
         ranks = [f"expected #{rank_e[rid]}" if rid in rank_e else "",
                  f"tail #{rank_t[rid]}" if rid in rank_t else ""]
-        rows.append([r["name"], f"{r['probability']:.0%}", f"+{r['mean_finish_impact']:.1f} wk",
+        chance = r.get("chance", r["probability"])  # reports before 0.3 have no chance
+        rows.append([r["name"], f"{chance:.0%}", f"+{r['mean_finish_impact']:.1f} wk",
                      money(r["mean_cost_impact"], cur), f"+{r['p90_finish_shift']:.1f} wk",
                      ", ".join(x for x in ranks if x)])
     _box(slide, 0.5, 1.1, 12.3, 0.9, [
@@ -312,6 +317,9 @@ def _scenario_slide(slide, s, labels, ident, charts):
         peak = peak_text(s, which)
         if peak:
             lines.append((f"{noun}: {peak}", True))
+    wait = waiting_text(s)
+    if wait:
+        lines.append((wait, True))
     risks = rep["top_risks"][:2]
     tail = [r for r in rep.get("top_risks_p90", [])[:2] if r["id"] not in
             {x["id"] for x in risks}]

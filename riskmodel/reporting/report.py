@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ScenarioReport", "FIGURES", "long_date"]
 
 FIGURES = ("s_curve", "cost_distribution", "driver_tornado", "risk_tornado", "risk_tail",
-           "risk_removal", "jcl_scatter", "cash_flow_fan", "gantt")
+           "risk_removal", "jcl_scatter", "cash_flow_fan", "gantt", "role_demand")
 """Figures a report draws and saves, in reading order."""
 
 
@@ -167,8 +167,29 @@ class ScenarioReport:
             f"band: {band['p_below']:.0%} below, {band['p_within']:.0%} within, "
             f"{band['p_above']:.0%} above.",
             *self._shape_sentences(),
+            *self._people_sentences(),
         ]
         return "\n".join(line for line in lines if line)
+
+    def people(self) -> str:
+        """Whether work waits for people, in a sentence (Markdown)."""
+        from .words import waiting_text
+
+        wait = self.result.waiting()
+        if wait is None:
+            return ("No role has a capacity in this scenario: every workstream gets its "
+                    "people as soon as it can start.")
+        text = waiting_text({**self.result.to_dict(), "report": {
+            "role_names": self._role_names()}})
+        if text is None:
+            return (f"Workstreams wait for people in {wait['share_waiting']:.0%} of futures, "
+                    f"but little: {wait['p80_weeks']:.1f} weeks at P80, "
+                    f"{wait['p_meet_change'] * 100:+.0f} points on the chance of making "
+                    "the date.")
+        return markdown_text(text) + "."
+
+    def _role_names(self) -> dict[str, str]:
+        return {r.id: r.name or r.id for r in self.scenario.roles}
 
     def _promise_sentence(self) -> str:
         """The pair to promise with 80% joint confidence, from the joint frontier (the
@@ -177,6 +198,14 @@ class ScenarioReport:
 
         return ("- **To promise a date and a budget together with 80% confidence**: "
                 + promise_text(self.result.to_dict()) + ".")
+
+    def _people_sentences(self) -> list[str]:
+        """Say what waiting for people costs, when it matters."""
+        from .words import waiting_text
+
+        text = waiting_text({**self.result.to_dict(), "report": {
+            "role_names": self._role_names()}})
+        return [f"- **{markdown_text(text)}.**"] if text else []
 
     def _shape_sentences(self) -> list[str]:
         """Name a second peak in the dates or the costs (not averaged away)."""
@@ -201,9 +230,13 @@ class ScenarioReport:
     def top_risks(self, n: int = 3, by: RiskOrder = "expected") -> pd.DataFrame:
         """The risks with the largest expected impact (``by="p90"`` for the tail): what
         each adds to the mean finish and cost, to the P80 and the P90, on the same draws
-        without it."""
-        return self.result.risks(by=by).head(n)[[
-            "name", "probability", "mean_finish_impact", "mean_cost_impact",
+        without it. ``chance`` is the share of futures in which it occurs; a conditional
+        risk's name says its condition, and its ``probability`` holds given that."""
+        rk = self.result.risks(by=by).head(n)
+        named = [f"{name} ({cond})" if cond else name
+                 for name, cond in zip(rk["name"], rk["condition"])]
+        return rk.assign(name=named, chance=rk["fired"])[[
+            "name", "probability", "chance", "mean_finish_impact", "mean_cost_impact",
             "p80_finish_shift", "p90_finish_shift", "p90_cost_shift", "p_meet_shift"]]
 
     def risk_table(self) -> pd.DataFrame:
@@ -212,7 +245,9 @@ class ScenarioReport:
         rk = self.result.risks()
         return pd.DataFrame({
             "Risk": rk["name"],
-            "Probability": rk["probability"].map("{:.0%}".format),
+            "Probability": [f"{p:.0%} {cond} ({f:.0%} of futures)" if cond else f"{p:.0%}"
+                            for p, cond, f in zip(rk["probability"], rk["condition"],
+                                                  rk["fired"])],
             "Mean delay added (weeks)": rk["mean_finish_impact"].map("{:+.2f}".format),
             "Mean cost added": rk["mean_cost_impact"].map(lambda x: _money(x, cur)),
             "of which its own cost": rk["own_cost"].map(lambda x: _money(x, cur)),
@@ -266,16 +301,24 @@ class ScenarioReport:
         lines += [f"- {markdown_text(w['message'])} (`{_code(w['where'])}`)" for w in found]
         return "\n".join(lines)
 
-    def assumptions(self) -> dict[str, pd.DataFrame]:
-        """Workstream estimates and staffing, and the risk register, as tables."""
+    def _team_cost(self, staffing: dict[str, float]) -> tuple[float, float, float]:
+        """A team's weekly cost (lowest, at the plan's rates, highest) over its roles'
+        weekly rates (a rate given as a distribution spans its range)."""
         rates = {r.id: r.weekly_rate for r in self.scenario.roles}
+        lo, hi = (sum(f * rates[r].support[k] for r, f in staffing.items()) for k in (0, 1))
+        return lo, sum(f * rates[r].plan_value for r, f in staffing.items()), hi
+
+    def assumptions(self) -> dict[str, pd.DataFrame]:
+        """Workstream estimates and staffing, and the risk register, as tables (a weekly
+        cost at the plan's rates where a rate is uncertain)."""
         ws = pd.DataFrame([{
             "workstream": w.name or w.id, "duration (weeks)": w.duration.describe(),
-            "depends on": ", ".join(d.id for d in w.depends_on) or "-",
-            "weekly cost": sum(f * rates[r] for r, f in w.staffing.items()),
+            "depends on": ", ".join(d.describe() for d in w.depends_on) or "-",
+            "weekly cost": self._team_cost(w.staffing)[1],
         } for w in self.scenario.workstreams])
         risks = pd.DataFrame([{
             "risk": r.name or r.id, "probability": r.probability,
+            "when": " and ".join(c.describe() for c in r.when) or "-",
             "affects": ", ".join(r.affects) or "-",
             "impact": (r.delay.describe() + " weeks") if r.delay is not None else
             (f"x {r.factor.describe()}" if r.factor is not None else "-"),
@@ -294,21 +337,30 @@ class ScenarioReport:
     def workstream_table(self) -> pd.DataFrame:
         """``assumptions()["workstreams"]`` as a person reads it: names, weeks, money."""
         cur, names = self.scenario.currency, self._names()
-        rates = {r.id: r.weekly_rate for r in self.scenario.roles}
+
+        def team(staffing) -> str:
+            lo, plan, hi = self._team_cost(staffing)
+            if lo == hi:
+                return _money(plan, cur)
+            spread = f"{_money(lo, cur)}–{_money(hi, cur)}" if np.isfinite(hi) else "uncertain"
+            return f"{_money(plan, cur)} at plan rates ({spread})"
+
         return pd.DataFrame([{
             "Workstream": names[w.id],
             "Duration (weeks)": _spread(w.duration, _number),
-            "Depends on": "; ".join(names.get(d.id, d.id) for d in w.depends_on) or "-",
-            "Team cost per week": _money(sum(f * rates[r] for r, f in w.staffing.items()),
-                                         cur),
+            "Depends on": "; ".join(d.describe(names.get(d.id)) for d in w.depends_on) or "-",
+            "Team cost per week": team(w.staffing),
         } for w in self.scenario.workstreams]).set_index("Workstream")
 
     def risk_register(self) -> pd.DataFrame:
-        """``assumptions()["risks"]`` as a person reads it: names, percent, weeks, money."""
+        """``assumptions()["risks"]`` as a person reads it: names, percent, weeks, money;
+        a conditional risk's probability with its condition ("60% if audit is missed")."""
         cur, names = self.scenario.currency, self._names()
+        risk_names = {r.id: r.name or r.id for r in self.scenario.risks}
         return pd.DataFrame([{
             "Risk": r.name or r.id,
-            "Probability": f"{r.probability:.0%}",
+            "Probability": (f"{r.probability:.0%} " + " and ".join(
+                c.describe(risk_names) for c in r.when)).strip(),
             "Affects": "; ".join(names.get(a, a) for a in r.affects) or "-",
             "Impact if it happens": (
                 "+" + _spread(r.delay, _number, " weeks") if r.delay is not None
@@ -381,6 +433,7 @@ class ScenarioReport:
                               self.top_risks(by="p90").to_dict(orient="index").items()],
             "risk_removal": [{"k": int(k), **v} for k, v in
                              self.removal().to_dict(orient="index").items()],
+            "role_names": self._role_names(),
             "modes": {"finish": r.modes(t.milestone),
                       "cost": r.modes("cost")},
             "reading": self.reading(),

@@ -324,7 +324,8 @@ def _sheet_risks(book: _Book) -> None:
                            ("tail (P90)", rep.get("top_risks_p90", []))):
             for k, risk in enumerate(ranked, start=1):
                 values = [(labels.get(ident, ident), "text"), (by, "text"), (k, "count"),
-                          (risk["name"], "text"), (risk["probability"], "pct"),
+                          (risk["name"], "text"),
+                          (risk.get("chance", risk["probability"]), "pct"),
                           (risk["mean_finish_impact"], "weeks"),
                           (risk["mean_cost_impact"], "money"),
                           (risk["p80_finish_shift"], "weeks"),

@@ -22,10 +22,13 @@ from .problems import nearest
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["check_scenario", "check_partial", "correlation_matrix", "MAX_CORRELATED"]
+    from ..sim.distributions import Distribution
+
+__all__ = ["check_scenario", "check_partial", "correlation_matrix", "correlation_inputs",
+           "MAX_CORRELATED"]
 
 MAX_CORRELATED = 500
-"""Most workstreams that may take part in correlations (the consistency check of the
+"""Most inputs that may take part in correlations (the consistency check of the
 matrix takes time growing with the cube of this number)."""
 
 
@@ -58,12 +61,16 @@ def _references(s: Scenario) -> list[Problem]:
                 out.append(Problem(where, f"'{ws.id}' cannot depend on itself"))
             elif dep.id not in ws_set:
                 out.append(_unknown(where, "workstream", dep.id, ws_ids))
-            elif dep.id in seen:
-                out.append(Problem(where, f"'{dep.id}' is listed twice"))
-            seen.add(dep.id)
+            elif (dep.id, dep.type) in seen:  # SS and FF on one workstream is a pair
+                out.append(Problem(where, f"'{dep.id}' is listed twice"
+                                   + (f" as {dep.type}" if dep.type != "FS" else "")))
+            seen.add((dep.id, dep.type))
         for role in ws.staffing:
             if role not in role_set:
                 out.append(_unknown(f"workstreams[{i}].staffing.{role}", "role", role, roles))
+        for k, role in enumerate(getattr(ws, "skills", None) or []):
+            if role not in role_set:
+                out.append(_unknown(f"workstreams[{i}].skills[{k}]", "role", role, roles))
     for i, ov in enumerate(s.overhead):
         for role in ov.staffing or {}:
             if role not in roles:
@@ -98,6 +105,76 @@ def _cycles(s: Scenario) -> list[Problem]:
     return [Problem("workstreams", f"dependency cycle: {names}")]
 
 
+def _upstream(s: Scenario, milestone: str) -> set[str]:
+    """Workstreams whose finish can move ``milestone``'s (itself included)."""
+    if milestone == RESERVED_MILESTONE:
+        return {w.id for w in s.workstreams}
+    preds = {w.id: [d.id for d in w.depends_on] for w in s.workstreams}
+    seen, todo = {milestone}, [milestone]
+    while todo:
+        for p in preds.get(todo.pop(), []):
+            if p not in seen:
+                seen.add(p)
+                todo.append(p)
+    return seen
+
+
+def _conditions(s: Scenario) -> list[Problem]:
+    """Risks' ``when`` clauses name known risks and targets, and never go round: a risk
+    must not delay a target it waits on, directly or through the risks it waits on."""
+    risk_ids = [r.id for r in s.risks]
+    targets = {t.id: t for t in s.all_targets}
+    out: list[Problem] = []
+    for i, r in enumerate(s.risks):
+        for k, c in enumerate(r.when):
+            where = f"risks[{i}].when[{k}]"
+            if c.kind in ("risk", "not_risk"):
+                if c.ref == r.id:
+                    out.append(Problem(where, f"'{r.id}' cannot depend on itself"))
+                elif c.ref not in risk_ids:
+                    out.append(_unknown(where, "risk", c.ref, risk_ids))
+            elif c.ref not in targets:
+                out.append(_unknown(where, "target", c.ref, targets))
+            elif set(r.affects) & _upstream(s, targets[c.ref].milestone):
+                out.append(Problem(where, f"'{r.id}' depends on '{c.ref}', which it delays"))
+    if out:
+        return out
+    # risk r waits on risk a: a is named in r's clauses, or a can move a target r names
+    index = {x: i for i, x in enumerate(risk_ids)}
+    waits: list[list[int]] = []
+    for r in s.risks:
+        named = {index[c.ref] for c in r.when if c.kind in ("risk", "not_risk")}
+        for c in r.when:
+            if c.kind in ("late", "on_time"):
+                up = _upstream(s, targets[c.ref].milestone)
+                named |= {a for a, other in enumerate(s.risks) if set(other.affects) & up}
+        waits.append(sorted(named))
+    cycle = find_cycle(waits)
+    if cycle:
+        names = " -> ".join(risk_ids[a] for a in cycle)
+        out.append(Problem("risks", f"risk conditions go round: {names} (each waits on the "
+                                    "next, by name or through a target the next delays)"))
+    return out
+
+
+def _capacity(s: Scenario) -> list[Problem]:
+    """Every workstream fits the capacity that lasts (the last period's) of each role it
+    needs, so that levelling can always place it."""
+    roles = {r.id: (k, r) for k, r in enumerate(s.roles)}
+    out: list[Problem] = []
+    for i, w in enumerate(s.workstreams):
+        for role, fte in w.staffing.items():
+            k, r = roles[role]
+            steps = r.capacity_steps()
+            if steps is None or fte <= steps[-1][1] + 1e-9:
+                continue
+            when = f" from {steps[-1][0]} on" if steps[-1][0] else ""
+            out.append(Problem(f"workstreams[{i}].staffing.{role}",
+                               f"'{w.id}' needs {fte:g} FTE of {role}, but roles[{k}].capacity "
+                               f"has {steps[-1][1]:g}{when}"))
+    return out
+
+
 def _dates(s: Scenario) -> list[Problem]:
     out = []
     if s.audit_date is not None and s.audit_date <= s.start_date:
@@ -116,8 +193,36 @@ def _dates(s: Scenario) -> list[Problem]:
     return out
 
 
+def correlation_inputs(s: Scenario) -> dict[str, list[tuple[str, str, Distribution | None]]]:
+    """What a correlation may name, by id: (what the id is, the input's random key, its
+    distribution) for each table that has the id. A workstream is its duration, a risk
+    its delay or factor (its cost if it has neither), a role its weekly rate, a
+    programme fixed cost its cost and an overhead its weekly cost (None: priced by its
+    staffing, whose roles are correlated instead)."""
+    out: dict[str, list[tuple[str, str, Distribution | None]]] = {}
+    for w in s.workstreams:
+        out.setdefault(w.id, []).append(("workstream", f"duration:{w.id}", w.duration))
+    for r in s.risks:
+        impact = r.delay if r.delay is not None else r.factor
+        out.setdefault(r.id, []).append(
+            ("risk", f"risk:{r.id}:cost", r.cost) if impact is None else
+            ("risk", f"risk:{r.id}:impact", impact))
+    for role in s.roles:
+        out.setdefault(role.id, []).append(("role", f"rate:{role.id}", role.weekly_rate))
+    for f in s.fixed_costs:
+        out.setdefault(f.id, []).append(("fixed cost", f"programme_cost:{f.id}", f.cost))
+    for o in s.overhead:
+        out.setdefault(o.id, []).append(("overhead", f"overhead:{o.id}", o.weekly_cost))
+    return out
+
+
+_CORRELATED_VALUE = {"workstream": "duration", "risk": "impact", "role": "weekly rate",
+                     "fixed cost": "cost", "overhead": "weekly cost"}
+
+
 def correlation_matrix(s: Scenario) -> tuple[list[str], np.ndarray]:
-    """Workstream ids that take part in correlations and their Spearman target matrix."""
+    """Ids that take part in correlations (in the order first named) and their Spearman
+    target matrix (``correlation_inputs`` says what each id stands for)."""
     index: dict[str, int] = {}
     for c in s.correlations:
         for ws in c.between:
@@ -130,33 +235,49 @@ def correlation_matrix(s: Scenario) -> tuple[list[str], np.ndarray]:
     return ids, m
 
 
+def _correlated_input(where: str, x: str, inputs: dict) -> Problem | None:
+    """Why id ``x`` cannot be correlated (None: it can)."""
+    found = inputs.get(x)
+    if not found:
+        return _unknown(where, "workstream, risk, role, fixed cost or overhead", x, inputs)
+    if len(found) > 1:
+        kinds = " and a ".join(kind for kind, _, _ in found)
+        return Problem(where, f"'{x}' is both a {kinds}: give them different ids to "
+                              "correlate either")
+    kind, _, dist = found[0]
+    if dist is None:
+        return Problem(where, f"overhead '{x}' is priced by its staffing: correlate its "
+                              "roles' weekly rates instead")
+    if dist.is_fixed:
+        return Problem(where, f"'{x}' has a fixed {_CORRELATED_VALUE[kind]}: nothing to "
+                              "correlate")
+    return None
+
+
 def _correlations(s: Scenario) -> list[Problem]:
-    ws = {w.id: w for w in s.workstreams}
+    inputs = correlation_inputs(s) if s.correlations else {}
     out: list[Problem] = []
     pairs: dict[frozenset[str], int] = {}
     for i, c in enumerate(s.correlations):
         a, b = c.between
         where = f"correlations[{i}].between"
-        bad = [x for x in (a, b) if x not in ws]
-        for x in bad:
-            out.append(_unknown(where, "workstream", x, ws))
+        bad = [p for p in (_correlated_input(where, x, inputs) for x in dict.fromkeys((a, b)))
+               if p is not None]
+        out += bad
         if bad:
             continue
         if a == b:
-            out.append(Problem(where, f"a workstream cannot be correlated with itself ('{a}')"))
+            out.append(Problem(where, f"an input cannot be correlated with itself ('{a}')"))
             continue
         key = frozenset((a, b))
         if key in pairs:
             out.append(Problem(where, f"{a} ~ {b} is already given in correlations[{pairs[key]}]"))
         pairs[key] = i
-        for x in (a, b):
-            if ws[x].duration.is_fixed:
-                out.append(Problem(where, f"'{x}' has a fixed duration: nothing to correlate"))
     if out:
         return out
     ids, m = correlation_matrix(s)
     if len(ids) > MAX_CORRELATED:  # the matrix check grows with the cube of its size
-        return [Problem("correlations", f"{len(ids):,} workstreams take part in correlations; "
+        return [Problem("correlations", f"{len(ids):,} inputs take part in correlations; "
                                         f"the limit is {MAX_CORRELATED}")]
     if ids and not is_psd(m):
         repaired = nearest_correlation(m)
@@ -184,6 +305,9 @@ def check_scenario(s: Scenario) -> list[Problem]:
     if not out:
         out += _cycles(s)
     out += _dates(s)
+    if not out:
+        out += _conditions(s)
+        out += _capacity(s)
     out += _correlations(s)
     return out
 

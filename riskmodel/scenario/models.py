@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PrivateAttr,
+    model_serializer,
     model_validator,
 )
 
@@ -28,9 +29,11 @@ from ..sim.distributions import Distribution, from_spec
 __all__ = [
     "ScenarioFields",
     "Role",
+    "CapacityPeriod",
     "Workstream",
     "Dependency",
     "Risk",
+    "Condition",
     "Correlation",
     "FixedCost",
     "Overhead",
@@ -87,6 +90,8 @@ def _check_date(value: Any) -> dt.date:
 
 def _non_negative(d: Distribution) -> Distribution:
     lo = d.support[0]
+    if lo < 0 and d.is_fixed:
+        raise ValueError(f"must not be negative, got {lo:g}")
     if lo < 0:
         raise ValueError(f"must not be negative ({d.describe()} goes down to {lo:g})")
     return d
@@ -119,23 +124,86 @@ class _Model(BaseModel):
     )
 
 
+class CapacityPeriod(_Model):
+    """FTE of a role available from a date on (until the next period's date)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    start: Date = Field(alias="from")
+    fte: NonNegative
+
+
 class Role(_Model):
-    """A role with a loaded weekly rate; workstreams staff it in FTEs."""
+    """A role with a loaded weekly rate (a number or a distribution: a contractor's
+    range); workstreams staff it in FTEs.
+
+    ``capacity`` (optional) is the FTE of the role that exists: a number for all the
+    time, or periods ``[{from: date, fte: x}, ...]`` in date order (before the first
+    date none is available). Without it the role is unlimited.
+    """
 
     id: Id
-    weekly_rate: NonNegative
+    weekly_rate: Quantity
     name: str | None = None
+    capacity: NonNegative | list[CapacityPeriod] | None = None
+    lead_time: NonNegative = 0.0
+    """Weeks from the decision to the first day of a person added to this role (hiring
+    or contracting; 0 for people already on the payroll). Used by ``change_staffing``."""
+
+    @model_validator(mode="after")
+    def _periods(self) -> Role:
+        if isinstance(self.capacity, list):
+            if not self.capacity:
+                raise ValueError("capacity: give a number of FTE or at least one period")
+            days = [p.start for p in self.capacity]
+            if any(b <= a for a, b in zip(days, days[1:])):
+                raise ValueError("capacity: periods must be in date order, one per date")
+        return self
+
+    def capacity_steps(self) -> list[tuple[dt.date | None, float]] | None:
+        """Capacity as (from date, FTE) steps, the first from None (the beginning of
+        time); None for an unlimited role."""
+        if self.capacity is None:
+            return None
+        if not isinstance(self.capacity, list):
+            return [(None, float(self.capacity))]
+        return [(None, 0.0)] + [(p.start, p.fte) for p in self.capacity]
+
+    @property
+    def most_fte(self) -> float:
+        """The largest capacity the role ever has (inf: unlimited)."""
+        steps = self.capacity_steps()
+        return float("inf") if steps is None else max(f for _, f in steps)
 
 
 def _dependency(value: Any) -> Any:
     return {"id": value} if isinstance(value, str) else value
 
 
+LinkType = Literal["FS", "SS", "FF", "SF"]
+
+
 class Dependency(_Model):
-    """Finish-to-start dependency on workstream ``id`` with an optional lag in weeks."""
+    """Dependency on workstream ``id``: ``type`` FS (finish-to-start, the default), SS
+    (start-to-start), FF (finish-to-finish) or SF (start-to-finish), with a ``lag`` in
+    weeks; a negative lag is a lead (DESIGN §3)."""
 
     id: Id
-    lag: NonNegative = 0.0
+    type: LinkType = "FS"
+    lag: float = 0.0
+
+    @model_serializer(mode="wrap")
+    def _plain(self, handler) -> Any:
+        data = handler(self)
+        if self.type == "FS" and isinstance(data, dict):  # as before types: no key
+            data.pop("type", None)
+        return data
+
+    def describe(self, name: str | None = None) -> str:
+        """As people read it: the workstream's ``name`` (default its id), then the type
+        unless FS and the lag unless 0, as in "Permission sets (SS +2 wk)"."""
+        parts = ([] if self.type == "FS" else [self.type]) + (
+            [f"{self.lag:+g} wk"] if self.lag else [])
+        return (name or self.id) + (f" ({' '.join(parts)})" if parts else "")
 
 
 class Workstream(_Model):
@@ -147,16 +215,70 @@ class Workstream(_Model):
     depends_on: list[Annotated[Dependency, BeforeValidator(_dependency)]] = []
     staffing: dict[Id, NonNegative] = {}
     fixed_cost: Quantity = Field(default_factory=lambda: from_spec(0))
+    not_before: Date | None = None
+    """A date before which it cannot start (a booked slot: "start no earlier than")."""
+    skills: list[Id] = []
+    """Roles that can do the work (its pace follows their FTE); default: every role in
+    ``staffing``. Other staffed roles support it (paid, not faster with more)."""
     criteria: list[str] = []
     description: str | None = None
 
 
+class Condition(_Model):
+    """One clause of a risk's ``when``: exactly one of ``risk`` (that risk fired),
+    ``not_risk`` (it did not), ``late`` (that target is missed; with ``by``, missed by
+    more than ``by`` weeks) or ``on_time`` (that target is met; with ``by``, missed by at
+    most ``by`` weeks)."""
+
+    risk: Id | None = None
+    not_risk: Id | None = None
+    late: Id | None = None
+    on_time: Id | None = None
+    by: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Condition:
+        given = [k for k in ("risk", "not_risk", "late", "on_time") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of risk, not_risk, late or on_time"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        if self.by is not None and given[0] not in ("late", "on_time"):
+            raise ValueError("by goes with late or on_time (weeks past the target date)")
+        return self
+
+    @property
+    def kind(self) -> Literal["risk", "not_risk", "late", "on_time"]:
+        """Which clause this is."""
+        return ("risk" if self.risk else "not_risk" if self.not_risk
+                else "late" if self.late else "on_time")
+
+    @property
+    def ref(self) -> str:
+        """The risk or target the clause names."""
+        return str(self.risk or self.not_risk or self.late or self.on_time)
+
+    def describe(self, names: dict[str, str] | None = None) -> str:
+        """The clause in words, "if ...", naming a risk by ``names[id]`` if given."""
+        by = f" by more than {self.by:g} weeks" if self.by else ""
+        ref = (names or {}).get(self.ref, self.ref)
+        return {"risk": f"if {ref} occurs",
+                "not_risk": f"if {ref} does not occur",
+                "late": f"if {ref} is missed{by}",
+                "on_time": (f"if {ref} is missed by {self.by:g} weeks or less" if self.by
+                            else f"if {ref} is met")}[self.kind]
+
+
 class Risk(_Model):
-    """A discrete risk event (AACE 57R-09 risk driver)."""
+    """A discrete risk event (AACE 57R-09 risk driver).
+
+    With ``when``, it is drawn only where every clause holds, and ``probability`` is the
+    probability given that they hold.
+    """
 
     id: Id
     name: str | None = None
     probability: Probability
+    when: list[Condition] = []
     affects: list[Id] = []
     delay: Quantity | None = None
     factor: Factor | None = None
@@ -175,7 +297,10 @@ class Risk(_Model):
 
 
 class Correlation(_Model):
-    """Spearman rank correlation between two workstreams' durations."""
+    """Spearman rank correlation between two uncertain inputs, named by id: a
+    workstream (its duration), a risk (its delay or factor; its cost if it has
+    neither), a role (its weekly rate), a programme fixed cost or an overhead (its
+    weekly cost)."""
 
     between: tuple[Id, Id]
     rho: Annotated[float, Field(ge=-1, le=1)]
@@ -196,7 +321,7 @@ class Overhead(_Model):
 
     id: Id
     name: str | None = None
-    weekly_cost: NonNegative | None = None
+    weekly_cost: Quantity | None = None
     staffing: dict[Id, NonNegative] | None = None
     until: Id = RESERVED_MILESTONE
     note: str | None = None

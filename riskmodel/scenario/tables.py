@@ -5,7 +5,8 @@ A table row is flat; it becomes the same nested mapping as in YAML:
 - ``dist``, ``min``, ``mode``, ``max``... without a prefix describe ``duration`` in the
   workstreams table and ``cost`` in the fixed-costs table;
 - list columns (``depends_on``, ``affects``) are separated by ``;``, and a dependency may
-  carry a lag as ``id:0.5``; mapping columns (``staffing``) read ``role=1.0; role2=0.5``;
+  carry a lag as ``id:0.5``, a type as ``id:SS`` or both as ``id:SS:2``; mapping columns
+  (``staffing``) read ``role=1.0; role2=0.5``;
 - empty cells are left out, numbers are read as numbers.
 """
 from __future__ import annotations
@@ -105,8 +106,13 @@ def _cell(column: str, value: Any, row: int) -> Any:
             out = []
             for item in items:
                 if isinstance(item, str) and ":" in item:
-                    ws, lag = item.split(":", 1)
-                    out.append({"id": ws.strip(), "lag": _scalar(lag)})
+                    ws, *rest = (part.strip() for part in item.split(":", 2))
+                    dep: dict[str, Any] = {"id": ws}
+                    if rest and rest[0].upper() in ("FS", "SS", "FF", "SF"):
+                        dep["type"] = rest.pop(0).upper()
+                    if rest:
+                        dep["lag"] = _scalar(":".join(rest))
+                    out.append(dep)
                 else:
                     out.append(item)
             return out

@@ -50,8 +50,9 @@
 
 /* What the loops compute, as riskmodel/sim/kernels/_signatures.py expects it (VERSION):
  * raised whenever a loop's numbers change, so that a stale build is not used. 2: the Latin
- * hypercube's strata in the order of sorted keys (1, riskmodel up to 0.2.0: Fisher-Yates). */
-#define KERNELS_VERSION 2
+ * hypercube's strata in the order of sorted keys (1, riskmodel up to 0.2.0: Fisher-Yates);
+ * 3: typed links (FS, SS, FF, SF) in the network's passes. */
+#define KERNELS_VERSION 4
 
 EXPORT int kernels_version(void) { return KERNELS_VERSION; }
 
@@ -503,11 +504,18 @@ EXPORT void calendar_time(const double *kt, const double *kw, int64_t m, int64_t
 
 /* ---- the network --------------------------------------------------------------------- */
 
-/* start of workstream j in every iteration: latest predecessor finish + lag, not before
- * earliest[j]; an actual start pinned[j] (not NaN) overrides both */
-static void start_row(int64_t j, const double *finish, int64_t n, const int64_t *first,
-                      const int64_t *pred, const double *lag, const double *earliest,
-                      const double *pinned, double *out)
+/* link types: finish-to-start, start-to-start, finish-to-finish, start-to-finish */
+enum { LINK_FS = 0, LINK_SS = 1, LINK_FF = 2, LINK_SF = 3 };
+
+/* start of workstream j in every iteration: the latest of what its links allow, not
+ * before earliest[j] nor 0; an actual start pinned[j] (not NaN) overrides them. A link
+ * from p with lag g allows FS: finish[p] + g; SS: start[p] + g; FF: the start whose
+ * finish (d, through the calendar) is finish[p] + g; SF: the same from start[p] + g.
+ * start is read only for SS and SF links (then it holds every row), d only for FF, SF. */
+static void start_row(int64_t j, const double *finish, const double *start, const double *d,
+                      int64_t n, const int64_t *first, const int64_t *pred, const double *lag,
+                      const int64_t *kind, const double *earliest, const double *pinned,
+                      const double *kt, const double *kw, int64_t knots, double *out)
 {
     if (!isnan(pinned[j])) {
         for (int64_t i = 0; i < n; i++)
@@ -518,40 +526,71 @@ static void start_row(int64_t j, const double *finish, int64_t n, const int64_t 
     for (int64_t i = 0; i < n; i++)
         out[i] = floor_;
     for (int64_t q = first[j]; q < first[j + 1]; q++) {
-        const double *f = finish + pred[q] * n;
+        int64_t k = kind[q];
+        const double *f = (k == LINK_SS || k == LINK_SF ? start : finish) + pred[q] * n;
         double gap = lag[q];
-        for (int64_t i = 0; i < n; i++) {
-            double s = f[i] + gap;
-            out[i] = out[i] > s ? out[i] : s;
+        if (k == LINK_FS || k == LINK_SS) {
+            for (int64_t i = 0; i < n; i++) {
+                double s = f[i] + gap;
+                out[i] = out[i] > s ? out[i] : s;
+            }
+        } else if (knots == 0) {
+            for (int64_t i = 0; i < n; i++) {
+                double x = f[i] + gap;
+                double s = x - d[i];
+                out[i] = out[i] > s ? out[i] : s;
+            }
+        } else {
+            for (int64_t i = 0; i < n; i++) {
+                double x = f[i] + gap;
+                double s = earliest_time(kt, kw, knots, work_at(kt, kw, knots, x) - d[i]);
+                out[i] = out[i] > s ? out[i] : s;
+            }
         }
     }
 }
 
-MULTIVERSION EXPORT void start_rows(const double *finish, int64_t m, int64_t n,
-                                    const int64_t *order, const int64_t *first,
-                                    const int64_t *pred, const double *lag,
-                                    const double *earliest, const double *pinned, double *start)
+/* whether any link is of type a or b */
+static int any_link(const int64_t *kind, int64_t links, int64_t a, int64_t b)
+{
+    for (int64_t q = 0; q < links; q++)
+        if (kind[q] == a || kind[q] == b)
+            return 1;
+    return 0;
+}
+
+MULTIVERSION EXPORT void start_rows(const double *finish, const double *duration, int64_t m,
+                                    int64_t n, const int64_t *order, const int64_t *first,
+                                    const int64_t *pred, const double *lag, const int64_t *kind,
+                                    const double *earliest, const double *pinned,
+                                    const double *kt, const double *kw, int64_t knots,
+                                    double *start)
 {
     for (int64_t o = 0; o < m; o++) {
         int64_t j = order[o];
-        start_row(j, finish, n, first, pred, lag, earliest, pinned, start + j * n);
+        start_row(j, finish, start, duration + j * n, n, first, pred, lag, kind, earliest,
+                  pinned, kt, kw, knots, start + j * n);
     }
 }
 
 MULTIVERSION EXPORT int forward_rows(const double *duration, int64_t m, int64_t n,
                                      const int64_t *order, const int64_t *first,
                                      const int64_t *pred, const double *lag,
-                                     const double *earliest, const double *pinned,
-                                     const double *kt, const double *kw, int64_t knots,
-                                     double *finish)
+                                     const int64_t *kind, const double *earliest,
+                                     const double *pinned, const double *kt, const double *kw,
+                                     int64_t knots, double *finish)
 {
-    double *start = scratch(n, sizeof(double));
-    if (!start)
+    /* every row's start is kept when a link reads one (SS, SF); else one row's */
+    int every = any_link(kind, first[m], LINK_SS, LINK_SF);
+    double *starts = scratch(every ? m * n : n, sizeof(double));
+    if (!starts)
         return -1;
     for (int64_t o = 0; o < m; o++) {
         int64_t j = order[o];
-        start_row(j, finish, n, first, pred, lag, earliest, pinned, start);
         const double *d = duration + j * n;
+        double *start = every ? starts + j * n : starts;
+        start_row(j, finish, starts, d, n, first, pred, lag, kind, earliest, pinned, kt, kw,
+                  knots, start);
         double *f = finish + j * n;
         if (knots == 0) {
             for (int64_t i = 0; i < n; i++)
@@ -561,45 +600,208 @@ MULTIVERSION EXPORT int forward_rows(const double *duration, int64_t m, int64_t 
                 f[i] = earliest_time(kt, kw, knots, work_at(kt, kw, knots, start[i]) + d[i]);
         }
     }
-    free(start);
+    free(starts);
     return 0;
 }
 
+/* ---- levelling: workstreams wait for limited people ----------------------------------- */
+
+/* finish of a workstream of working duration d started at s */
+static inline double finish_from(const double *kt, const double *kw, int64_t knots, double s,
+                                 double d)
+{
+    return knots == 0 ? s + d : earliest_time(kt, kw, knots, work_at(kt, kw, knots, s) + d);
+}
+
+/* capacity of role r at time t: cap_fte[i] from cap_time[i] on (the first is -inf) */
+static inline double capacity_at(const int64_t *cap_first, const double *cap_time,
+                                 const double *cap_fte, int64_t r, double t)
+{
+    int64_t i = cap_first[r];
+    while (i + 1 < cap_first[r + 1] && cap_time[i + 1] <= t)
+        i++;
+    return cap_fte[i];
+}
+
+/* whether workstream j (order position o) fits in iteration i when run over [c, f): for
+ * every role it needs, at every moment a placed workstream starts or a capacity changes
+ * in [c, f) (and at c), the FTE of the placed ones running then plus its own stay within
+ * the capacity (to LEVEL_TOLERANCE). It surely does when all the placed ones that overlap
+ * [c, f) together fit the least capacity there: that is checked first. */
+#define LEVEL_TOLERANCE 1e-9
+static int fits(int64_t j, int64_t o, int64_t i, double c, double f, int64_t m, int64_t n,
+                const int64_t *order, int64_t roles, const double *demand,
+                const int64_t *cap_first, const double *cap_time, const double *cap_fte,
+                const double *start, const double *finish)
+{
+    for (int64_t r = 0; r < roles; r++) {
+        double need = demand[r * m + j];
+        if (!(need > 0))
+            continue;
+        double total = 0.0;
+        for (int64_t a = 0; a < o; a++) {
+            int64_t k = order[a];
+            double dk = demand[r * m + k];
+            if (dk > 0 && start[k * n + i] < f && finish[k * n + i] > c)
+                total += dk;
+        }
+        double least = capacity_at(cap_first, cap_time, cap_fte, r, c);
+        for (int64_t q = cap_first[r] + 1; q < cap_first[r + 1]; q++)
+            if (cap_time[q] > c && cap_time[q] < f && cap_fte[q] < least)
+                least = cap_fte[q];
+        if (total + need <= least + LEVEL_TOLERANCE)
+            continue;
+        int64_t points = 1 + o + (cap_first[r + 1] - cap_first[r] - 1);
+        for (int64_t q = 0; q < points; q++) {
+            double p;
+            if (q == 0) {
+                p = c;
+            } else if (q <= o) {
+                int64_t k = order[q - 1];
+                if (!(demand[r * m + k] > 0))
+                    continue;
+                p = start[k * n + i];
+            } else {
+                p = cap_time[cap_first[r] + (q - o)];
+            }
+            if (!(p >= c && p < f))
+                continue;
+            double used = 0.0;
+            for (int64_t a = 0; a < o; a++) {
+                int64_t k = order[a];
+                double dk = demand[r * m + k];
+                if (dk > 0 && start[k * n + i] <= p && p < finish[k * n + i])
+                    used += dk;
+            }
+            if (!(used + need <= capacity_at(cap_first, cap_time, cap_fte, r, p) +
+                                 LEVEL_TOLERANCE))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* The forward pass with levelling: workstreams are placed in ``order`` (the priority), each
+ * at the earliest time at or after the start its links allow (start_row) at which it fits
+ * beside those already placed (fits); that time is the allowed start, a placed workstream's
+ * finish or a capacity change, so those are the candidates tried. An actual start (pinned)
+ * is kept. Every row's start and finish are written. */
+MULTIVERSION EXPORT int level_rows(const double *duration, int64_t m, int64_t n,
+                                   const int64_t *order, const int64_t *first,
+                                   const int64_t *pred, const double *lag, const int64_t *kind,
+                                   const double *earliest, const double *pinned,
+                                   const double *kt, const double *kw, int64_t knots,
+                                   int64_t roles, const double *demand,
+                                   const int64_t *cap_first, const double *cap_time,
+                                   const double *cap_fte, double *start, double *finish)
+{
+    /* per workstream: the placed ones sharing a role with it, and its roles' change times */
+    int64_t *sharing = scratch(m + 1, sizeof(int64_t));
+    double *changes = scratch(cap_first[roles] + 1, sizeof(double));
+    if (!sharing || !changes) {
+        free(sharing);
+        free(changes);
+        return -1;
+    }
+    for (int64_t o = 0; o < m; o++) {
+        int64_t j = order[o];
+        const double *d = duration + j * n;
+        double *s = start + j * n, *f = finish + j * n;
+        start_row(j, finish, start, d, n, first, pred, lag, kind, earliest, pinned, kt, kw,
+                  knots, s);
+        int needs = 0;
+        for (int64_t r = 0; r < roles; r++)
+            needs |= demand[r * m + j] > 0;
+        if (needs && isnan(pinned[j])) {
+            int64_t shared = 0, changed = 0;
+            for (int64_t a = 0; a < o; a++) {
+                int64_t k = order[a], shares = 0;
+                for (int64_t r = 0; r < roles; r++)
+                    shares |= demand[r * m + j] > 0 && demand[r * m + k] > 0;
+                if (shares)
+                    sharing[shared++] = k;
+            }
+            for (int64_t r = 0; r < roles; r++)
+                if (demand[r * m + j] > 0)
+                    for (int64_t q = cap_first[r] + 1; q < cap_first[r + 1]; q++)
+                        changes[changed++] = cap_time[q];
+            for (int64_t i = 0; i < n; i++) {
+                double ready = s[i];
+                if (fits(j, o, i, ready, finish_from(kt, kw, knots, ready, d[i]), m, n, order,
+                         roles, demand, cap_first, cap_time, cap_fte, start, finish))
+                    continue; /* every other candidate is later */
+                double best = INFINITY;
+                for (int64_t q = 0; q < shared + changed; q++) {
+                    double t = q < shared ? finish[sharing[q] * n + i] : changes[q - shared];
+                    double c = t > ready ? t : ready;
+                    if (!(c < best))
+                        continue;
+                    double fc = finish_from(kt, kw, knots, c, d[i]);
+                    if (fits(j, o, i, c, fc, m, n, order, roles, demand, cap_first, cap_time,
+                             cap_fte, start, finish))
+                        best = c;
+                }
+                s[i] = best;
+            }
+        }
+        for (int64_t i = 0; i < n; i++)
+            f[i] = finish_from(kt, kw, knots, s[i], d[i]);
+    }
+    free(sharing);
+    free(changes);
+    return 0;
+}
+
+/* The backward pass, from successor s by a link of lag g: FS: late finish <= late start[s]
+ * - g; FF: late finish <= late finish[s] - g; SS: late start <= late start[s] - g; SF: late
+ * start <= late finish[s] - g. A finish that no FS link of lag >= 0 holds back (no
+ * successor, or only other links) is also held by the end. The late start is the late
+ * finish less the duration through the calendar; a bound on it from SS and SF links also
+ * bounds the late finish (that start plus the duration, as the forward pass finishes). */
 MULTIVERSION EXPORT int critical_rows(const double *duration, const double *finish,
                                       const double *end, int64_t m, int64_t n,
                                       const int64_t *order, const int64_t *first,
-                                      const int64_t *succ, const double *lag, const double *kt,
-                                      const double *kw, int64_t knots, double rtol,
-                                      double *late_start, uint8_t *critical)
+                                      const int64_t *succ, const double *lag,
+                                      const int64_t *kind, const double *kt, const double *kw,
+                                      int64_t knots, double rtol, double *late_start,
+                                      uint8_t *critical)
 {
-    double *late_finish = scratch(2 * n, sizeof(double));
+    /* late finish, tolerance and the late-start bound (n each); every row's late finish
+     * when a link reads one (FF, SF) */
+    int every = any_link(kind, first[m], LINK_FF, LINK_SF);
+    double *late_finish = scratch(3 * n + (every ? m * n : 0), sizeof(double));
     if (!late_finish)
         return -1;
-    double *tol = late_finish + n;
+    double *tol = late_finish + n, *late_begin = late_finish + 2 * n;
+    double *finishes = every ? late_finish + 3 * n : NULL;
     for (int64_t i = 0; i < n; i++)
         tol[i] = rtol * (end[i] > 1.0 ? end[i] : 1.0);
     for (int64_t o = m - 1; o >= 0; o--) {
         int64_t j = order[o];
-        if (first[j + 1] > first[j]) {
+        int closed = 0, begins = 0;
+        for (int64_t q = first[j]; q < first[j + 1]; q++) {
+            closed |= kind[q] == LINK_FS && lag[q] >= 0;
+            begins |= kind[q] == LINK_SS || kind[q] == LINK_SF;
+        }
+        for (int64_t i = 0; i < n; i++)
+            late_finish[i] = closed ? INFINITY : end[i];
+        if (begins)
             for (int64_t i = 0; i < n; i++)
-                late_finish[i] = INFINITY;
-            for (int64_t q = first[j]; q < first[j + 1]; q++) {
-                const double *ls = late_start + succ[q] * n;
-                double gap = lag[q];
-                for (int64_t i = 0; i < n; i++) {
-                    double v = ls[i] - gap;
-                    late_finish[i] = late_finish[i] < v ? late_finish[i] : v;
-                }
+                late_begin[i] = INFINITY;
+        for (int64_t q = first[j]; q < first[j + 1]; q++) {
+            int64_t k = kind[q];
+            const double *ls = (k == LINK_FF || k == LINK_SF ? finishes : late_start) +
+                               succ[q] * n;
+            double *bound = k == LINK_FS || k == LINK_FF ? late_finish : late_begin;
+            double gap = lag[q];
+            for (int64_t i = 0; i < n; i++) {
+                double v = ls[i] - gap;
+                bound[i] = bound[i] < v ? bound[i] : v;
             }
-        } else {
-            for (int64_t i = 0; i < n; i++)
-                late_finish[i] = end[i];
         }
         const double *f = finish + j * n, *d = duration + j * n;
         uint8_t *c = critical + j * n;
         double *ls = late_start + j * n;
-        for (int64_t i = 0; i < n; i++)
-            c[i] = late_finish[i] - f[i] <= tol[i];
         if (knots == 0) {
             for (int64_t i = 0; i < n; i++)
                 ls[i] = late_finish[i] - d[i];
@@ -607,6 +809,21 @@ MULTIVERSION EXPORT int critical_rows(const double *duration, const double *fini
             for (int64_t i = 0; i < n; i++)
                 ls[i] = time_at(kt, kw, knots, work_at(kt, kw, knots, late_finish[i]) - d[i], 1);
         }
+        if (begins) {
+            for (int64_t i = 0; i < n; i++) {
+                double b = late_begin[i], v;
+                ls[i] = ls[i] < b ? ls[i] : b;
+                if (knots == 0)
+                    v = b + d[i];
+                else
+                    v = earliest_time(kt, kw, knots, work_at(kt, kw, knots, b) + d[i]);
+                late_finish[i] = late_finish[i] < v ? late_finish[i] : v;
+            }
+        }
+        for (int64_t i = 0; i < n; i++)
+            c[i] = late_finish[i] - f[i] <= tol[i];
+        if (every)
+            memcpy(finishes + j * n, late_finish, sizeof(double) * (size_t)n);
     }
     free(late_finish);
     return 0;

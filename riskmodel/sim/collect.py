@@ -49,6 +49,10 @@ class Collector:
         for name in self.PER_ITERATION:
             self._put(name, getattr(block, name), at)
             setattr(block, name, None)
+        if block.unlevelled is not None:
+            for name, value in block.unlevelled.items():
+                self._put(f"unlevelled:{name}", value, at)
+            block.unlevelled = None
         if block.no_risks is not None:
             for name, value in block.no_risks.items():
                 self._put(f"no_risks:{name}", value, at)

@@ -9,6 +9,7 @@ reduced to per-block sums, so memory is bounded by the block size.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -24,8 +25,8 @@ from .model import (
     evaluate,
     plan_draws,
     sample_block,
+    start_of,
 )
-from .network import start_times
 from .risk_off import _prefix_sums, _variants, _without_any_risk, _without_each_risk
 
 __all__ = [
@@ -59,29 +60,44 @@ def run_block(
     """Sample and evaluate one block and reduce it to what the results keep."""
     draws = sample_block(spec, root, index, size, work)
     out = evaluate(spec, draws, work)
+    fired = draws.fired if out.fired is None else out.fired
     kept = None
     if detail:
-        start = start_times(out.finish, spec.order, spec.preds, spec.lags, spec.earliest,
-                            spec.pinned)
+        start = start_of(spec, out.finish, out.duration)
         kept = {
             "duration": out.duration.astype(np.float32),
             "base_duration": draws.duration.astype(np.float32),
             "total_float": (out.late_start - start).astype(np.float32),
             "finish": out.finish.astype(np.float32),
-            "fired": draws.fired.copy(),
+            "fired": fired.copy(),
             "cost": out.cost.copy(),
             "fixed": draws.fixed.copy(),
-            "risk_cost": np.where(draws.fired, draws.risk_cost, 0.0),
+            "risk_cost": np.where(fired, draws.risk_cost, 0.0),
             "programme": draws.programme.copy(),
         }
-    no_risks = norisk_duration_sum = norisk_finish_sum = without_risk = None
+        if out.unlevelled is not None:  # the schedule had nobody waited for people
+            free = replace(spec, priority=None)
+            kept["free_finish"] = out.unlevelled.astype(np.float32)
+            kept["free_start"] = start_of(free, out.unlevelled, out.duration).astype(np.float32)
+        if draws.rate is not None:
+            kept["rate"] = draws.rate.copy()
+    rate_sums = None
+    if spec.rates:  # what the cost breakdown needs of E[rate x time]
+        rate_sums = _rate_sums(spec, draws, out)
+        if spec.rank_risks and spec.risks:
+            norisk = evaluate(spec, replace(draws, fired=np.zeros_like(draws.fired)))
+            rate_sums.update({f"norisk_{k}": v for k, v in
+                              _rate_sums(spec, draws, norisk).items() if k != "rate"})
+    no_risks = norisk_duration_sum = norisk_finish_sum = without_risk = triggered = None
     if spec.rank_risks and spec.risks:
-        plans, every = _variants(spec)
-        prefix = _prefix_sums(spec, out.duration, [v.first for v in (*plans, every)
-                                                   if v.first < out.duration.shape[0]])
+        prefix = {}
+        if spec.sparse_risk_off:
+            plans, every = _variants(spec)
+            prefix = _prefix_sums(spec, out.duration, [v.first for v in (*plans, every)
+                                                       if v.first < out.duration.shape[0]])
         no_risks, norisk_duration_sum, norisk_finish_sum = _without_any_risk(spec, draws, out,
                                                                              prefix)
-        without_risk = _without_each_risk(spec, draws, out, prefix)
+        without_risk, triggered = _without_each_risk(spec, draws, out, prefix)
     return BlockResult(
         index=index,
         size=size,
@@ -91,16 +107,34 @@ def run_block(
         duration_sum=out.duration.sum(axis=1),
         finish_sum=out.finish.sum(axis=1),
         fixed_sum=_per_workstream(spec, draws.fixed.sum(axis=1)),
-        risk_cost_sum=np.where(draws.fired, draws.risk_cost, 0.0).sum(axis=1),
+        risk_cost_sum=np.where(fired, draws.risk_cost, 0.0).sum(axis=1),
         programme_sum=draws.programme.sum(axis=1),
-        fired_count=np.count_nonzero(draws.fired, axis=1),
+        fired_count=np.count_nonzero(fired, axis=1),
         critical_count=np.count_nonzero(out.critical, axis=1),
         detail=kept,
         without_risk=without_risk,
         no_risks=no_risks,
         norisk_duration_sum=norisk_duration_sum,
         norisk_finish_sum=norisk_finish_sum,
+        triggered_cost_sum=triggered,
+        rate_sums=rate_sums,
+        unlevelled=None if out.unlevelled is None else {
+            "end": out.unlevelled[spec.sinks].max(axis=0),
+            "milestones": out.unlevelled[list(spec.milestones)] if spec.milestones
+            else np.empty((0, size))},
     )
+
+
+def _rate_sums(spec: EngineSpec, draws: Draws, out: Outcome) -> dict[str, np.ndarray]:
+    """Sums over a block's iterations of each uncertain rate, and of it times each
+    workstream's working duration (rates x workstreams) and times the weeks each
+    overhead runs (rates x overheads): ``BlockResult.rate_sums``."""
+    assert draws.rate is not None  # drawn whenever there are uncertain rates
+    weeks = [out.end if until < 0 else out.finish[until] for _, until in spec.overhead]
+    return {"rate": draws.rate.sum(axis=1),
+            "rate_duration": np.array([(out.duration * r).sum(axis=1) for r in draws.rate]),
+            "rate_weeks": np.array([[(w * r).sum() for w in weeks]
+                                    for r in draws.rate]).reshape(len(spec.rates), len(weeks))}
 
 
 def run_blocks(

@@ -1,7 +1,10 @@
 """The workstream network: order, cycles, calendar and the vectorised passes.
 
-A workstream starts at the latest finish (+ lag) of what it depends on, or at 0; the
-programme ends at the latest finish of all. Arrays are (workstreams x iterations).
+A workstream starts as early as its links allow, or at 0; the programme ends at the
+latest finish of all. A link from p with lag g (negative: a lead) is one of ``LINK_TYPES``:
+FS (0) starts it at p's finish + g, SS (1) at p's start + g, FF (2) makes it finish no
+earlier than p's finish + g, SF (3) no earlier than p's start + g; a start before the
+programme's (a lead) is clamped to 0. Arrays are (workstreams x iterations).
 """
 from __future__ import annotations
 
@@ -15,14 +18,25 @@ import numpy as np
 from . import kernels
 
 __all__ = [
+    "LINK_TYPES",
+    "FS",
+    "SS",
+    "FF",
+    "SF",
     "CycleError",
     "topological_order",
     "find_cycle",
     "WorkCalendar",
     "forward_pass",
+    "levelled_pass",
     "start_times",
     "critical_mask",
+    "end_nodes",
 ]
+
+LINK_TYPES = ("FS", "SS", "FF", "SF")
+"""Dependency types by code: a link's type is its index here."""
+FS, SS, FF, SF = range(4)
 
 
 class CycleError(ValueError):
@@ -148,18 +162,56 @@ def _csr(links, lags) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _links(tuple(map(tuple, links)), tuple(map(tuple, lags)))
 
 
+@functools.lru_cache(maxsize=256)
+def _kinds_of(types: tuple[tuple[int, ...], ...] | int) -> np.ndarray:
+    if isinstance(types, int):  # that many FS links
+        return np.zeros(types, dtype=np.int64)
+    return np.array([t for x in types for t in x], dtype=np.int64)
+
+
+def _kinds(types, links: np.ndarray) -> np.ndarray:
+    """The links' types aligned with CSR ``links`` (``types`` None: every one FS)."""
+    kinds = _kinds_of(links.size if types is None else tuple(map(tuple, types)))
+    if kinds.shape != links.shape:
+        raise ValueError("link types must have a type per link")
+    return kinds
+
+
+def end_nodes(succ_lags: Sequence[Sequence[float]],
+              succ_types: Sequence[Sequence[int]] | None = None) -> list[int]:
+    """The workstreams whose finish can be the programme's end: those that no FS link of
+    lag >= 0 holds back (its successor then finishes later), so the end is the latest
+    finish of these alone. Without typed links or leads, the workstreams without
+    successors."""
+    if succ_types is None:
+        succ_types = [[FS] * len(g) for g in succ_lags]
+    return [j for j, (gs, ts) in enumerate(zip(succ_lags, succ_types))
+            if not any(t == FS and g >= 0 for g, t in zip(gs, ts))]
+
+
 def _per_node(values: np.ndarray | None, n: int) -> np.ndarray:
     return np.full(n, np.nan) if values is None else np.asarray(values, dtype=float)
 
 
 def start_times(finish: np.ndarray, order: Sequence[int], preds, lags,
                 earliest: np.ndarray | None = None,
-                pinned: np.ndarray | None = None) -> np.ndarray:
-    """Start times implied by finish times (the forward pass's own rule)."""
+                pinned: np.ndarray | None = None, *, types=None,
+                duration: np.ndarray | None = None,
+                calendar: WorkCalendar | None = None) -> np.ndarray:
+    """Start times implied by finish times (the forward pass's own rule); FF and SF links
+    (``types``) also need the working ``duration`` and the ``calendar``."""
+    finish = np.ascontiguousarray(finish, dtype=float)
     m = finish.shape[0]
+    first, node, lag = _csr(preds, lags)
+    kinds = _kinds(types, node)
+    if duration is None:
+        if np.any(kinds >= FF):
+            raise ValueError("start_times: FF and SF links need the durations")
+        duration = finish  # not read
     start = np.empty_like(finish)
-    kernels.start_rows(finish, np.asarray(order, dtype=np.int64), *_csr(preds, lags),
-                       _per_node(earliest, m), _per_node(pinned, m), start)
+    kernels.start_rows(finish, np.ascontiguousarray(duration, dtype=float),
+                       np.asarray(order, dtype=np.int64), first, node, lag, kinds,
+                       _per_node(earliest, m), _per_node(pinned, m), *_knots(calendar), start)
     return start
 
 
@@ -172,22 +224,62 @@ def forward_pass(
     earliest: np.ndarray | None = None,
     pinned: np.ndarray | None = None,
     *,
+    types: Sequence[Sequence[int]] | None = None,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Finish times (workstreams x iterations) for working durations ``duration``.
 
-    A workstream starts at the latest finish (+ lag) of its predecessors, or at 0, and
-    works through the ``calendar``. ``earliest`` (weeks, per workstream) is a date before
-    which it cannot start (the status date, in a re-forecast); ``pinned`` fixes actual
-    starts (NaN where none). ``out``: an array to write the finishes into.
+    A workstream starts as early as its links allow (``types``, codes of ``LINK_TYPES``
+    aligned with ``preds``; None: all FS), and not before 0, and works through the
+    ``calendar``: FS at the predecessor's finish + lag, SS at its start + lag; FF at the
+    earliest start that finishes (working time through the calendar) by its finish + lag,
+    time(work(finish + lag) - duration), SF the same from its start + lag. ``earliest``
+    (weeks, per workstream) is a date before which it cannot start (the status date, in a
+    re-forecast); ``pinned`` fixes actual starts (NaN where none), whatever the links say.
+    ``out``: an array to write the finishes into.
     """
     duration = np.ascontiguousarray(duration, dtype=float)
     m = duration.shape[0]
     finish = np.empty_like(duration) if out is None else out
-    kernels.forward_rows(duration, np.asarray(order, dtype=np.int64), *_csr(preds, lags),
-                         _per_node(earliest, m), _per_node(pinned, m), *_knots(calendar),
-                         finish)
+    first, node, lag = _csr(preds, lags)
+    kernels.forward_rows(duration, np.asarray(order, dtype=np.int64), first, node, lag,
+                         _kinds(types, node), _per_node(earliest, m), _per_node(pinned, m),
+                         *_knots(calendar), finish)
     return finish
+
+
+def levelled_pass(
+    duration: np.ndarray,
+    order: Sequence[int],
+    preds: Sequence[Sequence[int]],
+    lags: Sequence[Sequence[float]],
+    calendar: WorkCalendar | None,
+    earliest: np.ndarray | None,
+    pinned: np.ndarray | None,
+    *,
+    types: Sequence[Sequence[int]] | None,
+    demand: np.ndarray,
+    capacity: Sequence[tuple[np.ndarray, np.ndarray]],
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and finishes (workstreams x iterations) with levelling (``sim.levelling``):
+    workstreams placed in ``order`` (the priority), each as early as its links allow and
+    its people are free: the FTE ``demand[r, j]`` of each capacity-limited role r fit
+    beside the workstreams placed before it, for its whole run, within the role's
+    ``capacity[r]`` (from times, the first -inf; FTE). Otherwise as ``forward_pass``.
+    """
+    duration = np.ascontiguousarray(duration, dtype=float)
+    m = duration.shape[0]
+    finish = np.empty_like(duration) if out is None else out
+    start = np.empty_like(duration)
+    first, node, lag = _csr(preds, lags)
+    cap_first = np.concatenate([[0], np.cumsum([t.size for t, _ in capacity])]).astype(np.int64)
+    kernels.level_rows(duration, np.asarray(order, dtype=np.int64), first, node, lag,
+                       _kinds(types, node), _per_node(earliest, m), _per_node(pinned, m),
+                       *_knots(calendar), np.ascontiguousarray(demand, dtype=float), cap_first,
+                       np.concatenate([t for t, _ in capacity]).astype(float),
+                       np.concatenate([f for _, f in capacity]).astype(float), start, finish)
+    return start, finish
 
 
 def critical_mask(
@@ -200,20 +292,28 @@ def critical_mask(
     calendar: WorkCalendar | None = None,
     rtol: float = 1e-9,
     *,
+    succ_types: Sequence[Sequence[int]] | None = None,
     out: np.ndarray | None = None,
     scratch: np.ndarray | None = None,
 ) -> np.ndarray:
     """Which workstreams have zero total float in each iteration (boolean array).
 
-    A backward pass from the programme end gives each workstream's latest finish;
-    a workstream is critical when its latest finish equals its finish. ``out`` (bool)
-    and ``scratch`` (float), shaped like ``duration``, avoid allocating.
+    A backward pass from the programme end gives each workstream's latest finish; a
+    workstream is critical when its latest finish equals its finish. From a successor
+    with late start LS and late finish LF by a link of lag g: FS bounds the late finish
+    by LS - g, FF by LF - g; SS bounds the late start by LS - g, SF by LF - g (and so the
+    late finish, by that start plus the duration); a finish no FS link of lag >= 0 holds
+    back is bounded by the end. ``succ_types`` are the successor links' types (None: all
+    FS). ``out`` (bool) and ``scratch`` (float, receiving the latest starts), shaped like
+    ``duration``, avoid allocating.
     """
     duration = np.ascontiguousarray(duration, dtype=float)
     critical = np.empty(duration.shape, dtype=bool) if out is None else out
     late_start = np.empty_like(duration) if scratch is None else scratch
+    first, node, lag = _csr(succs, succ_lags)
     kernels.critical_rows(duration, np.ascontiguousarray(finish, dtype=float),
                           np.ascontiguousarray(end, dtype=float),
-                          np.asarray(order, dtype=np.int64), *_csr(succs, succ_lags),
-                          *_knots(calendar), rtol, late_start, critical)
+                          np.asarray(order, dtype=np.int64), first, node, lag,
+                          _kinds(succ_types, node), *_knots(calendar), rtol, late_start,
+                          critical)
     return critical

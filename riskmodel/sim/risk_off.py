@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .kernels import apply_risks, weighted_sum
-from .model import Draws, EngineSpec, Outcome
+from .model import Draws, EngineSpec, Outcome, evaluate
 from .network import forward_pass
 
 __all__ = ["_variants", "_prefix_sums", "_without_each_risk", "_without_any_risk"]
@@ -211,6 +211,22 @@ def _switched_off(spec: EngineSpec, draws: Draws, out: Outcome, v: _Variant,
     return end, out.cost[cols] + change, milestones, dur_hit, finish
 
 
+def _reevaluated(spec: EngineSpec, draws: Draws, out: Outcome, off: Sequence[int],
+                 cols: np.ndarray):
+    """What ``_switched_off`` gives, by evaluating iterations ``cols`` again in full with
+    the risks ``off`` not drawn: for a spec where switching a risk off can change more
+    than what it hits (``EngineSpec.sparse_risk_off`` is False), for example a risk that
+    conditions another."""
+    drawn = draws.fired[:, cols]
+    drawn[list(off)] = False
+    sub = Draws(draws.duration[:, cols], draws.fixed[:, cols], drawn, draws.impact[:, cols],
+                draws.risk_cost[:, cols], draws.programme[:, cols],
+                None if draws.rate is None else draws.rate[:, cols])
+    again = evaluate(spec, sub, brief=True)
+    return (again.end, again.cost, again.finish[list(spec.milestones)], again.duration,
+            again.finish, again.fired)
+
+
 def _variants(spec: EngineSpec) -> tuple[list[_Variant], _Variant]:
     """Per-risk plans and the all-risks-off plan of a spec (built once per spec)."""
     cached = spec.__dict__.get("_variants_cache")
@@ -222,25 +238,40 @@ def _variants(spec: EngineSpec) -> tuple[list[_Variant], _Variant]:
 
 
 def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome,
-                       prefix: dict[int, np.ndarray]) -> dict[str, tuple]:
+                       prefix: dict[int, np.ndarray]) -> tuple[dict[str, tuple], np.ndarray]:
     """End, cost and milestone finishes with each risk switched off, on the same draws,
     in the iterations where it fired (the only ones that can change), as
-    {"cols": per risk the block's iterations, "end", "cost", "milestones": the values}.
+    {"cols": per risk the block's iterations, "end", "cost", "milestones": the values};
+    and per risk the sum over the block of the other risks' own cost that fired only
+    with it (zero unless risks condition one another).
 
     Only those iterations, and in them only the workstreams the risk can reach, are
     re-scheduled; their cost changes by the difference in time-dependent cost, less the
     risk's own cost.
     """
-    plans, _ = _variants(spec)
     kept: dict[str, list] = {"cols": [], "end": [], "cost": [], "milestones": []}
-    for i, v in enumerate(plans):
-        cols = np.flatnonzero(draws.fired[i])
-        end, cost, milestones, _, _ = _switched_off(spec, draws, out, v, cols, prefix,
-                                                    draws.risk_cost[i, cols])
+    triggered = np.zeros(len(spec.risks))
+    for i in range(len(spec.risks)):
+        if spec.sparse_risk_off:
+            cols = np.flatnonzero(draws.fired[i])
+            end, cost, milestones, _, _ = _switched_off(
+                spec, draws, out, _variants(spec)[0][i], cols, prefix,
+                draws.risk_cost[i, cols])
+        else:
+            assert out.fired is not None  # evaluate sets it
+            cols = np.flatnonzero(out.fired[i])
+            end, cost, milestones, _, _, fired = _reevaluated(spec, draws, out, [i], cols)
+            # the other risks' own cost that came with this one (less any it prevented)
+            others = np.ones(len(spec.risks), bool)
+            others[i] = False
+            triggered[i] = (np.where(out.fired[others][:, cols],
+                                     draws.risk_cost[others][:, cols], 0.0).sum()
+                            - np.where(fired[others], draws.risk_cost[others][:, cols],
+                                       0.0).sum())
         for name, value in (("cols", cols.astype(np.int32)), ("end", end), ("cost", cost),
                             ("milestones", milestones)):
             kept[name].append(value)
-    return {name: tuple(values) for name, values in kept.items()}
+    return {name: tuple(values) for name, values in kept.items()}, triggered
 
 
 def _without_any_risk(spec: EngineSpec, draws: Draws, out: Outcome,
@@ -249,11 +280,20 @@ def _without_any_risk(spec: EngineSpec, draws: Draws, out: Outcome,
     the same draws: what estimate uncertainty alone gives (the split of contingency,
     AACE 57R-09); and the sums over iterations of each workstream's working duration and
     finish in that run."""
-    _, v = _variants(spec)
     end, cost = out.end.copy(), out.cost.copy()
     ms = list(spec.milestones)
     milestones = out.finish[ms].copy()
     duration_sum, finish_sum = out.duration.sum(axis=1), out.finish.sum(axis=1)
+    if not spec.sparse_risk_off:
+        assert out.fired is not None  # evaluate sets it
+        cols = np.flatnonzero(out.fired.any(axis=0))
+        if cols.size:
+            end[cols], cost[cols], milestones[:, cols], duration, finish, _ = _reevaluated(
+                spec, draws, out, range(len(spec.risks)), cols)
+            duration_sum += duration.sum(axis=1) - out.duration[:, cols].sum(axis=1)
+            finish_sum += finish.sum(axis=1) - out.finish[:, cols].sum(axis=1)
+        return {"end": end, "cost": cost, "milestones": milestones}, duration_sum, finish_sum
+    _, v = _variants(spec)
     cols = np.flatnonzero(draws.fired.any(axis=0))
     if cols.size:
         removed = np.where(draws.fired[:, cols], draws.risk_cost[:, cols], 0.0).sum(axis=0)

@@ -59,7 +59,7 @@ CASES = [
     ("negative-duration", edit(("workstreams", 2, "duration"), -2),
      "workstreams[2].duration: must not be negative"),
     ("negative-rate", edit(("roles", 0, "weekly_rate"), -10),
-     "roles[0].weekly_rate: input should be greater than or equal to 0"),
+     "roles[0].weekly_rate: must not be negative, got -10"),
     ("nan-value", "NAN", "workstreams[2].duration"),
     ("probability-above-1", edit(("risks", 0, "probability"), 1.5),
      "risks[0].probability: input should be less than or equal to 1"),

@@ -44,11 +44,18 @@ def test_adding_staff_never_lengthens_the_forecast(base, base_run, ws, role, fte
 
 
 def test_staffing_elasticity_and_floor(base):
-    ws = base.workstream("sf_permissions")          # 2.25 FTE, PERT(2.5, 3.5, 4.5)
-    doubled = rm.change_staffing(base, "sf_permissions", {"sf_developer_contract": 3.25})
-    factor = (2.25 / 4.5) ** DEFAULT_ELASTICITY
+    # 2 FTE who can do the work (the GRC analyst's 0.25 supports), PERT(2.5, 3.5, 4.5)
+    ws = base.workstream("sf_permissions")
+    doubled = rm.change_staffing(base, "sf_permissions", {"sf_developer_contract": 3.0},
+                                 onboarding=0)
+    factor = (2.0 / 4.0) ** DEFAULT_ELASTICITY
     assert doubled.workstream("sf_permissions").duration.plan_value == pytest.approx(3.5 * factor)
-    huge = rm.change_staffing(base, "sf_permissions", {"sf_developer_contract": 100})
+    # a week of onboarding: the first week at the old pace (the plan value is the mode)
+    onboarded = rm.change_staffing(base, "sf_permissions", {"sf_developer_contract": 3.0})
+    assert onboarded.workstream("sf_permissions").duration.plan_value == pytest.approx(
+        1 + (3.5 - 1) * factor)
+    huge = rm.change_staffing(base, "sf_permissions", {"sf_developer_contract": 100},
+                              onboarding=0)
     assert huge.workstream("sf_permissions").duration.plan_value == pytest.approx(3.5 * 0.5)
     assert ws.duration.plan_value == 3.5  # the original is untouched
 

@@ -15,7 +15,7 @@ def test_default_scenario_encodes_the_reference():
     assert len(s.workstreams) == 9 and len(s.roles) == 10 and len(s.risks) == 8
     assert s.audit_date == s.start_date + dt.timedelta(weeks=12)
     # loaded rates reproduce the reference's cost_rate_per_week
-    rates = {r.id: r.weekly_rate for r in s.roles}
+    rates = {r.id: r.weekly_rate.plan_value for r in s.roles}  # numbers: fixed rates
     weekly = {w.id: sum(f * rates[r] for r, f in w.staffing.items()) for w in s.workstreams}
     assert weekly["gap_analysis"] == 11350 and weekly["sf_permissions"] == 11125
     assert weekly["control_testing"] == 8300 and weekly["documentation"] == 6100
@@ -26,7 +26,8 @@ def test_type2_scenario_extends_the_baseline():
     base, s = load_scenario(DEFAULT), load_scenario(TYPE2)
     ids = [w.id for w in s.workstreams]
     assert ids[:9] == [w.id for w in base.workstreams]
-    assert ids[9:] == ["controls_burn_in", "observation_window", "fieldwork", "report_issuance"]
+    assert ids[9:] == ["controls_burn_in", "window_rebooked", "observation_window", "fieldwork",
+                       "report_issuance"]
     targets = {t.id: t for t in s.all_targets}
     assert targets["audit"].milestone == "documentation"
     assert targets["audit"].date == base.audit_date
@@ -39,11 +40,12 @@ def test_type2_scenario_extends_the_baseline():
 # the deterministic plan of each shipped scenario, by hand: modal critical path gap 2 ->
 # permissions 3.5 -> testing 3.5 -> documentation 1.5 = 10.5 weeks; the holiday freeze
 # (21 Dec - 4 Jan at a quarter of the pace) turns 2 calendar weeks into half a working
-# week: + 1.5; Type I adds fieldwork 2 and issuance 2; Type II adds burn-in 2, the window
-# 13 (or 26), fieldwork 3 and issuance 3
+# week: + 1.5; Type I adds fieldwork 2 and issuance 2; Type II opens the window on its
+# booked date (week 14, the audit date plus two weeks of burn-in), then the window 13 (or
+# 26), fieldwork 3 and issuance 3; keeping the booked window has the same plan
 PLAN_WEEKS = {"soc2_readiness.yaml": 10.5, "soc2_readiness_holiday_freeze.yaml": 12.0,
-              "soc2_type1_first.yaml": 14.5, "soc2_type2_report.yaml": 31.5,
-              "soc2_type2_6_month_window.yaml": 44.5}
+              "soc2_type1_first.yaml": 14.5, "soc2_type2_report.yaml": 33.0,
+              "soc2_type2_go_ahead.yaml": 33.0, "soc2_type2_6_month_window.yaml": 46.0}
 
 
 def test_every_shipped_scenario_loads_runs_and_has_its_hand_computed_plan():

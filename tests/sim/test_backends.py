@@ -246,43 +246,51 @@ def test_calendar_functions_at_knots_flats_and_beyond(cal):
         identical(a, b)
 
 
-def _network(m, rng):
-    """A random DAG in CSR form (predecessors and successors), lags of both signs."""
+def _network(m, rng, typed=False):
+    """A random DAG in CSR form (predecessors and successors), lags of both signs, link
+    types FS only or (``typed``) all four (0 FS, 1 SS, 2 FF, 3 SF)."""
     preds = [sorted(set(rng.integers(0, j, rng.integers(0, 4)).tolist())) if j else []
              for j in range(m)]
     lags = [rng.choice([0.0, 0.5, -0.25, 1.0], len(p)).tolist() for p in preds]
+    types = [(rng.integers(0, 4, len(p)) if typed else np.zeros(len(p), int)).tolist()
+             for p in preds]
     succs = [[] for _ in range(m)]
     succ_lags = [[] for _ in range(m)]
-    for j, (p, g) in enumerate(zip(preds, lags)):
-        for i, lag in zip(p, g):
+    succ_types = [[] for _ in range(m)]
+    for j, (p, g, t) in enumerate(zip(preds, lags, types)):
+        for i, lag, kind in zip(p, g, t):
             succs[i].append(j)
             succ_lags[i].append(lag)
+            succ_types[i].append(kind)
 
-    def csr(links, gaps):
+    def csr(links, gaps, kinds):
         first = np.zeros(m + 1, dtype=np.int64)
         first[1:] = np.cumsum([len(x) for x in links])
         return (first, np.array([i for x in links for i in x], dtype=np.int64),
-                np.array([g for x in gaps for g in x], dtype=float))
+                np.array([g for x in gaps for g in x], dtype=float),
+                np.array([k for x in kinds for k in x], dtype=np.int64))
 
-    return csr(preds, lags), csr(succs, succ_lags)
+    return csr(preds, lags, types), csr(succs, succ_lags, succ_types)
 
 
+@pytest.mark.parametrize("typed", [False, True], ids=["FS", "typed"])
 @pytest.mark.parametrize("cal", [None, *CALENDARS])
-def test_start_forward_and_critical_rows(cal):
+def test_start_forward_and_critical_rows(cal, typed):
     rng = np.random.default_rng(9)
     m, n = 60, 6000
-    (first, pred, lag), (sfirst, succ, slag) = _network(m, rng)
+    (first, pred, lag, kind), (sfirst, succ, slag, skind) = _network(m, rng, typed)
+    assert (np.unique(kind).size == 4) == typed
     order = np.arange(m, dtype=np.int64)
     duration = rng.uniform(0, 4, (m, n))
     duration[:, :3] = [0.0, -0.0, 1e-300]
     earliest = np.where(rng.random(m) < 0.2, rng.uniform(-1, 5, m), np.nan)
     pinned = np.where(rng.random(m) < 0.1, rng.uniform(0, 5, m), np.nan)
     kt, kw = (np.empty(0), np.empty(0)) if cal is None else (cal.knots_t, cal.knots_w)
-    (fa, fb), _ = run_both(kernels.forward_rows, duration, order, first, pred, lag, earliest,
-                           pinned, kt, kw, out_like=duration)
+    (fa, fb), _ = run_both(kernels.forward_rows, duration, order, first, pred, lag, kind,
+                           earliest, pinned, kt, kw, out_like=duration)
     identical(fa, fb)
-    (sa, sb), _ = run_both(kernels.start_rows, fa, order, first, pred, lag, earliest, pinned,
-                           out_like=duration)
+    (sa, sb), _ = run_both(kernels.start_rows, fa, duration, order, first, pred, lag, kind,
+                           earliest, pinned, kt, kw, out_like=duration)
     identical(sa, sb)
     end = fa.max(axis=0)
     for rtol in (0.0, 1e-9, 1e-3):
@@ -290,8 +298,8 @@ def test_start_forward_and_critical_rows(cal):
         for backend in kernels.BACKENDS:
             late, crit = np.empty_like(duration), np.zeros(duration.shape, dtype=bool)
             with kernels.using(backend):
-                kernels.critical_rows(duration, fa, end, order, sfirst, succ, slag, kt, kw,
-                                      rtol, late, crit)
+                kernels.critical_rows(duration, fa, end, order, sfirst, succ, slag, skind,
+                                      kt, kw, rtol, late, crit)
             outs.append((late, crit))
         identical(outs[0][0], outs[1][0])
         identical(outs[0][1], outs[1][1])
@@ -349,6 +357,27 @@ def test_the_default_scenario_in_this_process_with_risk_ranking():
     a, b = both(lambda: simulate(s, iterations=9000, seed=3))
     identical(a.finish, b.finish)
     identical(a.cost, b.cost)
+    assert a.to_dict() == b.to_dict()
+
+
+def test_typed_links_and_leads_simulate_the_same_on_both_backends():
+    # the default scenario (a holiday blackout, correlations, risks) with SS, FF, SF links
+    # and a lead: both backends, risk ranking (full re-evaluation) included
+    from riskmodel import load_scenario, simulate
+
+    s = load_scenario(ROOT / "data" / "scenarios" / "soc2_readiness.yaml").with_changes(
+        {"workstreams": [
+            {"id": "control_testing", "depends_on": [
+                {"id": "sf_permissions", "type": "SS", "lag": 2},
+                {"id": "api_hardening", "type": "FF", "lag": 1}, "integration_logging",
+                {"id": "sync_encryption", "lag": -0.5}, "change_management",
+                "policies_vendors"]},
+            {"id": "documentation", "depends_on": [
+                {"id": "control_testing", "type": "SF", "lag": 3}]}]})
+    a, b = both(lambda: simulate(s, iterations=9000, seed=3))
+    identical(a.finish, b.finish)
+    identical(a.cost, b.cost)
+    identical(np.asarray(a.without_risk["end"]), np.asarray(b.without_risk["end"]))
     assert a.to_dict() == b.to_dict()
 
 

@@ -111,16 +111,24 @@ def test_links_that_would_read_outside_the_arrays_are_refused(backend):
     none = np.full(2, np.nan)
     finish = np.empty_like(d)
     empty = np.empty(0)
-    good = (np.array([0, 0, 1]), np.array([0]), np.array([0.0]))
+    fs = np.array([0])
+    good = (np.array([0, 0, 1]), np.array([0]), np.array([0.0]), fs)
     kernels.forward_rows(d, order, *good, none, none, empty, empty, finish)
     np.testing.assert_array_equal(finish, [[1, 1, 1], [2, 2, 2]])
     for first, pred in [(np.array([0, 0, 2]), np.array([0])),       # runs past pred
                         (np.array([0, 0, 1]), np.array([5]))]:      # no workstream 5
         with pytest.raises(ValueError):
-            kernels.forward_rows(d, order, first, pred, np.zeros(pred.size), none, none,
+            kernels.forward_rows(d, order, first, pred, np.zeros(pred.size), fs, none, none,
                                  empty, empty, finish)
     with pytest.raises(ValueError):
         kernels.forward_rows(d, np.array([0, 7]), *good, none, none, empty, empty, finish)
+    # a link type per link, each one of FS, SS, FF, SF (0 to 3)
+    for kind in (np.array([4]), np.array([-1]), np.array([0, 0])):
+        with pytest.raises(ValueError, match="link type|same shape"):
+            kernels.forward_rows(d, order, *good[:3], kind, none, none, empty, empty, finish)
+    with pytest.raises(ValueError, match="link type"):
+        kernels.critical_rows(d, finish, finish[1], order, *good[:3], np.array([7]), empty,
+                              empty, 1e-9, np.empty_like(d), np.zeros(d.shape, dtype=bool))
 
 
 # ---- the ctypes binding is the C prototypes' -----------------------------------------------

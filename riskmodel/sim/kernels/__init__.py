@@ -49,6 +49,7 @@ __all__ = [
     "calendar_time",
     "start_rows",
     "forward_rows",
+    "level_rows",
     "critical_rows",
 ]
 
@@ -317,46 +318,93 @@ def calendar_time(kt, kw, w, out) -> None:
     _calendar("calendar_time", kt, kw, w, out)
 
 
-def start_rows(finish, order, first, pred, lag, earliest, pinned, start) -> None:
-    """Start times implied by finish times (the forward pass's rule, below)."""
-    _same_shape(finish, start)
+def _kinds_ok(pred: np.ndarray, lag: np.ndarray, kind: np.ndarray) -> None:
+    """A lag and a link type per link, the types 0 (FS) to 3 (SF)."""
+    _same_shape(pred, lag, kind)
+    if kind.size and (kind.min() < 0 or kind.max() > 3):
+        raise ValueError("link types must be 0 (FS), 1 (SS), 2 (FF) or 3 (SF)")
+
+
+def _knots_ok(kt: np.ndarray, kw: np.ndarray) -> None:
+    _same_shape(kt, kw)
+    if kt.size:
+        _calendar_ok(kt, kw)
+
+
+def start_rows(finish, duration, order, first, pred, lag, kind, earliest, pinned, kt, kw,
+               start) -> None:
+    """Start times implied by finish times (the forward pass's rule, below); ``duration``
+    and the calendar are read for FF and SF links only."""
+    _same_shape(finish, duration, start)
+    _knots_ok(kt, kw)
     _lengths(finish.shape[0], order, earliest, pinned, first=first)
     _links_ok(first, pred, finish.shape[0], order)
-    _same_shape(pred, lag)
-    _impl.start_rows(finish, finish.shape[0], finish.shape[1], order, first, pred, lag,
-                     earliest, pinned, start)
+    _kinds_ok(pred, lag, kind)
+    _impl.start_rows(finish, duration, finish.shape[0], finish.shape[1], order, first, pred,
+                     lag, kind, earliest, pinned, kt, kw, kt.size, start)
 
 
-def forward_rows(duration, order, first, pred, lag, earliest, pinned, kt, kw, finish) -> None:
-    """Finish times: each workstream starts at the latest predecessor finish + lag, not
-    before ``earliest``, or at its ``pinned`` actual start (not NaN), and works through the
+def forward_rows(duration, order, first, pred, lag, kind, earliest, pinned, kt, kw,
+                 finish) -> None:
+    """Finish times: each workstream starts at the latest its links allow, not before
+    ``earliest`` nor 0, or at its ``pinned`` actual start (not NaN), and works through the
     calendar (``kt`` empty: none). Links are in CSR form: workstream j's predecessors are
-    ``pred[first[j]:first[j + 1]]`` with lags ``lag[...]``."""
+    ``pred[first[j]:first[j + 1]]`` with lags ``lag[...]`` and types ``kind[...]``: 0 FS
+    (the predecessor's finish + lag), 1 SS (its start + lag), 2 FF (the start that
+    finishes at its finish + lag), 3 SF (the start that finishes at its start + lag)."""
     _same_shape(duration, finish)
-    _same_shape(kt, kw)
-    if kt.size:
-        _calendar_ok(kt, kw)
+    _knots_ok(kt, kw)
     _lengths(duration.shape[0], order, earliest, pinned, first=first)
     _links_ok(first, pred, duration.shape[0], order)
-    _same_shape(pred, lag)
+    _kinds_ok(pred, lag, kind)
     _ok(_impl.forward_rows(duration, duration.shape[0], duration.shape[1], order, first, pred,
-                           lag, earliest, pinned, kt, kw, kt.size, finish))
+                           lag, kind, earliest, pinned, kt, kw, kt.size, finish))
 
 
-def critical_rows(duration, finish, end, order, first, succ, lag, kt, kw, rtol: float,
+def level_rows(duration, order, first, pred, lag, kind, earliest, pinned, kt, kw, demand,
+               cap_first, cap_time, cap_fte, start, finish) -> None:
+    """``forward_rows`` with levelling: workstreams are placed in ``order`` (the priority),
+    each at the earliest time at or after what its links allow at which, over its whole
+    run, the FTE ``demand[r, j]`` it needs of each limited role r fit beside the ones
+    placed before it within the role's capacity: ``cap_fte[i]`` from ``cap_time[i]`` on,
+    for i in ``cap_first[r]:cap_first[r + 1]`` (the first time -inf). A pinned start is
+    kept. Writes every workstream's ``start`` and ``finish``."""
+    _same_shape(duration, finish, start)
+    _knots_ok(kt, kw)
+    m = duration.shape[0]
+    _lengths(m, order, earliest, pinned, first=first)
+    _links_ok(first, pred, m, order)
+    _kinds_ok(pred, lag, kind)
+    roles = cap_first.size - 1
+    if (demand.shape != (roles, m) or roles < 0 or cap_time.shape != cap_fte.shape
+            or cap_first[0] != 0 or cap_first[-1] != cap_time.size
+            or np.any(np.diff(cap_first) < 1)
+            or sorted(order.tolist()) != list(range(m))):
+        raise ValueError("level_rows: demand must be roles x workstreams, each role with "
+                         "one or more capacity steps, and order a permutation")
+    for r in range(roles):
+        times = cap_time[cap_first[r]:cap_first[r + 1]]
+        if times[0] != -np.inf or np.any(np.diff(times) <= 0):
+            raise ValueError("level_rows: a role's capacity times start at -inf and rise")
+    _ok(_impl.level_rows(duration, m, duration.shape[1], order, first, pred, lag, kind,
+                         earliest, pinned, kt, kw, kt.size, roles,
+                         np.ascontiguousarray(demand).ravel(), cap_first, cap_time, cap_fte,
+                         start, finish))
+
+
+def critical_rows(duration, finish, end, order, first, succ, lag, kind, kt, kw, rtol: float,
                   late_start, critical) -> None:
     """Zero total float: a backward pass from ``end`` gives each workstream's latest
-    finish; critical where it equals the finish (within ``rtol`` of the end).
-    ``late_start`` is scratch space shaped like ``duration``; ``critical`` is boolean."""
+    finish; critical where it equals the finish (within ``rtol`` of the end). Successor
+    links (CSR) have lags and types as ``forward_rows``'s. ``late_start`` receives the
+    latest starts; ``critical`` is boolean."""
     _same_shape(duration, finish, late_start, critical)
-    _same_shape(kt, kw)
-    if kt.size:
-        _calendar_ok(kt, kw)
+    _knots_ok(kt, kw)
     _lengths(duration.shape[0], order, first=first)
     _links_ok(first, succ, duration.shape[0], order)
-    _same_shape(succ, lag)
+    _kinds_ok(succ, lag, kind)
     if end.shape != (duration.shape[1],) or critical.dtype != np.bool_:
         raise ValueError("end must have one value per iteration; critical must be boolean")
     _ok(_impl.critical_rows(duration, finish, end, duration.shape[0], duration.shape[1], order,
-                            first, succ, lag, kt, kw, kt.size, float(rtol), late_start,
+                            first, succ, lag, kind, kt, kw, kt.size, float(rtol), late_start,
                             critical.view(np.uint8)))

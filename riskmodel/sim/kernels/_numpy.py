@@ -315,32 +315,50 @@ def calendar_time(kt, kw, m, n, w, out):
 
 # ---- the network ---------------------------------------------------------------------------
 
-def _start_row(j, finish2, first, pred, lag, earliest, pinned, out):
+_FS, _SS, _FF, _SF = 0, 1, 2, 3  # link types, as the C's
+
+
+def _start_row(j, finish2, start2, d, first, pred, lag, kind, earliest, pinned, kt, kw, knots,
+               out):
     if not math.isnan(pinned[j]):
         out[:] = pinned[j]
         return
     out[:] = earliest[j] if earliest[j] > 0 else 0.0
     for q in range(first[j], first[j + 1]):
-        s = finish2[pred[q]] + lag[q]
+        k = kind[q]
+        s = (start2 if k == _SS or k == _SF else finish2)[pred[q]] + lag[q]
+        if k == _FF or k == _SF:  # the start that finishes at s (the constraint: by then)
+            s = _earliest_time(kt, kw, _work_at(kt, kw, s) - d) if knots else s - d
         np.copyto(out, s, where=~(out > s))
 
 
-def start_rows(finish, m, n, order, first, pred, lag, earliest, pinned, start):
+def _starts_needed(kind) -> bool:
+    """Whether a link reads its predecessor's start (SS or SF)."""
+    return bool(np.any((kind == _SS) | (kind == _SF)))
+
+
+def start_rows(finish, duration, m, n, order, first, pred, lag, kind, earliest, pinned, kt, kw,
+               knots, start):
     if n == 0:
         return
-    finish2, start2 = finish.reshape(m, n), start.reshape(m, n)
+    finish2, start2, d2 = finish.reshape(m, n), start.reshape(m, n), duration.reshape(m, n)
     for j in order.tolist():
-        _start_row(j, finish2, first, pred, lag, earliest, pinned, start2[j])
+        _start_row(j, finish2, start2, d2[j], first, pred, lag, kind, earliest, pinned, kt, kw,
+                   knots, start2[j])
 
 
-def forward_rows(duration, m, n, order, first, pred, lag, earliest, pinned, kt, kw, knots,
+def forward_rows(duration, m, n, order, first, pred, lag, kind, earliest, pinned, kt, kw, knots,
                  finish):
     if n == 0:
         return 0
     d2, f2 = duration.reshape(m, n), finish.reshape(m, n)
+    every = np.empty((m, n)) if _starts_needed(kind) else None  # starts kept for SS, SF
     start = np.empty(n)
     for j in order.tolist():
-        _start_row(j, f2, first, pred, lag, earliest, pinned, start)
+        if every is not None:
+            start = every[j]
+        _start_row(j, f2, every, d2[j], first, pred, lag, kind, earliest, pinned, kt, kw, knots,
+                   start)
         if knots == 0:
             np.add(start, d2[j], out=f2[j])
         else:
@@ -348,24 +366,101 @@ def forward_rows(duration, m, n, order, first, pred, lag, earliest, pinned, kt, 
     return 0
 
 
-def critical_rows(duration, finish, end, m, n, order, first, succ, lag, kt, kw, knots, rtol,
-                  late_start, critical):
+def _finish_from(kt, kw, knots, s, d):
+    return s + d if knots == 0 else _earliest_time(kt, kw, _work_at(kt, kw, s) + d)
+
+
+_LEVEL_TOLERANCE = 1e-9
+
+
+def _fits(j, o, c, f, m, order, roles, demand, cap_first, cap_time, cap_fte, s2, f2):
+    """Per iteration: whether workstream j fits over [c, f) (the C's ``fits``)."""
+    ok = np.ones(c.shape, dtype=bool)
+    for r in range(roles):
+        need = demand[r * m + j]
+        if not need > 0:
+            continue
+        times = cap_time[cap_first[r]:cap_first[r + 1]]
+        fte = cap_fte[cap_first[r]:cap_first[r + 1]]
+        placed = [k for k in order[:o] if demand[r * m + k] > 0]
+        total = np.zeros(c.shape)  # the quick check: every overlapping one, the least capacity
+        for k in placed:
+            total = total + np.where((s2[k] < f) & (f2[k] > c), demand[r * m + k], 0.0)
+        least = fte[np.searchsorted(times, c, side="right") - 1]
+        for t, x in zip(times[1:], fte[1:]):
+            least = np.where((t > c) & (t < f) & (x < least), x, least)
+        sure = total + need <= least + _LEVEL_TOLERANCE
+        points = [c] + [s2[k] for k in placed] + [np.full(c.shape, t) for t in times[1:]]
+        for p in points:
+            used = np.zeros(c.shape)
+            for k in placed:
+                used = used + np.where((s2[k] <= p) & (p < f2[k]), demand[r * m + k], 0.0)
+            cap = fte[np.searchsorted(times, p, side="right") - 1]
+            ok &= sure | ~((p >= c) & (p < f)) | (used + need <= cap + _LEVEL_TOLERANCE)
+    return ok
+
+
+def level_rows(duration, m, n, order, first, pred, lag, kind, earliest, pinned, kt, kw, knots,
+               roles, demand, cap_first, cap_time, cap_fte, start, finish):
+    if n == 0:
+        return 0
+    d2, s2, f2 = duration.reshape(m, n), start.reshape(m, n), finish.reshape(m, n)
+    order = order.tolist()
+    for o, j in enumerate(order):
+        _start_row(j, f2, s2, d2[j], first, pred, lag, kind, earliest, pinned, kt, kw, knots,
+                   s2[j])
+        mine = [r for r in range(roles) if demand[r * m + j] > 0]
+        if mine and math.isnan(pinned[j]):
+            ready = s2[j].copy()
+            sharing = [k for k in order[:o] if any(demand[r * m + k] > 0 for r in mine)]
+            changes = [t for r in mine for t in cap_time[cap_first[r] + 1:cap_first[r + 1]]]
+            best = np.full(n, np.inf)
+            for c in [ready] + [np.where(f2[k] > ready, f2[k], ready) for k in sharing] + [
+                    np.where(t > ready, t, ready) for t in changes]:
+                fc = _finish_from(kt, kw, knots, c, d2[j])
+                take = (c < best) & _fits(j, o, c, fc, m, order, roles, demand, cap_first,
+                                          cap_time, cap_fte, s2, f2)
+                best = np.where(take, c, best)
+            s2[j] = best
+        f2[j] = _finish_from(kt, kw, knots, s2[j], d2[j])
+    return 0
+
+
+def critical_rows(duration, finish, end, m, n, order, first, succ, lag, kind, kt, kw, knots,
+                  rtol, late_start, critical):
     if n == 0:
         return 0
     d2, f2 = duration.reshape(m, n), finish.reshape(m, n)
     ls2, c2 = late_start.reshape(m, n), critical.reshape(m, n)
+    # late finishes kept for FF and SF links
+    lf2 = np.empty((m, n)) if np.any((kind == _FF) | (kind == _SF)) else None
     tol = rtol * np.where(end > 1.0, end, 1.0)
     for j in order.tolist()[::-1]:
-        if first[j + 1] > first[j]:
-            late_finish = np.full(n, np.inf)
-            for q in range(first[j], first[j + 1]):
-                v = ls2[succ[q]] - lag[q]
+        links = range(first[j], first[j + 1])
+        # a finish no FS link (lag >= 0) holds back is held by the end
+        closed = any(kind[q] == _FS and lag[q] >= 0 for q in links)
+        late_finish = np.full(n, np.inf) if closed else end.copy()
+        late_begin = None  # the bound on the late start from SS and SF links
+        for q in links:
+            k = kind[q]
+            v = (lf2 if k == _FF or k == _SF else ls2)[succ[q]] - lag[q]
+            if k == _FS or k == _FF:
                 late_finish = np.where(late_finish < v, late_finish, v)
-        else:
-            late_finish = end.copy()
-        c2[j] = late_finish - f2[j] <= tol
+            else:
+                late_begin = v if late_begin is None else np.where(late_begin < v, late_begin, v)
         if knots == 0:
-            ls2[j] = late_finish - d2[j]
+            ls = late_finish - d2[j]
         else:
-            ls2[j] = _time_at(kt, kw, _work_at(kt, kw, late_finish) - d2[j], True)
+            ls = _time_at(kt, kw, _work_at(kt, kw, late_finish) - d2[j], True)
+        if late_begin is not None:  # the start's bound, and the finish that start gives
+            ls = np.where(ls < late_begin, ls, late_begin)
+            if knots == 0:
+                v = late_begin + d2[j]
+            else:
+                v = _earliest_time(kt, kw, _work_at(kt, kw, late_begin) + d2[j])
+            late_finish = np.where(late_finish < v, late_finish, v)
+        c2[j] = late_finish - f2[j] <= tol
+        ls2[j] = ls
+        if lf2 is not None:
+            lf2[j] = late_finish
     return 0

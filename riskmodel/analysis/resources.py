@@ -1,0 +1,101 @@
+"""What limited people do to the forecast: demand against capacity, and time spent waiting.
+
+Both compare the levelled schedule (workstreams wait for their people) with the schedule
+had nobody waited, on the same draws (``SimulationResult.unlevelled``, and the
+``free_start``/``free_finish`` detail): the difference is what levelling costs.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # annotations only: results imports this module's callers
+    from ..results import SimulationResult
+
+__all__ = ["waiting", "role_demand", "bottleneck", "MATTERS_WEEKS", "MATTERS_POINTS"]
+
+MATTERS_WEEKS = 0.5
+"""Waiting at P80 of at least this many weeks is worth a sentence in a report."""
+MATTERS_POINTS = 0.02
+"""... as is a change in P(meet) of at least this much."""
+
+
+def waiting(result: SimulationResult) -> dict[str, Any] | None:
+    """Lateness due to waiting for people (None without capacities).
+
+    ``p50_weeks``/``p80_weeks``/``mean_weeks``: percentiles and mean over iterations of
+    the programme end minus the end had nobody waited (same draws); ``share_waiting``:
+    share of iterations where waiting moved the end; ``p_meet_change``: P(headline target)
+    with levelling minus without (negative: waiting lowers the odds); ``matters``: whether
+    a report should say so.
+    """
+    free = result.unlevelled
+    if free is None:
+        return None
+    wait = result.finish - free["end"]
+    target = result.primary_target
+    when = result.weeks(target.date) + 1e-12
+    if target.milestone in result.milestone_finish:
+        at = result.spec.milestones.index(result.spec.workstreams.index(target.milestone))
+        p_free = float(np.mean(free["milestones"][at] <= when))
+    else:
+        p_free = float(np.mean(free["end"] <= when))
+    change = result.p_meet(target.date, target.milestone) - p_free
+    p50, p80 = (float(x) for x in np.percentile(wait, [50, 80]))
+    return {"p50_weeks": p50, "p80_weeks": p80, "mean_weeks": float(wait.mean()),
+            "share_waiting": float(np.mean(wait > 1e-9)), "p_meet_change": change,
+            "target": target.id,
+            "matters": bool(p80 >= MATTERS_WEEKS or abs(change) >= MATTERS_POINTS)}
+
+
+def _weekly(start: np.ndarray, finish: np.ndarray, fte: np.ndarray, weeks: int) -> np.ndarray:
+    """FTE in use in each week [k, k + 1) (weeks x iterations): each workstream's FTE times
+    the share of the week it runs."""
+    out = np.zeros((weeks, start.shape[1]))
+    for k in range(weeks):
+        overlap = np.clip(np.minimum(finish, k + 1) - np.maximum(start, k), 0.0, 1.0)
+        out[k] = fte @ overlap
+    return out
+
+
+def role_demand(result: SimulationResult, levels=(50, 90)) -> dict[str, pd.DataFrame]:
+    """Per capacity-limited role, by week from the start: the FTE demanded had nobody
+    waited (``demand_p50``, ``demand_p90``), the FTE at work in the levelled schedule
+    (``in_use_p50``, ``in_use_p90``) and the ``capacity``. From the iterations kept in
+    detail. Empty without capacities."""
+    spec = result.spec
+    if spec is None or not spec.levelling or "free_finish" not in result.detail:
+        return {}
+    from ..sim.model import start_of
+
+    d = result.detail
+    free_s, free_f = d["free_start"].astype(float), d["free_finish"].astype(float)
+    finish, duration = d["finish"].astype(float), d["duration"].astype(float)
+    start = start_of(spec, finish, duration)
+    weeks = int(np.ceil(np.percentile(finish.max(axis=0), 99))) + 1
+    out = {}
+    for r, role in enumerate(spec.limited_roles):
+        demand = _weekly(free_s, free_f, spec.demand[r], weeks)
+        in_use = _weekly(start, finish, spec.demand[r], weeks)
+        times, fte = spec.capacity[r]
+        table = {"week": np.arange(weeks)}
+        for q in levels:
+            table[f"demand_p{q}"] = np.percentile(demand, q, axis=1)
+        for q in levels:
+            table[f"in_use_p{q}"] = np.percentile(in_use, q, axis=1)
+        table["capacity"] = fte[np.searchsorted(times, np.arange(weeks), side="right") - 1]
+        out[role] = pd.DataFrame(table).set_index("week")
+    return out
+
+
+def bottleneck(demand: dict[str, pd.DataFrame]) -> tuple[str, list[int]] | None:
+    """The role whose median demand exceeds its capacity in the most weeks, and those
+    weeks (None if no role's does)."""
+    best = None
+    for role, table in demand.items():
+        over = [int(k) for k in table.index[table["demand_p50"] > table["capacity"] + 1e-9]]
+        if over and (best is None or len(over) > len(best[1])):
+            best = (role, over)
+    return best

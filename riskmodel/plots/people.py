@@ -1,0 +1,53 @@
+"""Who does the work: each limited role's demand by week against its capacity."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from ..results import SimulationResult
+
+from ..analysis.resources import bottleneck
+from ._style import BLUE, GREY, RED, _axes, _date_axis, _dates, plain_text
+
+__all__ = ["role_demand"]
+
+
+def role_demand(result: SimulationResult, role: str | None = None, ax: Axes | None = None,
+                **kwargs) -> Axes:
+    """FTE of ``role`` demanded per week had nobody waited (median and P90 of the futures)
+    and at work once people wait (median), against its capacity; default role: the one
+    whose median demand is over capacity most often (else the first). ``**kwargs`` go to
+    the demand lines' ``step``."""
+    ax = _axes(ax)
+    tables = result.role_demand()
+    if not tables:
+        ax.text(0.5, 0.5, "No role has a capacity: nobody waits for people",
+                ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    worst = bottleneck(tables)
+    role = role or (worst[0] if worst else next(iter(tables)))
+    if role not in tables:
+        raise ValueError(f"no capacity-limited role '{role}'; roles: {', '.join(tables)}")
+    t = tables[role]
+    x = _dates(result, list(t.index) + [t.index[-1] + 1])
+    def steps(col):
+        return list(t[col]) + [t[col].iloc[-1]]
+
+    style = {"color": BLUE, **kwargs}
+    ax.step(x, steps("demand_p90"), where="post", linestyle="--",
+            label="Demanded, 1 future in 10 above", **style)
+    ax.step(x, steps("demand_p50"), where="post", label="Demanded (median)", **style)
+    ax.step(x, steps("in_use_p50"), where="post", color=GREY, label="At work after waiting "
+            "(median)")
+    ax.step(x, steps("capacity"), where="post", color=RED, linewidth=2.5, label="Capacity")
+    names = {r.id: r.name or r.id for r in result.scenario.roles}
+    ax.set_title(plain_text(f"{names.get(role, role)}: FTE needed each week against "
+                            "who exists"))
+    ax.set_ylabel("FTE")
+    ax.set_ylim(bottom=0)
+    _date_axis(ax)
+    ax.legend(loc="upper right", fontsize=9)
+    return ax

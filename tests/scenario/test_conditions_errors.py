@@ -1,0 +1,86 @@
+"""Bad ``when`` clauses and ``not_before`` dates: one sentence each, naming the key."""
+import copy
+
+import pytest
+
+from riskmodel import Scenario, ScenarioError
+from riskmodel.cli import main
+
+GOOD = {
+    "name": "conditions",
+    "start_date": "2027-01-04",
+    "workstreams": [{"id": "a", "duration": {"dist": "uniform", "min": 2, "max": 4}},
+                    {"id": "b", "duration": 2, "depends_on": ["a"]},
+                    {"id": "c", "duration": 1, "depends_on": ["b"]}],
+    "targets": [{"id": "audit", "milestone": "a", "date": "2027-02-01"},
+                {"id": "report", "milestone": "b", "date": "2027-02-15"}],
+    "risks": [{"id": "r1", "probability": 0.5, "affects": ["b"], "delay": 1},
+              {"id": "r2", "probability": 0.5, "affects": ["c"], "delay": 1}],
+}
+
+
+def with_when(risk: int, when, **more):
+    data = copy.deepcopy(GOOD)
+    data["risks"][risk]["when"] = when
+    data["risks"][risk].update(more)
+    return data
+
+
+CASES = [
+    (with_when(0, [{"late": "audit"}], affects=["a"]),
+     "risks[0].when[0]: 'r1' depends on 'audit', which it delays"),
+    (with_when(1, [{"late": "report"}], affects=["b"]),
+     "risks[1].when[0]: 'r2' depends on 'report', which it delays"),
+    (with_when(0, [{"risk": "r1"}]), "risks[0].when[0]: 'r1' cannot depend on itself"),
+    (with_when(0, [{"risk": "r9"}]), "risks[0].when[0]: unknown risk 'r9'"),
+    (with_when(0, [{"late": "audti"}]), "risks[0].when[0]: unknown target 'audti' (did you "
+                                        "mean 'audit'?)"),
+    (with_when(0, [{"late": "audit", "risk": "r2"}]),
+     "risks[0].when[0]: give exactly one of risk, not_risk, late or on_time (got risk, late)"),
+    (with_when(0, [{}]), "risks[0].when[0]: give exactly one of risk, not_risk, late or on_time"),
+    (with_when(0, [{"risk": "r2", "by": 1}]),
+     "risks[0].when[0]: by goes with late or on_time (weeks past the target date)"),
+    (with_when(0, [{"late": "audit", "by": -1}]), "risks[0].when[0].by:"),
+    (with_when(0, [{"late": "audit", "after": 1}]), "risks[0].when[0].after:"),
+    (with_when(0, "late"), "risks[0].when: input should be a valid list"),
+]
+
+
+@pytest.mark.parametrize("data, message", CASES)
+def test_a_bad_clause_is_one_sentence_naming_its_key(data, message):
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_dict(data)
+    assert str(err.value).startswith(message)
+    assert "\n" not in str(err.value)
+
+
+def test_conditions_that_go_round_are_named():
+    data = copy.deepcopy(GOOD)
+    # r2 waits on r1; r1 waits on the report target, which r2 ... does not delay (c is
+    # after b), so make r2 delay b: r1 then waits on a finish r2 moves
+    data["risks"][0]["when"] = [{"late": "report"}]
+    data["risks"][0]["affects"] = ["c"]
+    data["risks"][1]["when"] = [{"risk": "r1"}]
+    data["risks"][1]["affects"] = ["b"]
+    with pytest.raises(ScenarioError, match=r"^risks: risk conditions go round: "
+                                            r"r1 -> r2 -> r1 \(") as err:
+        Scenario.from_dict(data)
+    assert "\n" not in str(err.value)
+
+
+def test_a_bad_not_before_is_one_sentence():
+    data = copy.deepcopy(GOOD)
+    data["workstreams"][1]["not_before"] = "next week"
+    with pytest.raises(ScenarioError, match=r"^workstreams\[1\]\.not_before: expected an ISO "
+                                            r"date"):
+        Scenario.from_dict(data)
+
+
+def test_the_command_line_refuses_a_loop_with_exit_2(tmp_path, capsys):
+    import yaml
+
+    path = tmp_path / "loop.yaml"
+    path.write_text(yaml.safe_dump(with_when(0, [{"late": "audit"}], affects=["a"])))
+    assert main(["simulate", str(path), "--iterations", "100", "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "'r1' depends on 'audit', which it delays" in err and "Traceback" not in err
