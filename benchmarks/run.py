@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 N_RISKS = 20
 """Risks on the benchmark network (30 in the tables before 2026-11-30)."""
+LEVELLED_CAPACITY = 2.0
+"""FTE of each of the 10 roles in the levelling cases (about 20 workstreams share a role)."""
 
 
 def _cpu(who=resource.RUSAGE_SELF) -> float:
@@ -65,13 +67,16 @@ def case(name: str, iterations: int, jobs: int) -> dict:
     import riskmodel
     from benchmarks.synthetic import synthetic_scenario, yardstick
 
-    if name == "default":
+    if name in ("default", "default-shared"):
         s = riskmodel.load_scenario(ROOT / "data/scenarios/soc2_readiness.yaml")
+        if name == "default-shared":  # one shared security engineer: people wait
+            s = s.with_changes({"roles": [{"id": "security_engineer", "capacity": 1.0}]})
         riskmodel.simulate(s, iterations=1000)
         best = min(riskmodel.simulate(s, iterations=iterations, jobs=jobs).elapsed
                    for _ in range(3))
         return {"seconds": best, "cpu": float("nan")}
-    s = synthetic_scenario(n_risks=N_RISKS)
+    s = synthetic_scenario(n_risks=N_RISKS, capacity=LEVELLED_CAPACITY
+                           if name.startswith("levelled") else None)
     t0, c0 = time.perf_counter(), _cpu()
     if name == "yardstick":
         yardstick(s, iterations)
@@ -83,7 +88,7 @@ def case(name: str, iterations: int, jobs: int) -> dict:
         riskmodel.simulate(s, iterations=1000, rank_risks=False)
         t0, c0 = time.perf_counter(), _cpu()
         riskmodel.simulate(s, iterations=iterations, jobs=jobs,
-                           rank_risks=name == "engine-ranked")
+                           rank_risks=name in ("engine-ranked", "levelled-ranked"))
     return {"seconds": time.perf_counter() - t0,
             "cpu": _cpu() - c0 + _cpu(resource.RUSAGE_CHILDREN)}
 
@@ -252,6 +257,7 @@ def main() -> None:
     add(f"`riskmodel simulate --json`, {label}, --jobs 2", c2,
         f"{c1['seconds'] / c2['seconds']:.2f}x faster than --jobs 1 (wall)", ">= 1.8x")
     add(f"engine, ranking off, {label}", e, f"{ratio(e, y)} yardstick", "<= 1.0x")
+    eng_off = e
     add(f"engine, ranking on, {label}", er, f"{ratio(er, y)} yardstick", "")
     def fastest(runs):
         return {**min(runs, key=lambda f: f["seconds"]), "cpu": min(f["cpu"] for f in runs)}
@@ -267,7 +273,14 @@ def main() -> None:
     for kernels in ("compiled", "numpy"):
         add(f"default scenario, 100k, engine, {kernels} loops (best of 3)",
             run_case("default", 100_000, kernels=kernels), "", "")
+    add("default scenario, one shared security engineer (people wait), 100k, engine "
+        "(best of 3)", run_case("default-shared", 100_000), "", "< 1 s")
     m = min(n, 200_000)
+    lev = run_case("levelled", m)
+    add(f"engine, ranking off, {m:,}, 10 roles of {LEVELLED_CAPACITY:g} FTE (levelling)", lev,
+        f"{lev['seconds'] / eng_off['seconds'] * n / m:.2f}x without levelling (wall)", "")
+    add(f"engine, ranking on, {m:,}, 10 roles of {LEVELLED_CAPACITY:g} FTE (levelling)",
+        run_case("levelled-ranked", m), "", "")
     eng = {k: run_case("engine", m, kernels=k) for k in ("compiled", "numpy")}
     add(f"engine, ranking off, {m:,}, compiled loops", eng["compiled"], "", "")
     add(f"engine, ranking off, {m:,}, NumPy loops", eng["numpy"],

@@ -7,11 +7,16 @@ from riskmodel import Scenario
 
 
 def synthetic_scenario(n_ws: int = 200, links: int = 400, n_risks: int = 30,
-                       n_corr: int = 10, seed: int = 42) -> Scenario:
-    """A random layered network whose every workstream depends on earlier ones only."""
+                       n_corr: int = 10, seed: int = 42,
+                       capacity: float | None = None) -> Scenario:
+    """A random layered network whose every workstream depends on earlier ones only;
+    with ``capacity``, each of its 10 roles has that many FTE (levelling)."""
     rng = np.random.default_rng(seed)
     roles = [{"id": f"role{i}", "weekly_rate": float(rng.integers(2000, 8000))}
              for i in range(10)]
+    if capacity is not None:
+        for role in roles:
+            role["capacity"] = capacity
     preds: list[set[int]] = [set() for _ in range(n_ws)]
     while sum(len(p) for p in preds) < links:
         j = int(rng.integers(1, n_ws))

@@ -12,7 +12,7 @@ from .scenario.checks import correlation_inputs, correlation_matrix
 from .scenario.schema import RESERVED_MILESTONE, Scenario
 from .sim.correlation import copula_factor, is_psd, nearest_correlation
 from .sim.engine import EngineSpec, RiskSpec, evaluate, plan_draws
-from .sim.levelling import priority_order
+from .sim.levelling import can_bind, priority_order
 from .sim.model import Clause
 from .sim.network import LINK_TYPES, WorkCalendar, start_times
 from .sim.random import Sampling
@@ -145,7 +145,10 @@ def build_spec(scenario: Scenario, sampling: Sampling | None = None) -> EngineSp
         **_uncertain_money(scenario),
         **_capacities(scenario),
     )
-    return with_priority(spec) if spec.limited_roles else spec
+    if spec.demand is not None and can_bind(spec.preds, spec.lags, spec.link_types,
+                                            spec.demand, spec.capacity):
+        return with_priority(spec)
+    return spec  # the roles' capacities cover every set of workstreams that can overlap
 
 
 def _capacities(scenario: Scenario) -> dict:
@@ -166,7 +169,7 @@ def _capacities(scenario: Scenario) -> dict:
 
 def with_priority(spec: EngineSpec) -> EngineSpec:
     """``spec`` with its levelling priority worked out from its deterministic plan without
-    levelling (``sim.levelling.priority_order``); a re-forecast calls it again."""
+    levelling (``sim.levelling.priority_order``); a re-forecast keeps it."""
     plan = evaluate(replace(spec, priority=None), plan_draws(spec))
     start = start_times(plan.finish, spec.order, spec.preds, spec.lags, spec.earliest,
                         spec.pinned, types=spec.link_types, duration=plan.duration,

@@ -31,9 +31,14 @@ def waiting(result: SimulationResult) -> dict[str, Any] | None:
     with levelling minus without (negative: waiting lowers the odds); ``matters``: whether
     a report should say so.
     """
-    free = result.unlevelled
-    if free is None:
+    spec = result.spec
+    if spec is None or not spec.limited_roles:
         return None
+    free = result.unlevelled
+    if free is None:  # capacities that can never bind (``levelling.can_bind``)
+        target = result.primary_target
+        return {"p50_weeks": 0.0, "p80_weeks": 0.0, "mean_weeks": 0.0, "share_waiting": 0.0,
+                "p_meet_change": 0.0, "target": target.id, "matters": False}
     wait = result.finish - free["end"]
     target = result.primary_target
     when = result.weeks(target.date) + 1e-12
@@ -66,14 +71,17 @@ def role_demand(result: SimulationResult, levels=(50, 90)) -> dict[str, pd.DataF
     (``in_use_p50``, ``in_use_p90``) and the ``capacity``. From the iterations kept in
     detail. Empty without capacities."""
     spec = result.spec
-    if spec is None or not spec.levelling or "free_finish" not in result.detail:
+    if spec is None or not spec.limited_roles:
         return {}
     from ..sim.model import start_of
 
     d = result.detail
-    free_s, free_f = d["free_start"].astype(float), d["free_finish"].astype(float)
     finish, duration = d["finish"].astype(float), d["duration"].astype(float)
     start = start_of(spec, finish, duration)
+    if "free_finish" in d:
+        free_s, free_f = d["free_start"].astype(float), d["free_finish"].astype(float)
+    else:  # nobody could wait: demanded is what ran
+        free_s, free_f = start, finish
     weeks = int(np.ceil(np.percentile(finish.max(axis=0), 99))) + 1
     out = {}
     for r, role in enumerate(spec.limited_roles):

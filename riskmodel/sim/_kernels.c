@@ -623,27 +623,29 @@ static inline double capacity_at(const int64_t *cap_first, const double *cap_tim
     return cap_fte[i];
 }
 
-/* whether workstream j (order position o) fits in iteration i when run over [c, f): for
- * every role it needs, at every moment a placed workstream starts or a capacity changes
- * in [c, f) (and at c), the FTE of the placed ones running then plus its own stay within
- * the capacity (to LEVEL_TOLERANCE). It surely does when all the placed ones that overlap
- * [c, f) together fit the least capacity there: that is checked first. */
+/* whether workstream j fits in iteration i when run over [c, f): for every role r it
+ * needs, at every moment one of the placed workstreams that need r (users[r * m ...],
+ * used[r] of them, in the order placed) starts or r's capacity changes in [c, f) (and at
+ * c), the FTE of those running then plus its own stay within the capacity (to
+ * LEVEL_TOLERANCE). It surely does when all of them that overlap [c, f) together fit the
+ * least capacity there: that is checked first. */
 #define LEVEL_TOLERANCE 1e-9
-static int fits(int64_t j, int64_t o, int64_t i, double c, double f, int64_t m, int64_t n,
-                const int64_t *order, int64_t roles, const double *demand,
-                const int64_t *cap_first, const double *cap_time, const double *cap_fte,
-                const double *start, const double *finish)
+static int fits(int64_t j, int64_t i, double c, double f, int64_t m, int64_t n,
+                int64_t roles, const double *demand, const int64_t *users,
+                const int64_t *used, const int64_t *cap_first, const double *cap_time,
+                const double *cap_fte, const double *start, const double *finish)
 {
     for (int64_t r = 0; r < roles; r++) {
         double need = demand[r * m + j];
         if (!(need > 0))
             continue;
+        const int64_t *mine = users + r * m;
+        int64_t count = used[r];
         double total = 0.0;
-        for (int64_t a = 0; a < o; a++) {
-            int64_t k = order[a];
-            double dk = demand[r * m + k];
-            if (dk > 0 && start[k * n + i] < f && finish[k * n + i] > c)
-                total += dk;
+        for (int64_t a = 0; a < count; a++) {
+            int64_t k = mine[a];
+            if (start[k * n + i] < f && finish[k * n + i] > c)
+                total += demand[r * m + k];
         }
         double least = capacity_at(cap_first, cap_time, cap_fte, r, c);
         for (int64_t q = cap_first[r] + 1; q < cap_first[r + 1]; q++)
@@ -651,29 +653,19 @@ static int fits(int64_t j, int64_t o, int64_t i, double c, double f, int64_t m, 
                 least = cap_fte[q];
         if (total + need <= least + LEVEL_TOLERANCE)
             continue;
-        int64_t points = 1 + o + (cap_first[r + 1] - cap_first[r] - 1);
+        int64_t points = 1 + count + (cap_first[r + 1] - cap_first[r] - 1);
         for (int64_t q = 0; q < points; q++) {
-            double p;
-            if (q == 0) {
-                p = c;
-            } else if (q <= o) {
-                int64_t k = order[q - 1];
-                if (!(demand[r * m + k] > 0))
-                    continue;
-                p = start[k * n + i];
-            } else {
-                p = cap_time[cap_first[r] + (q - o)];
-            }
+            double p = q == 0 ? c : q <= count ? start[mine[q - 1] * n + i]
+                                               : cap_time[cap_first[r] + (q - count)];
             if (!(p >= c && p < f))
                 continue;
-            double used = 0.0;
-            for (int64_t a = 0; a < o; a++) {
-                int64_t k = order[a];
-                double dk = demand[r * m + k];
-                if (dk > 0 && start[k * n + i] <= p && p < finish[k * n + i])
-                    used += dk;
+            double load = 0.0;
+            for (int64_t a = 0; a < count; a++) {
+                int64_t k = mine[a];
+                if (start[k * n + i] <= p && p < finish[k * n + i])
+                    load += demand[r * m + k];
             }
-            if (!(used + need <= capacity_at(cap_first, cap_time, cap_fte, r, p) +
+            if (!(load + need <= capacity_at(cap_first, cap_time, cap_fte, r, p) +
                                  LEVEL_TOLERANCE))
                 return 0;
         }
@@ -695,14 +687,21 @@ MULTIVERSION EXPORT int level_rows(const double *duration, int64_t m, int64_t n,
                                    const int64_t *cap_first, const double *cap_time,
                                    const double *cap_fte, double *start, double *finish)
 {
-    /* per workstream: the placed ones sharing a role with it, and its roles' change times */
+    /* per workstream: the placed ones sharing a role with it, and its roles' change
+     * times; per role: the placed workstreams that need it, in the order placed */
     int64_t *sharing = scratch(m + 1, sizeof(int64_t));
     double *changes = scratch(cap_first[roles] + 1, sizeof(double));
-    if (!sharing || !changes) {
+    int64_t *users = scratch(roles * m + 1, sizeof(int64_t));
+    int64_t *used = scratch(roles + 1, sizeof(int64_t));
+    if (!sharing || !changes || !users || !used) {
         free(sharing);
         free(changes);
+        free(users);
+        free(used);
         return -1;
     }
+    for (int64_t r = 0; r < roles; r++)
+        used[r] = 0;
     for (int64_t o = 0; o < m; o++) {
         int64_t j = order[o];
         const double *d = duration + j * n;
@@ -727,8 +726,8 @@ MULTIVERSION EXPORT int level_rows(const double *duration, int64_t m, int64_t n,
                         changes[changed++] = cap_time[q];
             for (int64_t i = 0; i < n; i++) {
                 double ready = s[i];
-                if (fits(j, o, i, ready, finish_from(kt, kw, knots, ready, d[i]), m, n, order,
-                         roles, demand, cap_first, cap_time, cap_fte, start, finish))
+                if (fits(j, i, ready, finish_from(kt, kw, knots, ready, d[i]), m, n, roles,
+                         demand, users, used, cap_first, cap_time, cap_fte, start, finish))
                     continue; /* every other candidate is later */
                 double best = INFINITY;
                 for (int64_t q = 0; q < shared + changed; q++) {
@@ -737,8 +736,8 @@ MULTIVERSION EXPORT int level_rows(const double *duration, int64_t m, int64_t n,
                     if (!(c < best))
                         continue;
                     double fc = finish_from(kt, kw, knots, c, d[i]);
-                    if (fits(j, o, i, c, fc, m, n, order, roles, demand, cap_first, cap_time,
-                             cap_fte, start, finish))
+                    if (fits(j, i, c, fc, m, n, roles, demand, users, used, cap_first,
+                             cap_time, cap_fte, start, finish))
                         best = c;
                 }
                 s[i] = best;
@@ -746,9 +745,14 @@ MULTIVERSION EXPORT int level_rows(const double *duration, int64_t m, int64_t n,
         }
         for (int64_t i = 0; i < n; i++)
             f[i] = finish_from(kt, kw, knots, s[i], d[i]);
+        for (int64_t r = 0; r < roles; r++)
+            if (demand[r * m + j] > 0)
+                users[r * m + used[r]++] = j;
     }
     free(sharing);
     free(changes);
+    free(users);
+    free(used);
     return 0;
 }
 

@@ -11,20 +11,21 @@ The priority order is worked out once per scenario from the deterministic plan w
 levelling: earliest planned start first (the order the plan means to do the work), then
 least total float (protect the critical path), then the order of the file; always after
 every predecessor. One order for every iteration keeps iterations comparable and the
-result reproducible; it is the rule Primavera-style levellers default to (early start,
-then float), stated here so it can be argued with.
+result reproducible. The rule is stated here so that it can be argued with.
 
-``capacity_at`` and ``levelled_start`` are the NumPy reference of what the engine's
-forward pass does per workstream when roles are limited.
+The pass itself is ``network.levelled_pass`` (the kernels' ``level_rows``, compiled and
+NumPy). ``can_bind`` tells, once per scenario, whether waiting can ever happen.
 """
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["priority_order", "capacity_at", "levelled_start", "FIT_TOLERANCE"]
+from .network import topological_order
+
+__all__ = ["priority_order", "can_bind", "FIT_TOLERANCE"]
 
 FIT_TOLERANCE = 1e-9
 """FTE by which demand may exceed capacity (rounding of fractional FTEs)."""
@@ -57,50 +58,29 @@ def priority_order(preds: Sequence[Sequence[int]], plan_start: np.ndarray,
     return order
 
 
-def capacity_at(times: np.ndarray, fte: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """A role's capacity at times ``t``: ``fte[i]`` from ``times[i]`` on (``times[0]`` is
-    -inf)."""
-    return fte[np.searchsorted(times, t, side="right") - 1]
-
-
-Finish = Callable[[np.ndarray], np.ndarray]
-
-
-def levelled_start(ready: np.ndarray, finish_from: Finish, j: int, placed: Sequence[int],
-                   start: np.ndarray, finish: np.ndarray, demand: np.ndarray,
-                   capacity: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """The earliest start of workstream ``j`` at or after ``ready`` (per iteration) at
-    which its demand fits: for every limited role r, the FTE ``demand[r, k]`` of the
-    ``placed`` workstreams running at each moment of [start, finish) plus its own stay
-    within the role's capacity then. ``finish_from(s)`` is its finish if it starts at s;
-    ``start``/``finish`` (workstreams x iterations) hold the placed ones'.
-
-    The answer is ``ready`` or a moment when a placed workstream sharing a role finishes
-    or a capacity rises; it exists because every workstream fits the last capacity.
-    """
-    roles = [r for r in range(demand.shape[0]) if demand[r, j] > 0]
-    if not roles:
-        return ready
-    sharing = [k for k in placed if any(demand[r, k] > 0 for r in roles)]
-    changes = sorted({float(t) for r in roles for t in capacity[r][0][1:]})
-    candidates = [ready] + [np.maximum(ready, finish[k]) for k in sharing] + [
-        np.maximum(ready, t) for t in changes]
-    best = np.full(ready.shape, np.inf)
-    for c in candidates:
-        f = finish_from(c)
-        fits = np.ones(ready.shape, dtype=bool)
-        for r in roles:
-            times, fte = capacity[r]
-            points = [c] + [start[k] for k in sharing if demand[r, k] > 0] + [
-                np.full(ready.shape, t) for t in times[1:]]
-            for p in points:
-                inside = (p >= c) & (p < f)
-                used = np.zeros(ready.shape)
-                for k in sharing:
-                    if demand[r, k] > 0:
-                        used = used + np.where((start[k] <= p) & (p < finish[k]),
-                                               demand[r, k], 0.0)
-                fits &= ~inside | (used + demand[r, j] <= capacity_at(times, fte, p)
-                                   + FIT_TOLERANCE)
-        best = np.where(fits & (c < best), c, best)
-    return best
+def can_bind(preds: Sequence[Sequence[int]], lags: Sequence[Sequence[float]],
+             types: Sequence[Sequence[int]] | None, demand: np.ndarray,
+             capacity: Sequence[tuple[np.ndarray, np.ndarray]]) -> bool:
+    """Whether waiting for people can ever happen: for some role, a workstream needing it
+    plus all the others needing it that the links let run at the same time (neither
+    waits, through finish-to-start links without a lead, for the other) need more than
+    the role's least capacity from the start on. If not, levelling changes nothing in
+    any iteration, and the engine skips it (the same numbers, at no cost)."""
+    m = len(preds)
+    before = [0] * m  # bit k of before[j]: k finishes before j starts (FS, lag >= 0)
+    for j in topological_order(preds):
+        for q, p in enumerate(preds[j]):
+            kind = 0 if types is None else types[j][q]
+            if kind == 0 and lags[j][q] >= 0:
+                before[j] |= before[p] | (1 << p)
+    for r, (times, fte) in enumerate(capacity):
+        ends = list(times[1:]) + [np.inf]
+        least = min(f for f, end in zip(fte, ends) if end > 0)
+        users = [j for j in range(m) if demand[r, j] > 0]
+        for j in users:
+            together = demand[r, j] + sum(
+                demand[r, k] for k in users
+                if k != j and not (before[j] >> k) & 1 and not (before[k] >> j) & 1)
+            if together > least + FIT_TOLERANCE:
+                return True
+    return False

@@ -52,7 +52,9 @@ def test_one_engineer_runs_the_two_one_after_the_other(backend):
 def test_two_engineers_let_them_overlap():
     r = simulate(two(2), iterations=N)
     assert r.finish.mean() == pytest.approx(2 + 1 / 3, abs=mean_tol(r.finish))
-    assert np.array_equal(r.finish, r.unlevelled["end"])
+    # two engineers for two workstreams: nobody can ever wait, so levelling is skipped
+    assert r.unlevelled is None and r.spec.priority is None
+    assert r.waiting()["p80_weeks"] == 0 and not r.waiting()["matters"]
 
 
 def test_without_capacities_the_numbers_are_the_same_bit_for_bit():
@@ -60,7 +62,36 @@ def test_without_capacities_the_numbers_are_the_same_bit_for_bit():
     roomy = simulate(two(5), iterations=20_000)
     assert np.array_equal(free.finish, roomy.finish)
     assert np.array_equal(free.cost, roomy.cost)
-    assert free.unlevelled is None and roomy.unlevelled is not None
+    assert free.waiting() is None and roomy.waiting()["share_waiting"] == 0
+    # ... and a levelled pass that never has to wait gives the same bits too
+    from dataclasses import replace
+
+    from riskmodel.sim.engine import evaluate, sample_block
+    from riskmodel.spec import build_spec, with_priority
+
+    spec = build_spec(two(5))
+    forced = with_priority(spec)
+    assert spec.priority is None and forced.priority is not None
+    root = np.random.SeedSequence(1)
+    draws = sample_block(spec, root, 0, 4096)
+    a, b = evaluate(spec, draws), evaluate(forced, draws)
+    assert np.array_equal(a.finish, b.finish) and np.array_equal(a.cost, b.cost)
+    assert replace(forced, priority=None).levelling is False
+
+
+def test_levelling_is_skipped_only_where_nobody_can_wait():
+    from riskmodel import load_scenario
+    from riskmodel.spec import build_spec
+    from tests.conftest import DEFAULT
+
+    base = load_scenario(DEFAULT)
+    assert build_spec(base).priority is None  # the plan's own team
+    shared = base.with_changes({"roles": [{"id": "security_engineer", "capacity": 1.0}]})
+    assert build_spec(shared).priority is not None
+    r = simulate(shared, iterations=20_000)
+    wait = r.waiting()
+    # API hardening (1 FTE) and logging (0.25) can no longer overlap: logging waits
+    assert wait["matters"] and wait["p50_weeks"] > 1 and wait["p_meet_change"] < -0.2
 
 
 def test_a_capacity_from_a_date_holds_work_until_then():
