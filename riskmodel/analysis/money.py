@@ -98,7 +98,7 @@ def cost_given_timing(result: SimulationResult, when=None,
 
 
 def _starts(result: SimulationResult, finish: np.ndarray, duration: np.ndarray) -> np.ndarray:
-    from ..sim.model import start_of
+    from ..sim.block import start_of
 
     return start_of(result.spec, finish, duration)
 

@@ -73,7 +73,7 @@ def role_demand(result: SimulationResult, levels=(50, 90)) -> dict[str, pd.DataF
     spec = result.spec
     if spec is None or not spec.limited_roles:
         return {}
-    from ..sim.model import start_of
+    from ..sim.block import start_of
 
     d = result.detail
     finish, duration = d["finish"].astype(float), d["duration"].astype(float)

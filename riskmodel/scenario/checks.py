@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import Problem, ScenarioWarning
 from ..sim.correlation import is_psd, nearest_correlation
 from ..sim.network import find_cycle
-from .models import RESERVED_MILESTONE
+from .fields import RESERVED_MILESTONE
 from .models import ScenarioFields as Scenario
 from .problems import nearest
 

@@ -3,7 +3,8 @@
 Field-level checks live here; checks across the whole scenario (unknown ids, cycles,
 correlation matrices) live in ``checks.py``; ``schema.Scenario`` (built on
 ``ScenarioFields``) runs both, and reads and merges, from ``from_dict`` and
-``with_changes``. Nothing here imports the other modules of this package.
+``with_changes``. The kinds of value (``Id``, ``Quantity``...) are in ``fields.py``;
+nothing else of this package is imported here.
 """
 from __future__ import annotations
 
@@ -13,18 +14,26 @@ import json
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     PrivateAttr,
     model_serializer,
     model_validator,
 )
 
-from ..sim.distributions import Distribution, from_spec
+from ..sim.distributions import from_spec
+from .fields import (
+    MAX_ITERATIONS,
+    RESERVED_MILESTONE,
+    Date,
+    Factor,
+    Id,
+    Model,
+    NonNegative,
+    Probability,
+    Quantity,
+)
 
 __all__ = [
     "ScenarioFields",
@@ -53,78 +62,7 @@ __all__ = [
     "Probability",
 ]
 
-RESERVED_MILESTONE = "end"
-MAX_ITERATIONS = 100_000_000
-"""Most iterations a run may ask for (the file's ``simulation.iterations``, ``--iterations``)."""
-_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-
-
-def _check_id(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"an id must be text, got {value!r}")
-    if not value or not value[0].isalpha() or not set(value) <= _ID_CHARS or len(value) > 64:
-        raise ValueError(
-            f"'{value[:80]}' is not a valid id: start with a letter, then letters, digits, "
-            "_ . or - (at most 64 characters)"
-        )
-    return value
-
-
-def _check_date(value: Any) -> dt.date:
-    day = None
-    if isinstance(value, dt.datetime):
-        day = value.date()
-    elif isinstance(value, dt.date):
-        day = value
-    elif isinstance(value, str):
-        try:
-            day = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    if day is None:
-        raise ValueError(f"expected an ISO date like 2027-03-01, got {value!r}"[:120])
-    if not 1970 <= day.year <= 2199:  # weeks from a start date, and back, stay dates
-        raise ValueError(f"{day} is out of range: dates go from 1970 to 2199")
-    return day
-
-
-def _non_negative(d: Distribution) -> Distribution:
-    lo = d.support[0]
-    if lo < 0 and d.is_fixed:
-        raise ValueError(f"must not be negative, got {lo:g}")
-    if lo < 0:
-        raise ValueError(f"must not be negative ({d.describe()} goes down to {lo:g})")
-    return d
-
-
-def _positive(d: Distribution) -> Distribution:
-    if d.support[0] <= 0:
-        raise ValueError(f"must be positive ({d.describe()} goes down to {d.support[0]:g})")
-    return d
-
-
-def _dist_to_plain(d: Distribution) -> Any:
-    return d.support[0] if d.name == "fixed" else d.to_spec()
-
-
-Id = Annotated[str, BeforeValidator(_check_id)]
-Date = Annotated[dt.date, BeforeValidator(_check_date)]
-_Dist = [BeforeValidator(from_spec), PlainSerializer(_dist_to_plain)]
-Quantity = Annotated[Distribution, *_Dist, AfterValidator(_non_negative)]
-"""A non-negative uncertain quantity (weeks or money): a number or a distribution."""
-Factor = Annotated[Distribution, *_Dist, AfterValidator(_positive)]
-NonNegative = Annotated[float, Field(ge=0)]
-Probability = Annotated[float, Field(ge=0, le=1)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", allow_inf_nan=False, arbitrary_types_allowed=True,
-        validate_assignment=True,
-    )
-
-
-class CapacityPeriod(_Model):
+class CapacityPeriod(Model):
     """FTE of a role available from a date on (until the next period's date)."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -132,7 +70,7 @@ class CapacityPeriod(_Model):
     fte: NonNegative
 
 
-class Role(_Model):
+class Role(Model):
     """A role with a loaded weekly rate (a number or a distribution: a contractor's
     range); workstreams staff it in FTEs.
 
@@ -182,7 +120,7 @@ def _dependency(value: Any) -> Any:
 LinkType = Literal["FS", "SS", "FF", "SF"]
 
 
-class Dependency(_Model):
+class Dependency(Model):
     """Dependency on workstream ``id``: ``type`` FS (finish-to-start, the default), SS
     (start-to-start), FF (finish-to-finish) or SF (start-to-finish), with a ``lag`` in
     weeks; a negative lag is a lead (DESIGN §3)."""
@@ -206,7 +144,7 @@ class Dependency(_Model):
         return (name or self.id) + (f" ({' '.join(parts)})" if parts else "")
 
 
-class Workstream(_Model):
+class Workstream(Model):
     """A piece of remediation work: duration in weeks, predecessors, staffing, fixed cost."""
 
     id: Id
@@ -224,7 +162,7 @@ class Workstream(_Model):
     description: str | None = None
 
 
-class Condition(_Model):
+class Condition(Model):
     """One clause of a risk's ``when``: exactly one of ``risk`` (that risk fired),
     ``not_risk`` (it did not), ``late`` (that target is missed; with ``by``, missed by
     more than ``by`` weeks) or ``on_time`` (that target is met; with ``by``, missed by at
@@ -268,7 +206,7 @@ class Condition(_Model):
                             else f"if {ref} is met")}[self.kind]
 
 
-class Risk(_Model):
+class Risk(Model):
     """A discrete risk event (AACE 57R-09 risk driver).
 
     With ``when``, it is drawn only where every clause holds, and ``probability`` is the
@@ -296,7 +234,7 @@ class Risk(_Model):
         return self
 
 
-class Correlation(_Model):
+class Correlation(Model):
     """Spearman rank correlation between two uncertain inputs, named by id: a
     workstream (its duration), a risk (its delay or factor; its cost if it has
     neither), a role (its weekly rate), a programme fixed cost or an overhead (its
@@ -306,7 +244,7 @@ class Correlation(_Model):
     rho: Annotated[float, Field(ge=-1, le=1)]
 
 
-class FixedCost(_Model):
+class FixedCost(Model):
     """A programme-level cost that does not depend on time."""
 
     id: Id
@@ -315,7 +253,7 @@ class FixedCost(_Model):
     note: str | None = None
 
 
-class Overhead(_Model):
+class Overhead(Model):
     """A time-dependent programme cost accruing every week from the start until the
     milestone ``until`` finishes (the programme ``end`` by default)."""
 
@@ -333,7 +271,7 @@ class Overhead(_Model):
         return self
 
 
-class CostBand(_Model):
+class CostBand(Model):
     """The budget range whose probabilities finance wants (below / within / above)."""
 
     low: NonNegative
@@ -346,13 +284,13 @@ class CostBand(_Model):
         return self
 
 
-class CostOfDelay(_Model):
+class CostOfDelay(Model):
     """Revenue at risk per week late, reported apart from spend."""
 
     weekly: NonNegative
 
 
-class Target(_Model):
+class Target(Model):
     """A date to test on a milestone (a workstream's finish, or ``end``)."""
 
     id: Id
@@ -360,7 +298,7 @@ class Target(_Model):
     date: Date
 
 
-class Blackout(_Model):
+class Blackout(Model):
     """Calendar window in which work proceeds at ``capacity`` (0 = stopped)."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -375,13 +313,13 @@ class Blackout(_Model):
         return self
 
 
-class Calendar(_Model):
+class Calendar(Model):
     """Time that does not count (fully) as work."""
 
     blackouts: list[Blackout] = []
 
 
-class SimulationSettings(_Model):
+class SimulationSettings(Model):
     """How to simulate: iterations, seed, sampling plan, strictness."""
 
     iterations: Annotated[int, Field(ge=1, le=MAX_ITERATIONS)] = 100_000
@@ -390,7 +328,7 @@ class SimulationSettings(_Model):
     strict: bool = False
 
 
-class ScenarioFields(_Model):
+class ScenarioFields(Model):
     """The fields of a scenario and what derives from them (``schema.Scenario`` adds
     validation across keys, reading and merging). Build a ``Scenario`` with
     ``load_scenario(path)`` or ``Scenario.from_dict`` (examples there).

@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import Problem
+from ..errors import Problem, ScenarioError
 
-__all__ = ["format_loc", "problems_from_validation", "nearest"]
+__all__ = ["format_loc", "problems_from_validation", "nearest", "find"]
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
@@ -115,3 +115,12 @@ def problems_from_validation(
             seen.add(str(problem))
             problems.append(problem)
     return problems
+
+
+def find(items, key: str, kind: str):
+    """The item of ``items`` whose id is ``key``, or a ``ScenarioError`` naming the nearest
+    (``unknown workstream 'gap' (did you mean 'gap_analysis'?)``)."""
+    for item in items:
+        if item.id == key:
+            return item
+    raise ScenarioError(f"unknown {kind} '{key}'{nearest(key, [i.id for i in items])}")

@@ -27,8 +27,8 @@ from typing import Annotated, Literal
 from pydantic import Field, PrivateAttr, ValidationError
 
 from ..errors import Problem, ScenarioError
+from .fields import Date, Id, Model, NonNegative, Quantity
 from .load import read_yaml
-from .models import Date, Id, NonNegative, Quantity, _Model
 from .problems import nearest, problems_from_validation
 from .schema import Scenario
 
@@ -39,7 +39,7 @@ Pace = Literal["planned", "observed"]
 scaled by 1 - percent / 100) or at the pace observed so far."""
 
 
-class WorkstreamStatus(_Model):
+class WorkstreamStatus(Model):
     """Actuals and re-estimates for one workstream."""
 
     actual_start: Date | None = None
@@ -60,7 +60,7 @@ class WorkstreamStatus(_Model):
         return self.actual_start is not None
 
 
-class Status(_Model):
+class Status(Model):
     """A status report: actual starts and finishes, progress, re-estimates, risk states."""
 
     as_of: Date

@@ -13,20 +13,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from .block import evaluate, plan_draws, sample_block, start_of
 from .collect import Collector, RiskOff
-from .model import (
-    BLOCK,
-    BlockResult,
-    Draws,
-    EngineSpec,
-    Outcome,
-    RiskSpec,
-    Workspace,
-    evaluate,
-    plan_draws,
-    sample_block,
-    start_of,
-)
+from .model import BLOCK, BlockResult, Draws, EngineSpec, Outcome, RiskSpec, Workspace
 from .risk_off import _prefix_sums, _variants, _without_any_risk, _without_each_risk
 
 __all__ = [

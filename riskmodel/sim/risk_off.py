@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .block import evaluate
 from .kernels import apply_risks, weighted_sum
-from .model import Draws, EngineSpec, Outcome, evaluate
+from .model import Draws, EngineSpec, Outcome
 from .network import forward_pass
 
 __all__ = ["_variants", "_prefix_sums", "_without_each_risk", "_without_any_risk"]
