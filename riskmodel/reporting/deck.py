@@ -35,6 +35,7 @@ from .slides import (
     _picture,
     _table,
     min_font,
+    risk_words,
     text_height,
 )
 from .words import (
@@ -183,7 +184,11 @@ def _answer(slide, summaries, labels, pick):
         ("", False),
     ]
     choice = pick["choice"]
-    if choice is None:
+    if choice is None and pick["comparable"] == [base]:
+        lines.append((f"It is the only option for this target, and it does not reach "
+                      f"{CONFIDENCE:.0%}.", True))
+        s = b
+    elif choice is None:
         best = summaries[pick["best"]]
         btid, bt = target_of(best)
         lines.append((f"No option reaches {CONFIDENCE:.0%}. The highest is "
@@ -221,6 +226,28 @@ def _answer(slide, summaries, labels, pick):
         wait = waiting_text(summary)
         if wait:
             lines.append((f"{who[:-2]}: {wait[0].lower()}{wait[1:]}.", False))
+    for i in pick["comparable"]:  # what waiting for people costs the other options
+        wait = waiting_text(summaries[i]) if summaries[i] is not b and \
+            summaries[i] is not s else None
+        if wait:  # its own slide names the role; here, what it costs
+            wait = wait.split("; ", 1)[0]
+            lines.append((f"{labels.get(i, i)}: {wait[0].lower()}{wait[1:]}.", False))
+    others: dict[str, list[str]] = {}  # options with another target: the best of each
+    for i in pick["other_target"]:
+        others.setdefault(target_of(summaries[i])[0], []).append(i)
+    if others:
+        lines += [("", False), ("Options with another target (not compared with the "
+                                "baseline):", True)]
+    for otid, ids in others.items():
+        top = max(ids, key=lambda i: (target_of(summaries[i])[1]["probability"],
+                                      -summaries[i]["cost"]["mean"]))
+        o = summaries[top]
+        _, ot = target_of(o)
+        text = (f"{target_words(otid, ot)}: the highest is {labels.get(top, top)}, "
+                f"{ot['probability']:.0%}, at {money(o['cost']['mean'], o['cost']['currency'])}"
+                " on average")
+        peak = peak_text(o, "finish")
+        lines.append((text + (f"; its dates have a {peak}." if peak else "."), False))
     warn = warnings_text(b)
     if warn:
         lines += [("", False), (warn, False)]
@@ -251,10 +278,9 @@ def _cost_slide(slide, summaries, labels, ids, charts, name):
                  if "from_risks" in k else money(k["cost"], cc, True))
         rows.append([labels.get(ident, ident), money(c["mean"], cc), money(c["p50"], cc),
                      money(c["p80"], cc), f"{s['cost_band']['p_within']:.0%}", split])
-    h_table = 0.36 * len(rows)
-    _table(slide, 0.5, 1.65, 12.3, rows, [3.4, 1.5, 1.5, 1.5, 1.3, 3.1], size=13,
-           row_height=0.36)
-    top = 1.65 + h_table + 0.15
+    table = _table(slide, 0.5, 1.65, 12.3, rows, [3.4, 1.5, 1.5, 1.5, 1.3, 3.1], size=13,
+                   row_height=0.36)
+    top = 1.65 + table.height / 914400 + 0.15
     h = 7.35 - top
     if not mixed and h >= 2.0:
         png = _cost_chart(summaries, labels, ids, charts, name, (12.3, h))
@@ -274,19 +300,20 @@ def _risk_slide(slide, s):
     for rid, r in seen.items():
         ranks = [f"expected #{rank_e[rid]}" if rid in rank_e else "",
                  f"tail #{rank_t[rid]}" if rid in rank_t else ""]
-        chance = r.get("chance", r["probability"])  # reports before 0.3 have no chance
-        rows.append([r["name"], f"{chance:.0%}", f"+{r['mean_finish_impact']:.1f} wk",
+        name, chance = risk_words(s, r)  # chance: over all futures
+        rows.append([name, chance, f"+{r['mean_finish_impact']:.1f} wk",
                      money(r["mean_cost_impact"], cur), f"+{r['p90_finish_shift']:.1f} wk",
                      ", ".join(x for x in ranks if x)])
     _box(slide, 0.5, 1.1, 12.3, 0.9, [
         "Expected: what each risk adds to the mean, over all futures. Tail: what it adds to "
         "the P90 (the bad case). A rare, large risk ranks low on one and high on the other."],
         size=16)
-    _table(slide, 0.5, 2.05, 12.3, rows, [4.6, 1.0, 1.6, 1.7, 1.5, 2.2], size=14,
-           row_height=0.5)
-    _box(slide, 0.5, 2.05 + 0.5 * len(rows) + 0.2, 12.3, 0.9, [
-        "Shifts do not add up across risks: removing two risks together is measured on the "
-        "same futures (each scenario's report, 'risk removal')."], size=14)
+    table = _table(slide, 0.5, 2.05, 12.3, rows, [4.6, 1.0, 1.6, 1.7, 1.5, 2.2], size=14,
+                   row_height=0.5)
+    _box(slide, 0.5, 2.05 + table.height / 914400 + 0.2, 12.3, 0.9, [
+        "Chance: the share of all futures in which the risk occurs. Shifts do not add up "
+        "across risks: removing two risks together is measured on the same futures (each "
+        "scenario's report, 'risk removal')."], size=14)
 
 
 def _scenario_slide(slide, s, labels, ident, charts):
@@ -325,7 +352,10 @@ def _scenario_slide(slide, s, labels, ident, charts):
             {x["id"] for x in risks}]
     lines.append(("Top risks (expected / at P90):", False))
     for r in risks + tail:
-        lines.append((f"• {r['name']} ({r['probability']:.0%}): "
+        name, chance = risk_words(s, r)
+        text = (f"{r['name']} ({r['probability']:.0%})" if name == r["name"] else
+                f"{name[:-1]}; {chance} of futures)")  # "(100% if ...; 54% of futures)"
+        lines.append((f"• {text}: "
                       f"+{r['mean_finish_impact']:.1f} / +{r['p90_finish_shift']:.1f} wk",
                       False))
     _box(slide, 8.0, 1.8, 4.95, 4.7, lines, size=15)

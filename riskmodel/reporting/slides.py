@@ -9,7 +9,7 @@ from ..formatting import long_date, money, signed_money
 from .words import CONFIDENCE, target_of, target_words
 
 __all__ = ["MIN_PT", "CHAR_WIDTH", "LINE_HEIGHT", "DPI", "ROWS_PER_SLIDE", "EMU_PER_PT",
-           "text_height", "min_font"]
+           "text_height", "min_font", "risk_words"]
 
 MIN_PT = 12
 """Smallest text on a slide and in a chart, in points at the slide's size."""
@@ -82,26 +82,48 @@ def _box(slide, left, top, width, height, lines, size=18, first_size=None):
 
 
 def _table(slide, left, top, width, rows, widths, size=14, row_height=0.4):
-    """A table (first row the header) with fixed column widths (inches)."""
+    """A table (first row the header) with fixed column widths (inches). A row is at
+    least ``row_height`` and as tall as its wrapped text (the estimate ``text_height``), so
+    the table's height (``shape.height``) is where what follows it may start."""
     from pptx.util import Inches, Pt
 
-    shape = slide.shapes.add_table(len(rows), len(rows[0]), Inches(left), Inches(top),
-                                   Inches(width), Inches(row_height * len(rows)))
-    table = shape.table
     scale = width / sum(widths)
+    margin = 0.06  # inches, left and right of each cell's text
+    heights = [max(row_height, max(
+        text_height([(str(v) or " ", size)], (w * scale - 2 * margin) * 72)
+        for v, w in zip(row, widths)) / 72 + 0.06 + 0.02) for row in rows]
+    shape = slide.shapes.add_table(len(rows), len(rows[0]), Inches(left), Inches(top),
+                                   Inches(width), Inches(sum(heights)))
+    table = shape.table
     for c, w in enumerate(widths):
         table.columns[c].width = Inches(w * scale)
     for r, row in enumerate(rows):
-        table.rows[r].height = Inches(row_height)
+        table.rows[r].height = Inches(heights[r])
         for c, value in enumerate(row):
             cell = table.cell(r, c)
             cell.text = str(value)
-            cell.margin_left = cell.margin_right = Inches(0.06)
+            cell.margin_left = cell.margin_right = Inches(margin)
             cell.margin_top = cell.margin_bottom = Inches(0.03)
             for para in cell.text_frame.paragraphs:
                 para.font.size = Pt(size)
                 para.font.bold = r == 0
     return shape
+
+
+def risk_words(s: dict, r: dict) -> tuple[str, str]:
+    """A top risk of summary ``s`` as a reader needs it: (name, chance). A conditional
+    risk's probability holds only given its condition, so its name carries both
+    (``Late readiness moves the window (100% if audit is missed)``) and the chance is the
+    share of all futures in which it occurs; otherwise (name, probability)."""
+    when = ((s.get("risks") or {}).get(r.get("id")) or {}).get("when")
+    chance = r.get("chance", r["probability"])  # reports before 0.3 have no chance
+    name = r["name"]
+    if not when:
+        return name, f"{chance:.0%}"
+    suffix = f" ({when})"
+    if name.endswith(suffix):
+        name = name[:-len(suffix)]
+    return f"{name} ({r['probability']:.0%} {when})", f"{chance:.0%}"
 
 
 # -- charts ------------------------------------------------------------------------
@@ -166,7 +188,7 @@ def _options_chart(summaries, labels, ids, base, folder, name, size):
             if ident == base:
                 note = f"{p:.0%}  (baseline, {money(s['cost']['mean'], cur, True)} mean)"
             elif not same:
-                note = f"{p:.0%}  (another target: {target_words(tid, t)})"
+                note = f"{p:.0%}  (another target)"
             else:
                 dc = s["cost"]["mean"] - b["cost"]["mean"]
                 note = (f"{p:.0%}  ({(p - b_t['probability']) * 100:+.0f} pts, "
@@ -179,7 +201,9 @@ def _options_chart(summaries, labels, ids, base, folder, name, size):
         for ident in ids:
             tid, t = target_of(summaries[ident])
             label = labels.get(ident, ident)
-            if t["date"] != b_t["date"] or tid != b_tid:
+            if tid != b_tid:  # which target, and by when
+                label += f"\n({target_words(tid, t)})"
+            elif t["date"] != b_t["date"]:
                 label += f"\n(by {long_date(t['date'])})"
             ticks.append(plain_text(label))
         ax.set_yticks(y, ticks)
@@ -244,4 +268,32 @@ def _curves_chart(summaries, labels, ids, folder, name, size, title):
         ax.set_ylabel("Share of futures finished")
         for line in (0.5, 0.8):
             ax.axhline(line, color="#999999", lw=0.8, ls=":")
+        _labels_inside(fig, ax)
         return _save(fig, folder, name)
+
+
+def _labels_inside(fig, ax) -> None:
+    """Curve labels (annotations written right of the curve) stay inside the axes: one
+    wider than half the axes is wrapped on two lines, and one that would run past the
+    right edge is moved left until it fits, so none is cut at the picture's edge. They
+    take no part in the layout (the axes keep their size)."""
+    import textwrap
+
+    from matplotlib.text import Annotation
+
+    min_font(fig)  # measured at the size they are saved
+    notes = [t for t in ax.texts if isinstance(t, Annotation)]
+    for note in notes:
+        note.set_in_layout(False)
+    fig.canvas.draw()  # the final layout, then measure
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    for note in notes:
+        if note.get_window_extent(renderer).width > box.width / 2 and "\n" not in \
+                note.get_text():
+            text = note.get_text()
+            note.set_text(textwrap.fill(text, width=max(12, len(text) // 2 + 4)))
+        over = note.get_window_extent(renderer).x1 - (box.x1 - 4)
+        if over > 0:  # pixels -> points of the offset
+            x, y = note.xyann
+            note.xyann = (x - over * 72 / fig.dpi, y)

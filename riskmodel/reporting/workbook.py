@@ -19,7 +19,8 @@ from typing import Any
 import pandas as pd
 
 from ..formatting import excel_money_format
-from .words import budget_words, peak_text
+from .slides import risk_words
+from .words import budget_words, peak_text, waiting_text
 
 __all__ = ["write_workbook", "SUMMARY_COLUMNS", "money_format", "READ_ME"]
 
@@ -145,7 +146,9 @@ class _Book:
             elif kind == "date":
                 ws.write_datetime(row, col, dt.datetime.fromisoformat(str(value)), fmt["date"])
             elif kind == "money":
-                ws.write_number(row, col, float(value), money_fmt(currency))
+                value = float(value)
+                ws.write_number(row, col, 0.0 if abs(value) < 0.005 else value,
+                                money_fmt(currency))
             else:
                 ws.write_number(row, col, float(value), fmt[kind])
 
@@ -169,6 +172,9 @@ class _Book:
         self.wb, self.fmt, self.money_fmt, self.put, self.sheet = wb, fmt, money_fmt, put, sheet
         self.batch, self.summaries, self.table, self.record = batch, summaries, table, record
         self.labels = labels
+        # the scenario column is wide enough for the longest name (none cut short)
+        self.scenario_width = min(64, max(30, 2 + max((len(str(v)) for v in
+                                                       labels.values()), default=0)))
 
 
 def _sheet_read_me(book: _Book) -> None:
@@ -232,6 +238,8 @@ def _sheet_summary(book: _Book) -> None:
                 value = peak_text(s, "cost") or "none"
             elif col == "warnings" and s:
                 value = len(s.get("warnings") or [])
+            elif col == "target" and s:
+                value = "audit-ready" if value == "audit" else str(value).replace("_", " ")
             values.append((value, kind))
         cells.append((values, currency))
 
@@ -244,11 +252,26 @@ def _sheet_summary(book: _Book) -> None:
             put(ws, r, c, value, "wrap" if kind == "text" else kind, currency)
         if col in WRAPPED:
             ws.set_row(r, 15 * WRAPPED[col])
-    ws.autofilter(0, 0, len(SUMMARY_COLUMNS) - 1, len(cells))
+    from ..analysis.resources import MATTERS_POINTS, MATTERS_WEEKS
+
+    r = len(SUMMARY_COLUMNS)  # what waiting for people costs (not a summary.csv column)
+    ws.write_string(r, 0, "Waiting for people", fmt["bold"])
+    longest = 1
+    for c, (_, row) in enumerate(table.iterrows(), start=1):
+        s = summaries.get(row.get("scenario"))
+        if s:
+            text = waiting_text(s) or (
+                "no role has a capacity" if not s.get("levelling") else
+                f"does not matter here (under {MATTERS_WEEKS} weeks at P80 and "
+                f"{MATTERS_POINTS * 100:.0f} points of P(meet))")
+            put(ws, r, c, text, "wrap")
+            longest = max(longest, len(text))
+    ws.set_row(r, 15 * -(-longest // 20))  # ~20 characters a line in a 22-wide column
+    ws.autofilter(0, 0, r, len(cells))
 
     ws = sheet("Scenarios", [h for _, h, _ in SUMMARY_COLUMNS],
-               {0: 30, 9: 30, 15: 30, 23: 16, 25: 16, len(SUMMARY_COLUMNS) - 1: 50},
-               height=62)
+               {0: book.scenario_width, 3: 20, 9: 44, 15: 44, 23: 16, 25: 16,
+                len(SUMMARY_COLUMNS) - 1: 50}, height=62)
     for r, (values, currency) in enumerate(cells, start=1):
         for c, (value, kind) in enumerate(values):
             put(ws, r, c, value, kind, currency)
@@ -266,7 +289,7 @@ def _sheet_cost_by_item(book: _Book) -> None:
     labels = book.labels
     # -- Cost by item ------------------------------------------------------------------
     ws = sheet("Cost by item", ["Scenario", "Category", "Item", "Name", "Role", "Mean cost"],
-               {0: 30, 1: 22, 2: 22, 3: 60, 4: 22, 5: 16})
+               {0: book.scenario_width, 1: 22, 2: 22, 3: 60, 4: 22, 5: 16})
     from ..analysis.breakdown import CATEGORIES
 
     r = 1
@@ -312,10 +335,10 @@ def _sheet_risks(book: _Book) -> None:
     summaries = book.summaries
     labels = book.labels
     # -- Risks -------------------------------------------------------------------------
-    ws = sheet("Risks", ["Scenario", "Ranked by", "Rank", "Risk", "Chance",
+    ws = sheet("Risks", ["Scenario", "Ranked by", "Rank", "Risk", "Chance (all futures)",
                          "Expected delay (weeks)", "Expected cost", "P80 delay (weeks)",
                          "P90 delay (weeks)", "Cost added at P90", "Change in P(meet)"],
-               {0: 30, 1: 12, 2: 8, 3: 48}, height=46)
+               {0: book.scenario_width, 1: 12, 2: 8, 3: 66}, height=46)
     r = 1
     for ident, s in summaries.items():
         cur = s["cost"]["currency"]
@@ -323,8 +346,9 @@ def _sheet_risks(book: _Book) -> None:
         for by, ranked in (("expected", rep["top_risks"]),
                            ("tail (P90)", rep.get("top_risks_p90", []))):
             for k, risk in enumerate(ranked, start=1):
+                # a conditional risk: "name (100% if audit is missed)"; Chance: all futures
                 values = [(labels.get(ident, ident), "text"), (by, "text"), (k, "count"),
-                          (risk["name"], "text"),
+                          (risk_words(s, risk)[0], "text"),
                           (risk.get("chance", risk["probability"]), "pct"),
                           (risk["mean_finish_impact"], "weeks"),
                           (risk["mean_cost_impact"], "money"),
@@ -346,7 +370,7 @@ def _sheet_checks(book: _Book) -> None:
     labels = book.labels
     # -- Checks ------------------------------------------------------------------------
     ws = sheet("Checks", ["Scenario", "Check", "Where", "What to check first"],
-               {0: 30, 1: 18, 2: 26, 3: 110})
+               {0: book.scenario_width, 1: 18, 2: 26, 3: 110})
     r = 1
     for ident, s in summaries.items():
         found = s.get("warnings") or []
@@ -359,6 +383,7 @@ def _sheet_checks(book: _Book) -> None:
             for c, v in enumerate([labels.get(ident, ident), w.get("code", ""),
                                    w.get("where", ""), w.get("message", "")]):
                 put(ws, r, c, v, "wrap" if c == 3 else "text")
+            ws.set_row(r, 15 * max(1, -(-len(str(w.get("message", ""))) // 100)))  # no overlap
             r += 1
     ws.autofilter(0, 0, max(1, r - 1), 3)
 
@@ -371,7 +396,8 @@ def _sheet_cash_flow(book: _Book) -> None:
     labels = book.labels
     # -- Cash flow ---------------------------------------------------------------------
     ws = sheet("Cash flow", ["Scenario", "Month end", "Cumulative spend P10",
-                             "Cumulative spend P50", "Cumulative spend P90"], {0: 30})
+                             "Cumulative spend P50", "Cumulative spend P90"],
+               {0: book.scenario_width})
     r = 1
     for ident, s in summaries.items():
         cur = s["cost"]["currency"]
@@ -395,7 +421,7 @@ def _sheet_assumptions(book: _Book) -> None:
     # -- Assumptions -------------------------------------------------------------------
     ws = sheet("Assumptions", ["Scenario", "Kind", "Item", "Estimate", "Depends on / affects",
                                "Weekly cost / probability", "Cost"],
-               {0: 30, 2: 44, 3: 30, 4: 40, 5: 18, 6: 18})
+               {0: book.scenario_width, 2: 60, 3: 30, 4: 40, 5: 18, 6: 18})
     r = 1
     for ident, s in summaries.items():
         cur = s["cost"]["currency"]
@@ -409,8 +435,9 @@ def _sheet_assumptions(book: _Book) -> None:
                 put(ws, r, c, v, kind, cur)
             r += 1
         for k in tables["risks"]:
+            item = f"{k['risk']} ({k['when']})" if k.get("when") else k["risk"]
             for c, (v, kind) in enumerate([(labels.get(ident, ident), "text"),
-                                           ("risk", "text"), (k["risk"], "text"),
+                                           ("risk", "text"), (item, "text"),
                                            (k["impact"], "text"), (k["affects"], "text"),
                                            (k["probability"], "pct"), (k["cost"], "text")]):
                 put(ws, r, c, v, kind, cur)
@@ -432,7 +459,8 @@ def _sheet_run_info(book: _Book) -> None:
     record = book.record
     labels = book.labels
     # -- Run info ----------------------------------------------------------------------
-    ws = sheet("Run info", ["Scenario", "Item", "Value"], {0: 30, 1: 24, 2: 70})
+    ws = sheet("Run info", ["Scenario", "Item", "Value"],
+               {0: book.scenario_width, 1: 24, 2: 70})
     rows = [("(batch)", k, record.get(k, "")) for k in (
         "batch", "file", "file_sha256", "notebook", "notebook_sha256", "started",
         "finished")]

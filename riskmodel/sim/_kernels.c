@@ -633,19 +633,22 @@ static inline double capacity_at(const int64_t *cap_first, const double *cap_tim
 static int fits(int64_t j, int64_t i, double c, double f, int64_t m, int64_t n,
                 int64_t roles, const double *demand, const int64_t *users,
                 const int64_t *used, const int64_t *cap_first, const double *cap_time,
-                const double *cap_fte, const double *start, const double *finish)
+                const double *cap_fte, const double *start, const double *finish,
+                int64_t *overlap)
 {
     for (int64_t r = 0; r < roles; r++) {
         double need = demand[r * m + j];
         if (!(need > 0))
             continue;
         const int64_t *mine = users + r * m;
-        int64_t count = used[r];
+        int64_t count = 0; /* the placed users of r that overlap [c, f), in order */
         double total = 0.0;
-        for (int64_t a = 0; a < count; a++) {
+        for (int64_t a = 0; a < used[r]; a++) {
             int64_t k = mine[a];
-            if (start[k * n + i] < f && finish[k * n + i] > c)
+            if (start[k * n + i] < f && finish[k * n + i] > c) {
                 total += demand[r * m + k];
+                overlap[count++] = k;
+            }
         }
         double least = capacity_at(cap_first, cap_time, cap_fte, r, c);
         for (int64_t q = cap_first[r] + 1; q < cap_first[r + 1]; q++)
@@ -653,15 +656,16 @@ static int fits(int64_t j, int64_t i, double c, double f, int64_t m, int64_t n,
                 least = cap_fte[q];
         if (total + need <= least + LEVEL_TOLERANCE)
             continue;
+        /* only the overlapping ones can run at a moment of [c, f) */
         int64_t points = 1 + count + (cap_first[r + 1] - cap_first[r] - 1);
         for (int64_t q = 0; q < points; q++) {
-            double p = q == 0 ? c : q <= count ? start[mine[q - 1] * n + i]
+            double p = q == 0 ? c : q <= count ? start[overlap[q - 1] * n + i]
                                                : cap_time[cap_first[r] + (q - count)];
             if (!(p >= c && p < f))
                 continue;
             double load = 0.0;
             for (int64_t a = 0; a < count; a++) {
-                int64_t k = mine[a];
+                int64_t k = overlap[a];
                 if (start[k * n + i] <= p && p < finish[k * n + i])
                     load += demand[r * m + k];
             }
@@ -693,11 +697,19 @@ MULTIVERSION EXPORT int level_rows(const double *duration, int64_t m, int64_t n,
     double *changes = scratch(cap_first[roles] + 1, sizeof(double));
     int64_t *users = scratch(roles * m + 1, sizeof(int64_t));
     int64_t *used = scratch(roles + 1, sizeof(int64_t));
-    if (!sharing || !changes || !users || !used) {
+    double *later = scratch(m + cap_first[roles] + 1, sizeof(double));
+    int64_t *overlap = scratch(m + 1, sizeof(int64_t));
+    double *end_at = scratch(2 * n, sizeof(double)), *total = end_at ? end_at + n : NULL;
+    uint8_t *sure = scratch(n, sizeof(uint8_t));
+    if (!sharing || !changes || !users || !used || !later || !overlap || !end_at || !sure) {
+        free(overlap);
+        free(end_at);
+        free(sure);
         free(sharing);
         free(changes);
         free(users);
         free(used);
+        free(later);
         return -1;
     }
     for (int64_t r = 0; r < roles; r++)
@@ -724,21 +736,63 @@ MULTIVERSION EXPORT int level_rows(const double *duration, int64_t m, int64_t n,
                 if (demand[r * m + j] > 0)
                     for (int64_t q = cap_first[r] + 1; q < cap_first[r + 1]; q++)
                         changes[changed++] = cap_time[q];
+            /* the quick check of fits at the allowed start, row by row (a loop over the
+             * iterations reads each placed workstream's row in order: fast, where one
+             * iteration at a time would jump between rows) */
+            for (int64_t i = 0; i < n; i++) {
+                end_at[i] = finish_from(kt, kw, knots, s[i], d[i]);
+                sure[i] = 1;
+            }
+            for (int64_t r = 0; r < roles; r++) {
+                double need = demand[r * m + j];
+                if (!(need > 0))
+                    continue;
+                for (int64_t i = 0; i < n; i++)
+                    total[i] = 0.0;
+                for (int64_t a = 0; a < used[r]; a++) {
+                    int64_t k = users[r * m + a];
+                    double dk = demand[r * m + k];
+                    const double *sk = start + k * n, *fk = finish + k * n;
+                    for (int64_t i = 0; i < n; i++)
+                        if (sk[i] < end_at[i] && fk[i] > s[i])
+                            total[i] += dk;
+                }
+                for (int64_t i = 0; i < n; i++) {
+                    double least = capacity_at(cap_first, cap_time, cap_fte, r, s[i]);
+                    for (int64_t q = cap_first[r] + 1; q < cap_first[r + 1]; q++)
+                        if (cap_time[q] > s[i] && cap_time[q] < end_at[i] && cap_fte[q] < least)
+                            least = cap_fte[q];
+                    if (!(total[i] + need <= least + LEVEL_TOLERANCE))
+                        sure[i] = 0;
+                }
+            }
             for (int64_t i = 0; i < n; i++) {
                 double ready = s[i];
-                if (fits(j, i, ready, finish_from(kt, kw, knots, ready, d[i]), m, n, roles,
-                         demand, users, used, cap_first, cap_time, cap_fte, start, finish))
+                if (sure[i] || fits(j, i, ready, end_at[i], m, n, roles, demand, users, used,
+                                    cap_first, cap_time, cap_fte, start, finish, overlap))
                     continue; /* every other candidate is later */
-                double best = INFINITY;
+                /* the later candidates, earliest first: the first that fits is the start */
+                int64_t count = 0;
                 for (int64_t q = 0; q < shared + changed; q++) {
                     double t = q < shared ? finish[sharing[q] * n + i] : changes[q - shared];
-                    double c = t > ready ? t : ready;
-                    if (!(c < best))
-                        continue;
-                    double fc = finish_from(kt, kw, knots, c, d[i]);
-                    if (fits(j, i, c, fc, m, n, roles, demand, users, used, cap_first,
-                             cap_time, cap_fte, start, finish))
+                    if (!(t > ready))
+                        continue; /* that is the allowed start, which does not fit */
+                    int64_t at = count++;
+                    while (at > 0 && later[at - 1] > t) {
+                        later[at] = later[at - 1];
+                        at--;
+                    }
+                    later[at] = t;
+                }
+                double best = INFINITY;
+                for (int64_t q = 0; q < count; q++) {
+                    double c = later[q];
+                    if (fits(j, i, c, finish_from(kt, kw, knots, c, d[i]), m, n, roles, demand,
+                             users, used, cap_first, cap_time, cap_fte, start, finish,
+                             overlap)) {
                         best = c;
+                        break;
+                    }
                 }
                 s[i] = best;
             }
@@ -753,6 +807,10 @@ MULTIVERSION EXPORT int level_rows(const double *duration, int64_t m, int64_t n,
     free(changes);
     free(users);
     free(used);
+    free(later);
+    free(overlap);
+    free(end_at);
+    free(sure);
     return 0;
 }
 
