@@ -312,10 +312,19 @@ class SimulationResult:
     def modes(self, of: str = RESERVED_MILESTONE, **kwargs) -> dict[str, Any] | None:
         """A second peak in the programme ``"end"`` (default), the ``"cost"`` or a
         milestone's finish, described; None when there is one peak. See
-        ``riskmodel.analysis.shape.bimodality``."""
-        from .analysis.shape import bimodality
+        ``riskmodel.analysis.shape.bimodality``; ``second["cause"]``, when present, is
+        the risk behind it (``peak_cause``, from the futures kept in detail)."""
+        from .analysis.shape import bimodality, peak_cause
 
-        return bimodality(self._sample(of), **kwargs)
+        sample = self._sample(of)
+        shape = bimodality(sample, **kwargs)
+        fired = self.detail.get("fired")
+        if shape is not None and fired is not None:
+            cause = peak_cause(sample[:fired.shape[1]], fired, shape, self.risk_ids)
+            if cause is not None:
+                names = {r.id: r.name or r.id for r in self.scenario.risks}
+                shape["second"]["cause"] = {**cause, "name": names[cause["risk"]]}
+        return shape
 
     def risks(self, by: RiskOrder = "expected") -> pd.DataFrame:
         """Risk ranking: what each risk does to P(meet), the mean, P80 and P90 date and

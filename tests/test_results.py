@@ -20,7 +20,8 @@ def test_json_contract(default_result, tmp_path, capsys):
     """riskmodel.summary/2 keeps every key of /1 with its meaning and adds DESIGN §4's."""
     d = default_result.to_dict()
     assert set(d) == CONTRACT_V1 | ADDED_V2 | WITH_CAPACITIES
-    assert set(d["levelling"]) == {"p50_weeks", "p80_weeks", "mean_weeks", "share_waiting",
+    assert set(d["levelling"]) == {"p50_shift_weeks", "p80_shift_weeks", "p50_weeks",
+                                   "p80_weeks", "mean_weeks", "share_waiting",
                                    "p_meet_change", "target", "matters"}
     assert all({"weeks", "demand_p50", "demand_p90", "in_use_p50", "in_use_p90",
                 "capacity"} == set(v) for v in d["resources"].values())

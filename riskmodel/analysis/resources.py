@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # annotations only: results imports this module's callers
 __all__ = ["waiting", "role_demand", "bottleneck", "MATTERS_WEEKS", "MATTERS_POINTS"]
 
 MATTERS_WEEKS = 0.5
-"""Waiting at P80 of at least this many weeks is worth a sentence in a report."""
+"""Waiting that moves the P80 date by at least this many weeks is worth a sentence."""
 MATTERS_POINTS = 0.02
 """... as is a change in P(meet) of at least this much."""
 
@@ -25,11 +25,13 @@ MATTERS_POINTS = 0.02
 def waiting(result: SimulationResult) -> dict[str, Any] | None:
     """Lateness due to waiting for people (None without capacities).
 
-    ``p50_weeks``/``p80_weeks``/``mean_weeks``: percentiles and mean over iterations of
-    the programme end minus the end had nobody waited (same draws); ``share_waiting``:
-    share of iterations where waiting moved the end; ``p_meet_change``: P(headline target)
-    with levelling minus without (negative: waiting lowers the odds); ``matters``: whether
-    a report should say so.
+    ``p50_shift_weeks``/``p80_shift_weeks``: how far waiting moves the P50 and P80 of the
+    programme end (the percentile with levelling minus the one had nobody waited, on the
+    same draws: what the dates shown move by); ``p50_weeks``/``p80_weeks``/``mean_weeks``:
+    percentiles and mean over the futures of each one's own wait (in one future in five
+    it adds ``p80_weeks`` or more); ``share_waiting``: share of futures where waiting
+    moved the end; ``p_meet_change``: P(headline target) with levelling minus without
+    (negative: waiting lowers the odds); ``matters``: whether a report should say so.
     """
     spec = result.spec
     if spec is None or not spec.limited_roles:
@@ -37,7 +39,8 @@ def waiting(result: SimulationResult) -> dict[str, Any] | None:
     free = result.unlevelled
     if free is None:  # capacities that can never bind (``levelling.can_bind``)
         target = result.primary_target
-        return {"p50_weeks": 0.0, "p80_weeks": 0.0, "mean_weeks": 0.0, "share_waiting": 0.0,
+        return {"p50_shift_weeks": 0.0, "p80_shift_weeks": 0.0, "p50_weeks": 0.0,
+                "p80_weeks": 0.0, "mean_weeks": 0.0, "share_waiting": 0.0,
                 "p_meet_change": 0.0, "target": target.id, "matters": False}
     wait = result.finish - free["end"]
     target = result.primary_target
@@ -49,10 +52,14 @@ def waiting(result: SimulationResult) -> dict[str, Any] | None:
         p_free = float(np.mean(free["end"] <= when))
     change = result.p_meet(target.date, target.milestone) - p_free
     p50, p80 = (float(x) for x in np.percentile(wait, [50, 80]))
-    return {"p50_weeks": p50, "p80_weeks": p80, "mean_weeks": float(wait.mean()),
+    with_, without = np.percentile(result.finish, [50, 80]), np.percentile(free["end"],
+                                                                            [50, 80])
+    s50, s80 = (float(a - b) for a, b in zip(with_, without))
+    return {"p50_shift_weeks": s50, "p80_shift_weeks": s80, "p50_weeks": p50,
+            "p80_weeks": p80, "mean_weeks": float(wait.mean()),
             "share_waiting": float(np.mean(wait > 1e-9)), "p_meet_change": change,
             "target": target.id,
-            "matters": bool(p80 >= MATTERS_WEEKS or abs(change) >= MATTERS_POINTS)}
+            "matters": bool(s80 >= MATTERS_WEEKS or abs(change) >= MATTERS_POINTS)}
 
 
 def _weekly(start: np.ndarray, finish: np.ndarray, fte: np.ndarray, weeks: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..results import SimulationResult
 
-__all__ = ["risk_ranking", "RISK_ORDER", "RiskOrder"]
+__all__ = ["risk_ranking", "condition_text", "RISK_ORDER", "RiskOrder"]
 
 RiskOrder = Literal["expected", "p80", "p90", "cost"]
 """The ``by`` of ``risk_ranking``: a key of ``RISK_ORDER``."""
@@ -84,6 +84,24 @@ def _impact_mean(dist) -> float:
     return float(dist.sample(np.linspace(0.5 / 4096, 1 - 0.5 / 4096, 4096)).mean())
 
 
+def condition_text(scenario, risk, names: dict[str, str] | None = None) -> str:
+    """A risk's ``when`` in words ("if not audit-ready by 1 Mar 2027 and if
+    permission_sprawl occurs"; risks by ``names`` if given), or "" for none."""
+    import datetime as dt
+    import math
+
+    from ..formatting import long_date
+
+    targets = {t.id: t for t in scenario.all_targets}
+
+    def target(tid: str, by: float) -> str:
+        day = targets[tid].date + dt.timedelta(days=math.ceil(round(by * 7, 9)))
+        words = "audit-ready" if tid == "audit" else tid.replace("_", " ")
+        return f"{words} by {long_date(day)}"
+
+    return " and ".join(c.describe(names, target) for c in risk.when)
+
+
 def risk_ranking(result: SimulationResult,
                  by: RiskOrder = "expected") -> pd.DataFrame:
     """Per risk, what it does to the forecast (AACE 57R-09 / GAO risk ranking).
@@ -133,7 +151,7 @@ def risk_ranking(result: SimulationResult,
             "own_cost": result.mean_risk_cost_,
             "expected_delay": [(f if r.when else r.probability) * m
                                for r, f, m in zip(s.risks, result.fired_, delay_means)],
-            "condition": [" and ".join(c.describe() for c in r.when) for r in s.risks],
+            "condition": [condition_text(s, r) for r in s.risks],
         },
         index=pd.Index([r.id for r in s.risks], name="risk"),
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["bimodality", "MIN_SHARE", "VALLEY_RATIO", "MIN_SAMPLE"]
+__all__ = ["bimodality", "peak_cause", "MIN_SHARE", "VALLEY_RATIO", "MIN_SAMPLE"]
 
 MIN_SHARE = 0.05
 """Least share of iterations a second peak must hold to be named (5%: one in twenty)."""
@@ -196,3 +196,24 @@ def bimodality(sample, *, min_share: float = MIN_SHARE,
             "valley": float(grid[v]),
             "valley_ratio": float(f[v] / min(f[a], f[b])),
             "modes": len(peaks)}
+
+
+def peak_cause(values: np.ndarray, fired: np.ndarray, shape: dict[str, Any],
+               ids: list[str]) -> dict[str, Any] | None:
+    """The risk behind a second peak: of the futures in ``values`` (with ``fired``, risks x
+    the same futures), the risk that occurred in most of the second group's, far more
+    often than in the main group's (at least half of the group, and 25 points more than
+    in the main one); None if no risk stands out. Returns its id and ``share``, the
+    share of the second group's futures in which it occurred."""
+    values = np.asarray(values)
+    if not len(ids) or values.size == 0:
+        return None
+    second = values > shape["valley"] if shape["side"] == "above" else values < shape["valley"]
+    if not second.any() or second.all():
+        return None
+    in_second = fired[:, second].mean(axis=1)
+    in_main = fired[:, ~second].mean(axis=1)
+    best = int(np.argmax(in_second - in_main))
+    if in_second[best] < 0.5 or in_second[best] - in_main[best] < 0.25:
+        return None
+    return {"risk": ids[best], "share": float(in_second[best])}

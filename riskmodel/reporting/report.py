@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.risks import condition_text
 from ..formatting import long_date, money
 from ..results import SimulationResult
 from ..scenario import Scenario, load_scenario
@@ -44,6 +45,12 @@ def _spread(dist, fmt, unit: str = "") -> str:
         return f"{fmt(lo)}–{fmt(hi)}{unit}, any value equally likely"
     p10, p50, p90 = (float(x) for x in dist.sample(np.array([0.1, 0.5, 0.9])))
     return f"{fmt(p10)}–{fmt(p90)}{unit} (P10–P90), median {fmt(p50)}"
+
+
+def _signed(x: float, fmt: str) -> str:
+    """``x`` with its sign (``fmt``), or ``0`` where it rounds to zero (never ``-0.00``)."""
+    text = fmt.format(x)
+    return "0" if float(text) == 0 else text
 
 
 def _number(x: float) -> str:
@@ -181,11 +188,14 @@ class ScenarioReport:
                     "people as soon as it can start.")
         text = waiting_text({**self.result.to_dict(), "report": {
             "role_names": self._role_names()}})
+        if text is None and wait["share_waiting"] == 0:
+            return ("No workstream waits for people: the roles' capacities cover every set "
+                    "of workstreams that can run at once.")
         if text is None:
             return (f"Workstreams wait for people in {wait['share_waiting']:.0%} of futures, "
-                    f"but little: {wait['p80_weeks']:.1f} weeks at P80, "
-                    f"{wait['p_meet_change'] * 100:+.0f} points on the chance of making "
-                    "the date.")
+                    f"but it moves the P80 date by only {wait['p80_shift_weeks']:.1f} weeks "
+                    f"and the chance of making the date by "
+                    f"{abs(wait['p_meet_change']) * 100:.0f} points.")
         return markdown_text(text) + "."
 
     def _role_names(self) -> dict[str, str]:
@@ -219,9 +229,12 @@ class ScenarioReport:
                 continue
             main, second = shape["main"], shape["second"]
             noun = "dates" if what == "finish" else "costs"
+            cause = second.get("cause")
+            why = (f", {cause['share']:.0%} of them with "
+                   f"*{markdown_text(cause['name'])}*" if cause else "")
             out.append(
                 f"- **The {noun} have two peaks**: most futures near {fmt(main['value'])}, "
-                f"and a second group ({second['share']:.0%} of futures) near "
+                f"and a second group ({second['share']:.0%} of futures{why}) near "
                 f"{fmt(second['value'])}. An average or a P50 hides this second group; plan "
                 "for it as a separate outcome.")
         return out
@@ -248,13 +261,15 @@ class ScenarioReport:
             "Probability": [f"{p:.0%} {cond} ({f:.0%} of futures)" if cond else f"{p:.0%}"
                             for p, cond, f in zip(rk["probability"], rk["condition"],
                                                   rk["fired"])],
-            "Mean delay added (weeks)": rk["mean_finish_impact"].map("{:+.2f}".format),
+            "Mean delay added (weeks)": rk["mean_finish_impact"].map(
+                lambda x: _signed(x, "{:+.2f}")),
             "Mean cost added": rk["mean_cost_impact"].map(lambda x: _money(x, cur)),
             "of which its own cost": rk["own_cost"].map(lambda x: _money(x, cur)),
-            "P80 / P90 date shift (weeks)": [f"{a:+.1f} / {b:+.1f}" for a, b in
-                                             zip(rk["p80_finish_shift"],
-                                                 rk["p90_finish_shift"])],
-            "Change in P(meet)": rk["p_meet_shift"].map("{:+.0%}".format),
+            "P80 / P90 date shift (weeks)": [
+                f"{_signed(a, '{:+.1f}')} / {_signed(b, '{:+.1f}')}"
+                for a, b in zip(rk["p80_finish_shift"], rk["p90_finish_shift"])],
+            "Change in P(meet) (points)": rk["p_meet_shift"].map(
+                lambda x: _signed(100 * x, "{:+.0f}")),
         }).set_index("Risk")
 
     def removal(self) -> pd.DataFrame:
@@ -318,7 +333,7 @@ class ScenarioReport:
         } for w in self.scenario.workstreams])
         risks = pd.DataFrame([{
             "risk": r.name or r.id, "probability": r.probability,
-            "when": " and ".join(c.describe() for c in r.when) or "-",
+            "when": condition_text(self.scenario, r) or "-",
             "affects": ", ".join(r.affects) or "-",
             "impact": (r.delay.describe() + " weeks") if r.delay is not None else
             (f"x {r.factor.describe()}" if r.factor is not None else "-"),
@@ -348,19 +363,42 @@ class ScenarioReport:
         return pd.DataFrame([{
             "Workstream": names[w.id],
             "Duration (weeks)": _spread(w.duration, _number),
-            "Depends on": "; ".join(d.describe(names.get(d.id)) for d in w.depends_on) or "-",
+            "Depends on": "; ".join(
+                [d.describe(names.get(d.id)) for d in w.depends_on]
+                + ([f"not before {long_date(w.not_before)}"] if w.not_before else [])) or "-",
             "Team cost per week": team(w.staffing),
         } for w in self.scenario.workstreams]).set_index("Workstream")
 
+    def role_table(self) -> pd.DataFrame:
+        """The roles as a person reads them: weekly rate, how many exist (capacity) and
+        how long one more takes to bring in."""
+        cur = self.scenario.currency
+
+        def capacity(role) -> str:
+            steps = role.capacity_steps()
+            if steps is None:
+                return "unlimited"
+            if steps[0][0] is None and len(steps) == 1:
+                return f"{steps[0][1]:g} FTE"
+            return "; ".join(f"{f:g} FTE from {long_date(d)}" for d, f in steps[1:])
+
+        return pd.DataFrame([{
+            "Role": r.name or r.id,
+            "Weekly rate": _spread(r.weekly_rate, lambda x: _money(x, cur)),
+            "Capacity": capacity(r),
+            "To add one (weeks)": f"{r.lead_time:g}" if r.capacity is not None else "-",
+        } for r in self.scenario.roles]).set_index("Role")
+
     def risk_register(self) -> pd.DataFrame:
         """``assumptions()["risks"]`` as a person reads it: names, percent, weeks, money;
-        a conditional risk's probability with its condition ("60% if audit is missed")."""
+        a conditional risk's probability with its condition ("60% if not audit-ready by
+        1 Mar 2027")."""
         cur, names = self.scenario.currency, self._names()
         risk_names = {r.id: r.name or r.id for r in self.scenario.risks}
         return pd.DataFrame([{
             "Risk": r.name or r.id,
-            "Probability": (f"{r.probability:.0%} " + " and ".join(
-                c.describe(risk_names) for c in r.when)).strip(),
+            "Probability": (f"{r.probability:.0%} "
+                            + condition_text(self.scenario, r, risk_names)).strip(),
             "Affects": "; ".join(names.get(a, a) for a in r.affects) or "-",
             "Impact if it happens": (
                 "+" + _spread(r.delay, _number, " weeks") if r.delay is not None

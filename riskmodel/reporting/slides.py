@@ -112,9 +112,9 @@ def _table(slide, left, top, width, rows, widths, size=14, row_height=0.4):
 
 def risk_words(s: dict, r: dict) -> tuple[str, str]:
     """A top risk of summary ``s`` as a reader needs it: (name, chance). A conditional
-    risk's probability holds only given its condition, so its name carries both
-    (``Late readiness moves the window (100% if audit is missed)``) and the chance is the
-    share of all futures in which it occurs; otherwise (name, probability)."""
+    risk's probability holds only given its condition, so its name carries both (``Late
+    readiness moves the window (100% if not audit-ready by 1 Mar 2027)``) and the chance
+    is the share of all futures in which it occurs; otherwise (name, probability)."""
     when = ((s.get("risks") or {}).get(r.get("id")) or {}).get("when")
     chance = r.get("chance", r["probability"])  # reports before 0.3 have no chance
     name = r["name"]

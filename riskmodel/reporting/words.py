@@ -33,13 +33,16 @@ def peak_text(s: dict, which: str) -> str | None:
     second = shape["second"]
     where = weeks_date(s, second["value"]) if which == "finish" else \
         money(second["value"], s["cost"]["currency"])
-    return f"second peak: {second['share']:.0%} of futures near {where}"
+    cause = second.get("cause")
+    why = (f" ({cause['share']:.0%} of them with: {cause['name']})" if cause else "")
+    return f"second peak: {second['share']:.0%} of futures near {where}{why}"
 
 
 def waiting_text(s: dict) -> str | None:
-    """``Waiting for people adds 1.6 weeks at the median (2.4 at P80) and takes 39 points
-    off the chance of being audit-ready; Security engineer is needed beyond capacity in
-    weeks 3-4 in half of futures`` when it matters (``levelling.matters``), else None."""
+    """``Waiting for people moves the P50 date by 1.2 weeks and the P80 date by 1.6, and
+    takes 39 points off the chance of being audit-ready; Security engineer is needed
+    beyond capacity in weeks 3-4 in half of futures or more`` when it matters
+    (``levelling.matters``), else None."""
     lev = s.get("levelling")
     if not lev or not lev.get("matters"):
         return None
@@ -47,8 +50,8 @@ def waiting_text(s: dict) -> str | None:
     change = lev["p_meet_change"] * 100
     odds = (f"takes {-change:.0f} points off" if change <= -0.5 else
             f"adds {change:.0f} points to" if change >= 0.5 else "leaves unchanged")
-    text = (f"Waiting for people adds {lev['p50_weeks']:.1f} weeks at the median "
-            f"({lev['p80_weeks']:.1f} at P80) and {odds} the chance of being "
+    text = (f"Waiting for people moves the P50 date by {lev['p50_shift_weeks']:.1f} weeks and "
+            f"the P80 date by {lev['p80_shift_weeks']:.1f}, and {odds} the chance of being "
             f"{target_words(tid, t)}")
     worst = None
     for role, r in (s.get("resources") or {}).items():

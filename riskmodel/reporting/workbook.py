@@ -260,10 +260,12 @@ def _sheet_summary(book: _Book) -> None:
     for c, (_, row) in enumerate(table.iterrows(), start=1):
         s = summaries.get(row.get("scenario"))
         if s:
+            lev = s.get("levelling")
             text = waiting_text(s) or (
-                "no role has a capacity" if not s.get("levelling") else
-                f"does not matter here (under {MATTERS_WEEKS} weeks at P80 and "
-                f"{MATTERS_POINTS * 100:.0f} points of P(meet))")
+                "no role has a capacity" if not lev else
+                "nobody waits: the capacities cover the plan" if not lev["share_waiting"]
+                else f"little: it moves the P80 date by under {MATTERS_WEEKS} weeks and "
+                     f"P(meet) by under {MATTERS_POINTS * 100:.0f} points")
             put(ws, r, c, text, "wrap")
             longest = max(longest, len(text))
     ws.set_row(r, 15 * -(-longest // 20))  # ~20 characters a line in a 22-wide column
@@ -346,7 +348,8 @@ def _sheet_risks(book: _Book) -> None:
         for by, ranked in (("expected", rep["top_risks"]),
                            ("tail (P90)", rep.get("top_risks_p90", []))):
             for k, risk in enumerate(ranked, start=1):
-                # a conditional risk: "name (100% if audit is missed)"; Chance: all futures
+                # a conditional risk: "name (100% if not audit-ready by 1 Mar 2027)";
+                # Chance: all futures
                 values = [(labels.get(ident, ident), "text"), (by, "text"), (k, "count"),
                           (risk_words(s, risk)[0], "text"),
                           (risk.get("chance", risk["probability"]), "pct"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -195,15 +196,20 @@ class Condition(Model):
         """The risk or target the clause names."""
         return str(self.risk or self.not_risk or self.late or self.on_time)
 
-    def describe(self, names: dict[str, str] | None = None) -> str:
-        """The clause in words, "if ...", naming a risk by ``names[id]`` if given."""
-        by = f" by more than {self.by:g} weeks" if self.by else ""
+    def describe(self, names: dict[str, str] | None = None,
+                 target: Callable[[str, float], str] | None = None) -> str:
+        """The clause in words, "if ...": a risk by ``names[id]`` if given; a target by
+        ``target(id, weeks)`` if given ("audit-ready by 15 Mar 2027": the target met
+        ``by`` weeks late at most), else by its id."""
         ref = (names or {}).get(self.ref, self.ref)
-        return {"risk": f"if {ref} occurs",
-                "not_risk": f"if {ref} does not occur",
-                "late": f"if {ref} is missed{by}",
-                "on_time": (f"if {ref} is missed by {self.by:g} weeks or less" if self.by
-                            else f"if {ref} is met")}[self.kind]
+        if self.kind in ("risk", "not_risk"):
+            return f"if {ref} {'occurs' if self.kind == 'risk' else 'does not occur'}"
+        if target is not None:
+            return f"if {'not ' if self.kind == 'late' else ''}{target(self.ref, self.by or 0)}"
+        by = f" by more than {self.by:g} weeks" if self.by else ""
+        return (f"if {ref} is missed{by}" if self.kind == "late" else
+                f"if {ref} is missed by {self.by:g} weeks or less" if self.by
+                else f"if {ref} is met")
 
 
 class Risk(Model):

@@ -116,3 +116,17 @@ def test_degenerate_samples():
     x = np.where(g.random(N) < 0.8, g.normal(10, 1, N), g.normal(25, 1, N))
     x[::100] = np.nan  # NaNs are left out
     assert abs(bimodality(x)["second"]["share"] - 0.2) < prob_tol(0.2, N)
+
+
+def test_the_risk_behind_a_second_peak_is_named():
+    from riskmodel import simulate
+    from tests.conftest import make, ws
+
+    # a 20% risk adds 10 weeks to a 4-6 week job: a second group, all with that risk; a
+    # 30% risk adding a tenth of a week is in both groups alike and is not named
+    s = make([ws("a", {"dist": "uniform", "min": 4, "max": 6})],
+             risks=[{"id": "big", "name": "Big slip", "probability": 0.2, "affects": ["a"],
+                     "delay": 10},
+                    {"id": "small", "probability": 0.3, "affects": ["a"], "delay": 0.1}])
+    second = simulate(s, iterations=20_000).modes()["second"]
+    assert second["cause"] == {"risk": "big", "name": "Big slip", "share": 1.0}

@@ -120,7 +120,7 @@ def test_tables_show_names_money_and_percent_not_raw_numbers(report):
     # a conditional risk says its condition (the report's scenario has the audit cliff)
     assert all(re.fullmatch(r"\d+%( if [^_]+)?", v) for v in rk["Probability"])
     assert rk.loc["Late readiness moves the auditor's window", "Probability"] == \
-        "100% if audit is missed"
+        "100% if not audit-ready by 1 Mar 2027"
     assert not any(i in " ".join(rk["Affects"]) for i in ids)
     assert rk.loc["Qualified opinion; new window and re-audit", "Cost if it happens"] == \
         "$180,000–$450,000, most likely $260,000"

@@ -79,7 +79,9 @@ def test_summary_numbers_equal_the_summaries(built):
         assert value("Schedule checks to read first") == len(s["warnings"])
     assert "Joint confidence (audit date, band top)" not in heads
     peak = rows["Dates: second peak"][heads.index(labels["type2-eur"])].value
-    assert re.fullmatch(r"second peak: \d+% of futures near \d+ \w{3} \d{4}", peak)
+    # the peak named, and the risk behind it (the qualified opinion: all of those futures)
+    assert re.fullmatch(r"second peak: \d+% of futures near \d+ \w{3} \d{4} \(100% of them "
+                        r"with: Qualified opinion; new window and re-audit\)", peak)
     assert rows["Error"][heads.index("Broken scenario")].value.startswith("ScenarioError")
 
 
