@@ -142,6 +142,11 @@ def headline_table(result: SimulationResult) -> pd.DataFrame:
     if not p80["date_at_budget"]:
         rows[-2:-1] = [(f"80% joint: date within {money(j['budget'])}",
                         "not reachable: the budget alone holds less than 80% of the time")]
+    lev = d.get("levelling")
+    if lev and lev["share_waiting"]:
+        rows.append(("Waiting for people: P50 / P80 date moves",
+                     f"{lev['p50_shift_weeks']:+.1f} / {lev['p80_shift_weeks']:+.1f} weeks; "
+                     f"P({lev['target']}) {lev['p_meet_change'] * 100:+.0f} points"))
     return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure")
 
 

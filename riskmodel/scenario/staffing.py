@@ -30,7 +30,9 @@ baseline (some work is sequential)."""
 DEFAULT_ONBOARDING = 1.0
 """Weeks an added person spends learning the org, its systems and the controls before
 adding pace (an assumption: about a week for an experienced hire on a known platform;
-calibrate it). The time is paid."""
+calibrate it). The time is paid. A productivity ramp (pace rising evenly from none to
+full over R weeks) loses about as much work as R / 2 weeks of none: give ``onboarding``
+the weeks of no pace plus half the ramp."""
 
 
 def change_staffing(scenario: Scenario, workstream: str, staffing: dict[str, float], *,
