@@ -30,8 +30,10 @@ class Choice:
 class WhatIf:
     """A baseline scenario and the machinery to compare choices against it.
 
-    Extra staff on a workstream joins its main role (the role with the most FTE);
-    duration follows the staffing rule of ``change_staffing`` (elasticity 0.5).
+    Extra staff on a workstream joins the role that can do its work (its ``skills``) and
+    can be brought in soonest (shortest ``lead_time``; then the most FTE); duration
+    follows ``change_staffing`` (elasticity 0.5, the lead time and onboarding), and a
+    role with a capacity grows by the people added.
     """
 
     def __init__(self, scenario: Scenario | str, iterations: int = 20_000,
@@ -48,7 +50,9 @@ class WhatIf:
         for ws_id, extra in choice.extra_staff.items():
             if extra:
                 ws = s.workstream(ws_id)
-                role = max(ws.staffing, key=lambda r: ws.staffing[r])
+                lead = {r.id: r.lead_time for r in s.roles}
+                skilled = [r for r in ws.staffing if r in (ws.skills or ws.staffing)]
+                role = min(skilled, key=lambda r: (lead[r], -ws.staffing[r]))
                 s = change_staffing(s, ws_id, {role: ws.staffing[role] + extra})
         if choice.audit_weeks_later:
             s = move_dates(s, audit_weeks_later=choice.audit_weeks_later)

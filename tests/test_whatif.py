@@ -29,9 +29,14 @@ def test_choices_move_the_odds_the_right_way(app):
     assert r.primary_target.date.isoformat() == "2027-03-15"
 
 
-def test_extra_staff_joins_the_main_role(app):
+def test_extra_staff_joins_the_skilled_role_brought_in_soonest(app):
+    # sf_permissions: architect (internal, 6 weeks to add one) and SI-partner developer
+    # (2 weeks) can do it, the GRC analyst supports: the developer is added, and exists
     s = app.scenario_for(Choice(extra_staff={"sf_permissions": 1.0}))
-    assert s.workstream("sf_permissions").staffing["sf_architect"] == 2.0
+    assert s.workstream("sf_permissions").staffing["sf_developer_contract"] == 2.0
+    assert s.workstream("sf_permissions").staffing["sf_architect"] == 1.0
+    roles = {r.id: r for r in s.roles}
+    assert roles["sf_developer_contract"].capacity == 2.5
 
 
 @pytest.mark.slow
