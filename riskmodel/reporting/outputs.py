@@ -20,7 +20,8 @@ __all__ = ["write_batch_outputs", "summary_table", "atomic_write", "csv_safe"]
 def _joint_columns(s: dict) -> dict[str, Any]:
     """summary.csv's columns that are true as labelled: the joint confidence (budget and
     its source), the pair to promise at 80% (blank: not reachable), the contingency split,
-    second peaks and the number of schedule checks."""
+    second peaks, what waiting for people moves (blank without capacities) and the number
+    of schedule checks."""
     from .words import peak_text
 
     j, cont = s["jcl"], s["contingency"]["p80"]
@@ -42,6 +43,9 @@ def _joint_columns(s: dict) -> dict[str, Any]:
         shape = modes.get(which)
         out[f"second_peak_{which}"] = peak_text(s, which) or ""
         out[f"second_peak_{which}_share"] = shape["second"]["share"] if shape else None
+    lev = s.get("levelling") or {}  # blank without capacities
+    out["waiting_p80_shift_weeks"] = lev.get("p80_shift_weeks")
+    out["waiting_p_meet_change"] = lev.get("p_meet_change")
     out["warnings"] = len(s.get("warnings") or [])
     return out
 

@@ -52,6 +52,8 @@ SUMMARY_COLUMNS = [
     ("contingency_p80_from_estimates_cost", "of which from estimates", "money"),
     ("contingency_p80_from_risks_cost", "of which from risks", "money"),
     ("expected_cost_of_delay", "Expected cost of delay", "money"),
+    ("waiting_p80_shift_weeks", "Waiting for people: P80 date moves (weeks)", "weeks"),
+    ("waiting_p_meet_change", "Waiting for people: change in P(meet target)", "pct"),
     ("warnings", "Schedule checks to read first", "count"),
     ("error", "Error", "text"),
 ]
