@@ -18,7 +18,6 @@ NumPy). ``can_bind`` tells, once per scenario, whether waiting can ever happen.
 """
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,27 +34,8 @@ def priority_order(preds: Sequence[Sequence[int]], plan_start: np.ndarray,
                    plan_float: np.ndarray) -> list[int]:
     """Workstream indices in levelling priority: predecessors first; among the ready ones,
     earliest planned start, then least total float, then file order."""
-    n = len(preds)
-    remaining = [len(set(p)) for p in preds]
-    succs: list[list[int]] = [[] for _ in range(n)]
-    for j, ps in enumerate(preds):
-        for p in set(ps):
-            succs[p].append(j)
-
-    def key(j: int) -> tuple[float, float, int]:
-        return (round(float(plan_start[j]), 9), round(float(plan_float[j]), 9), j)
-
-    ready = [key(j) for j in range(n) if remaining[j] == 0]
-    heapq.heapify(ready)
-    order: list[int] = []
-    while ready:
-        j = heapq.heappop(ready)[2]
-        order.append(j)
-        for s in succs[j]:
-            remaining[s] -= 1
-            if remaining[s] == 0:
-                heapq.heappush(ready, key(s))
-    return order
+    return topological_order(preds, key=lambda j: (round(float(plan_start[j]), 9),
+                                                   round(float(plan_float[j]), 9)))
 
 
 def can_bind(preds: Sequence[Sequence[int]], lags: Sequence[Sequence[float]],

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -74,24 +75,27 @@ def find_cycle(preds: Sequence[Sequence[int]]) -> list[int] | None:
     return None
 
 
-def topological_order(preds: Sequence[Sequence[int]]) -> list[int]:
-    """Indices so that every node comes after its predecessors (stable: input order)."""
+def topological_order(preds: Sequence[Sequence[int]],
+                      key: Callable[[int], Any] | None = None) -> list[int]:
+    """Indices so that every node comes after its predecessors; among the nodes ready
+    at a time, the one with the least ``key(j)`` (default: input order) first."""
     n = len(preds)
     remaining = [len(set(p)) for p in preds]
     succs: list[list[int]] = [[] for _ in range(n)]
     for j, ps in enumerate(preds):
         for p in set(ps):
             succs[p].append(j)
-    ready = [j for j in range(n) if remaining[j] == 0]
+    rank = (lambda j: j) if key is None else (lambda j: (key(j), j))
+    ready = [(rank(j), j) for j in range(n) if remaining[j] == 0]
     order: list[int] = []
     heapq.heapify(ready)
     while ready:
-        j = heapq.heappop(ready)
+        _, j = heapq.heappop(ready)
         order.append(j)
         for s in succs[j]:
             remaining[s] -= 1
             if remaining[s] == 0:
-                heapq.heappush(ready, s)
+                heapq.heappush(ready, (rank(s), s))
     if len(order) < n:
         raise CycleError(find_cycle(preds) or [])
     return order
