@@ -18,8 +18,8 @@ def role_demand(result: SimulationResult, role: str | None = None, ax: Axes | No
                 **kwargs) -> Axes:
     """FTE of ``role`` demanded per week had nobody waited (median and P90 of the futures)
     and at work once people wait (median), against its capacity; default role: the one
-    whose median demand is over capacity most often (else the first). ``**kwargs`` go to
-    the demand lines' ``step``."""
+    whose median demand is over capacity most often, else the one whose P90 demand comes
+    nearest its capacity. ``**kwargs`` go to the demand lines' ``step``."""
     ax = _axes(ax)
     tables = result.role_demand()
     if not tables:
@@ -28,7 +28,10 @@ def role_demand(result: SimulationResult, role: str | None = None, ax: Axes | No
         ax.set_axis_off()
         return ax
     worst = bottleneck(tables)
-    role = role or (worst[0] if worst else next(iter(tables)))
+    nearest = max(tables, key=lambda r: float(
+        (tables[r]["demand_p90"] / tables[r]["capacity"].where(tables[r]["capacity"] > 0))
+        .max(skipna=True) if (tables[r]["capacity"] > 0).any() else 0.0))
+    role = role or (worst[0] if worst else nearest)
     if role not in tables:
         raise ValueError(f"no capacity-limited role '{role}'; roles: {', '.join(tables)}")
     t = tables[role]
@@ -36,18 +39,20 @@ def role_demand(result: SimulationResult, role: str | None = None, ax: Axes | No
     def steps(col):
         return list(t[col]) + [t[col].iloc[-1]]
 
+    ax.step(x, steps("capacity"), where="post", color=RED, linewidth=3, alpha=0.5,
+            label="Capacity")  # first and light: the lines at capacity show on top of it
     style = {"color": BLUE, **kwargs}
     ax.step(x, steps("demand_p90"), where="post", linestyle="--",
             label="Demanded, 1 future in 10 above", **style)
     ax.step(x, steps("demand_p50"), where="post", label="Demanded (median)", **style)
-    ax.step(x, steps("in_use_p50"), where="post", color=GREY, label="At work after waiting "
-            "(median)")
-    ax.step(x, steps("capacity"), where="post", color=RED, linewidth=2.5, label="Capacity")
+    ax.step(x, steps("in_use_p50"), where="post", color=GREY, linestyle=":", linewidth=2,
+            label="At work after waiting (median)")
     names = {r.id: r.name or r.id for r in result.scenario.roles}
     ax.set_title(plain_text(f"{names.get(role, role)}: FTE needed each week against "
                             "who exists"))
     ax.set_ylabel("FTE")
     ax.set_ylim(bottom=0)
     _date_axis(ax)
+    ax.set_ylim(top=1.3 * max(float(t[["demand_p90", "capacity"]].max().max()), 0.1))
     ax.legend(loc="upper right", fontsize=9)
     return ax

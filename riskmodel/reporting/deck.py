@@ -343,7 +343,7 @@ def _scenario_slide(slide, s, labels, ident, charts):
     for which, noun in (("finish", "Dates"), ("cost", "Costs")):
         peak = peak_text(s, which)
         if peak:
-            lines.append((f"{noun}: {peak}", True))
+            lines.append((f"{noun} have a {peak}", True))
     wait = waiting_text(s)
     if wait:
         lines.append((wait, True))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,13 @@ def _spread(dist, fmt, unit: str = "") -> str:
         return f"{fmt(lo)}–{fmt(hi)}{unit}, any value equally likely"
     p10, p50, p90 = (float(x) for x in dist.sample(np.array([0.1, 0.5, 0.9])))
     return f"{fmt(p10)}–{fmt(p90)}{unit} (P10–P90), median {fmt(p50)}"
+
+
+def _no_math(markdown: str) -> str:
+    """Markdown whose dollar signs show as such: Jupyter and nbconvert read the text
+    between two ``$`` as mathematics ("$385,626 ... $699,343"); already escaped ones
+    (``markdown_text``) stay as they are."""
+    return re.sub(r"(?<!\\)\$", r"\\$", markdown)
 
 
 def _signed(x: float, fmt: str) -> str:
@@ -176,7 +184,7 @@ class ScenarioReport:
             *self._shape_sentences(),
             *self._people_sentences(),
         ]
-        return "\n".join(line for line in lines if line)
+        return _no_math("\n".join(line for line in lines if line))
 
     def people(self) -> str:
         """Whether work waits for people, in a sentence (Markdown)."""
@@ -186,8 +194,7 @@ class ScenarioReport:
         if wait is None:
             return ("No role has a capacity in this scenario: every workstream gets its "
                     "people as soon as it can start.")
-        text = waiting_text({**self.result.to_dict(), "report": {
-            "role_names": self._role_names()}})
+        text = waiting_text(self._for_words())
         if text is None and wait["share_waiting"] == 0:
             return ("No workstream waits for people: the roles' capacities cover every set "
                     "of workstreams that can run at once.")
@@ -196,10 +203,16 @@ class ScenarioReport:
                     f"but it moves the P80 date by only {wait['p80_shift_weeks']:.1f} weeks "
                     f"and the chance of making the date by "
                     f"{abs(wait['p_meet_change']) * 100:.0f} points.")
-        return markdown_text(text) + "."
+        return markdown_text(text) + "."  # markdown_text escapes every $
 
     def _role_names(self) -> dict[str, str]:
         return {r.id: r.name or r.id for r in self.scenario.roles}
+
+    def _for_words(self) -> dict[str, Any]:
+        """The summary as ``words`` reads it (role names and the start date for dates)."""
+        return {**self.result.to_dict(), "report": {
+            "role_names": self._role_names(),
+            "start_date": self.scenario.start_date.isoformat()}}
 
     def _promise_sentence(self) -> str:
         """The pair to promise with 80% joint confidence, from the joint frontier (the
@@ -213,8 +226,7 @@ class ScenarioReport:
         """Say what waiting for people costs, when it matters."""
         from .words import waiting_text
 
-        text = waiting_text({**self.result.to_dict(), "report": {
-            "role_names": self._role_names()}})
+        text = waiting_text(self._for_words())
         return [f"- **{markdown_text(text)}.**"] if text else []
 
     def _shape_sentences(self) -> list[str]:
@@ -230,7 +242,7 @@ class ScenarioReport:
             main, second = shape["main"], shape["second"]
             noun = "dates" if what == "finish" else "costs"
             cause = second.get("cause")
-            why = (f", {cause['share']:.0%} of them with "
+            why = (f", {cause['share']:.0%} of them with: "
                    f"*{markdown_text(cause['name'])}*" if cause else "")
             out.append(
                 f"- **The {noun} have two peaks**: most futures near {fmt(main['value'])}, "
@@ -300,11 +312,13 @@ class ScenarioReport:
         if k < 2:
             return ""
         row = table.iloc[k]
-        return (f"Risk shifts do not add up: removing the top {k} risks together moves the "
-                f"P80 date by {row.p80_shift:.1f} weeks and P(meet) to {row.p_meet:.0%}, "
-                f"against {row.p80_shift_if_additive:.1f} weeks if their separate P80 "
-                "shifts are added. The table below removes them one more at a time, on the "
-                "same simulated futures.")
+        together, added = f"{row.p80_shift:.1f}", f"{row.p80_shift_if_additive:.1f}"
+        lead = ("Risk shifts do not add up: removing" if together != added else
+                "Here the shifts happen to add up; in general they do not: removing")
+        return (f"{lead} the top {k} risks together moves the P80 date by {together} weeks "
+                f"and P(meet) to {row.p_meet:.0%}, against {added} weeks if their separate "
+                "P80 shifts are added. The table below removes them one more at a time, on "
+                "the same simulated futures.")
 
     def warnings(self) -> str:
         """The schedule health check's findings as Markdown (empty when there are none)."""

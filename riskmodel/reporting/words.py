@@ -39,10 +39,10 @@ def peak_text(s: dict, which: str) -> str | None:
 
 
 def waiting_text(s: dict) -> str | None:
-    """``Waiting for people moves the P50 date by 1.2 weeks and the P80 date by 1.6, and
-    takes 39 points off the chance of being audit-ready; Security engineer is needed
-    beyond capacity in weeks 3-4 in half of futures or more`` when it matters
-    (``levelling.matters``), else None."""
+    """``Waiting for people moves the P50 date 1.6 weeks later and the P80 date 1.6 weeks later,
+    and takes 39 points off the chance of being audit-ready; Security engineer is needed
+    beyond capacity from 21 Dec 2026 to 4 Jan 2027 in half of futures or more`` when it
+    matters (``levelling.matters``), else None."""
     lev = s.get("levelling")
     if not lev or not lev.get("matters"):
         return None
@@ -50,9 +50,9 @@ def waiting_text(s: dict) -> str | None:
     change = lev["p_meet_change"] * 100
     odds = (f"takes {-change:.0f} points off" if change <= -0.5 else
             f"adds {change:.0f} points to" if change >= 0.5 else "leaves unchanged")
-    text = (f"Waiting for people moves the P50 date by {lev['p50_shift_weeks']:.1f} weeks and "
-            f"the P80 date by {lev['p80_shift_weeks']:.1f}, and {odds} the chance of being "
-            f"{target_words(tid, t)}")
+    text = (f"Waiting for people moves the P50 date {lev['p50_shift_weeks']:.1f} weeks later "
+            f"and the P80 date {lev['p80_shift_weeks']:.1f} weeks later, and {odds} the "
+            f"chance of being {target_words(tid, t)}")
     worst = None
     for role, r in (s.get("resources") or {}).items():
         over = [w for w, d, c in zip(r["weeks"], r["demand_p50"], r["capacity"]) if d > c + 1e-9]
@@ -60,11 +60,12 @@ def waiting_text(s: dict) -> str | None:
             worst = (role, over)
     if worst:
         role, over = worst
-        weeks = f"week {over[0] + 1}" if len(over) == 1 else \
-            f"weeks {over[0] + 1}-{over[-1] + 1}"
+        when = (f"from {weeks_date(s, over[0])} to {weeks_date(s, over[-1] + 1)}"
+                if "start_date" in s.get("report", {}) else
+                f"in weeks {over[0] + 1}-{over[-1] + 1} of the programme")
         names = s.get("report", {}).get("role_names", {})
         text += (f"; {names.get(role, role.replace('_', ' '))} is needed beyond capacity "
-                 f"in {weeks} in half of futures or more")
+                 f"{when} in half of futures or more")
     return text
 
 

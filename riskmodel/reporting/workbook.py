@@ -60,7 +60,8 @@ SUMMARY_COLUMNS = [
 
 WRAPPED = {"second_peak_finish": 3, "second_peak_cost": 3, "jcl_budget_source": 2,
            "error": 4}
-"""Summary rows whose text wraps in a scenario's column, with their height in lines."""
+"""Summary rows whose text wraps in a scenario's column, with their least height in lines
+(more where a text needs it)."""
 
 READ_ME = [
     ("What this workbook is", "A Monte Carlo forecast of each scenario of the batch: every "
@@ -252,8 +253,9 @@ def _sheet_summary(book: _Book) -> None:
         for c, (values, currency) in enumerate(cells, start=1):
             value, kind = values[r]
             put(ws, r, c, value, "wrap" if kind == "text" else kind, currency)
-        if col in WRAPPED:
-            ws.set_row(r, 15 * WRAPPED[col])
+        if col in WRAPPED:  # tall enough for the longest text in the row (~20 a line)
+            longest = max((len(str(values[r][0])) for values, _ in cells), default=0)
+            ws.set_row(r, 15 * max(WRAPPED[col], -(-longest // 20)))
     from ..analysis.resources import MATTERS_POINTS, MATTERS_WEEKS
 
     r = len(SUMMARY_COLUMNS)  # what waiting for people costs (not a summary.csv column)

@@ -175,7 +175,7 @@ def test_a_second_peak_is_named_and_money_is_in_the_scenarios_currency(built):
     s = summaries["type2-eur"]
     second = s["report"]["modes"]["finish"]["second"]
     text = slide_text(by_title(prs, labels["type2-eur"]))
-    assert f"Dates: second peak: {second['share']:.0%} of futures near " in text
+    assert f"Dates have a second peak: {second['share']:.0%} of futures near " in text
     assert "€" in text and "$" not in text
     assert money(s["cost"]["p80"], "EUR") in text
 

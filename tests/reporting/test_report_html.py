@@ -179,3 +179,10 @@ def test_reading_sizes_default_scenario():
     r = ScenarioReport(rm.load_scenario(DEFAULT), rm.simulate(rm.load_scenario(DEFAULT),
                                                               iterations=2000))
     assert all("most likely" in v for v in r.workstream_table()["Duration (weeks)"])
+
+
+def test_dollar_amounts_in_the_reading_are_not_mathematics(report):
+    # Jupyter and nbconvert read the text between two $ as LaTeX: every $ is escaped
+    for text in (report.reading(), report.people(), report.non_additivity()):
+        assert not re.search(r"(?<!\\)\$", text)
+    assert "\\$" in report.reading()
