@@ -67,16 +67,20 @@ def _label_curves(ax, lines) -> None:
     Curve k of n is labelled where it crosses ``0.12 + 0.76 k / (n - 1)``: S-curves all
     end at 100%, so labels at the right end would sit on top of each other.
     """
+    import textwrap
+
     n = len(lines)
     for k, (line, dates, prob) in enumerate(lines):
         level = 0.5 if n == 1 else 0.12 + 0.76 * (n - 1 - k) / (n - 1)
         prob = np.asarray(prob, dtype=float)
         i = int(np.clip(np.searchsorted(prob, level), 0, len(prob) - 1))
-        ax.annotate(line.get_label(), (np.asarray(dates)[i], prob[i]), xytext=(10, 0),
-                    textcoords="offset points", va="center", ha="left", fontsize=10,
-                    color=line.get_color(),
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": line.get_color(),
-                          "alpha": 0.85, "lw": 0.8})
+        note = ax.annotate(textwrap.fill(line.get_label(), 36),
+                           (np.asarray(dates)[i], prob[i]), xytext=(10, 0),
+                           textcoords="offset points", va="center", ha="left", fontsize=10,
+                           color=line.get_color(),
+                           bbox={"boxstyle": "round,pad=0.2", "fc": "white",
+                                 "ec": line.get_color(), "alpha": 0.85, "lw": 0.8})
+        note.set_in_layout(False)  # a label never squeezes the plot (nor its neighbours)
 
 
 def s_curves(results: Mapping[str, SimulationResult], ax: Axes | None = None,

@@ -93,9 +93,10 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
     groups: dict[str, list[str]] = {}  # one panel per headline target (readiness, report...)
     for ident, s in summaries.items():
         groups.setdefault(next(iter(s["targets"])), []).append(ident)
-    fig, axes = plt.subplots(1, len(groups), figsize=(10 if len(groups) == 1 else 14, 5.5),
+    # one panel a row (one per headline target): each as wide as the page, room for labels
+    fig, axes = plt.subplots(len(groups), 1, figsize=(11, 5.2 * len(groups)),
                              layout="constrained", squeeze=False)
-    for ax, (target_id, idents) in zip(axes[0], groups.items()):
+    for ax, (target_id, idents) in zip(axes[:, 0], groups.items()):
         curves = []
         for ident in idents:
             s = summaries[ident]
