@@ -50,26 +50,7 @@ def run_block(
     draws = sample_block(spec, root, index, size, work)
     out = evaluate(spec, draws, work)
     fired = draws.fired if out.fired is None else out.fired
-    kept = None
-    if detail:
-        start = start_of(spec, out.finish, out.duration)
-        kept = {
-            "duration": out.duration.astype(np.float32),
-            "base_duration": draws.duration.astype(np.float32),
-            "total_float": (out.late_start - start).astype(np.float32),
-            "finish": out.finish.astype(np.float32),
-            "fired": fired.copy(),
-            "cost": out.cost.copy(),
-            "fixed": draws.fixed.copy(),
-            "risk_cost": np.where(fired, draws.risk_cost, 0.0),
-            "programme": draws.programme.copy(),
-        }
-        if out.unlevelled is not None:  # the schedule had nobody waited for people
-            free = replace(spec, priority=None)
-            kept["free_finish"] = out.unlevelled.astype(np.float32)
-            kept["free_start"] = start_of(free, out.unlevelled, out.duration).astype(np.float32)
-        if draws.rate is not None:
-            kept["rate"] = draws.rate.copy()
+    kept = _detail(spec, draws, out, fired) if detail else None
     rate_sums = None
     if spec.rates:  # what the cost breakdown needs of E[rate x time]
         rate_sums = _rate_sums(spec, draws, out)
@@ -112,6 +93,32 @@ def run_block(
             "milestones": out.unlevelled[list(spec.milestones)] if spec.milestones
             else np.empty((0, size))},
     )
+
+
+def _detail(spec: EngineSpec, draws: Draws, out: Outcome, fired: np.ndarray
+            ) -> dict[str, np.ndarray]:
+    """Per-workstream arrays a detail block keeps (sensitivities, float, cash flow, the
+    demand for people), as float32 where a few digits are enough."""
+    start = start_of(spec, out.finish, out.duration)
+    assert out.late_start is not None  # a full evaluation has it
+    kept = {
+        "duration": out.duration.astype(np.float32),
+        "base_duration": draws.duration.astype(np.float32),
+        "total_float": (out.late_start - start).astype(np.float32),
+        "finish": out.finish.astype(np.float32),
+        "fired": fired.copy(),
+        "cost": out.cost.copy(),
+        "fixed": draws.fixed.copy(),
+        "risk_cost": np.where(fired, draws.risk_cost, 0.0),
+        "programme": draws.programme.copy(),
+    }
+    if out.unlevelled is not None:  # the schedule had nobody waited for people
+        free = replace(spec, priority=None)
+        kept["free_finish"] = out.unlevelled.astype(np.float32)
+        kept["free_start"] = start_of(free, out.unlevelled, out.duration).astype(np.float32)
+    if draws.rate is not None:
+        kept["rate"] = draws.rate.copy()
+    return kept
 
 
 def _rate_sums(spec: EngineSpec, draws: Draws, out: Outcome) -> dict[str, np.ndarray]:
