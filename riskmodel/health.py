@@ -62,8 +62,9 @@ class Finding:
     ----------
     code : str
         Stable identifier of the check (``holiday_window``, ``fixed_critical``,
-        ``risk_no_impact``, ``workstream_no_target``, ``lead``, ``few_iterations``,
-        ``normal_truncated``, ``blackout_outside_plan``), for scripts and tests.
+        ``risk_no_impact``, ``workstream_no_target``, ``lead``, ``plan_waits``,
+        ``few_iterations``, ``normal_truncated``, ``blackout_outside_plan``), for scripts
+        and tests.
     where : str
         Key path in the scenario, as in error messages (``calendar``,
         ``workstreams[3].duration``).
@@ -337,6 +338,33 @@ def _leads(scenario: Scenario) -> list[Finding]:
     return out
 
 
+def _plan_waits(scenario: Scenario, spec, plan: Outcome) -> list[Finding]:
+    """The deterministic plan waits for people (levelling moves its finish): names the
+    workstreams that start later than their links allow."""
+    if plan.unlevelled is None:
+        return []
+    from .sim.block import start_of
+    from .sim.network import start_times
+
+    ids = [w.id for w in scenario.workstreams]
+    allowed = start_times(plan.finish, spec.order, spec.preds, spec.lags, spec.earliest,
+                          spec.pinned, types=spec.link_types, duration=plan.duration,
+                          calendar=spec.calendar)
+    start = start_of(spec, plan.finish, plan.duration)
+    late = [ids[j] for j in range(len(ids)) if start[j, 0] > allowed[j, 0] + 1e-9]
+    if not late:
+        return []
+    sinks = [j for j in range(len(ids)) if plan.finish[j, 0] == plan.end[0]]
+    moved = float(plan.end[0] - max(plan.unlevelled[j, 0] for j in sinks))
+    named = ", ".join(f"'{x}'" for x in late[:3]) + (" ..." if len(late) > 3 else "")
+    return [Finding(
+        "plan_waits", "roles",
+        f"the plan needs more people at once than the roles' capacities: {named} "
+        f"{'waits for its people' if len(late) == 1 else 'wait for their people'}, so the "
+        f"plan ends {max(moved, 0):.1f} weeks later than its links say; add capacity, move "
+        "work apart, or plan for the later date")]
+
+
 # -- precision --------------------------------------------------------------------------
 def margin_points(iterations: int) -> float:
     """95% margin of a simulated probability at 50% (the worst case), in points.
@@ -401,6 +429,8 @@ def check(scenario: Scenario, iterations: int | None = None) -> list[Finding]:
     - ``workstream_no_target`` (``workstreams[j]``): not a target's milestone nor
       upstream (through ``depends_on``) of one; a target on ``end`` covers all.
     - ``lead`` (``workstreams[j].depends_on[k].lag``): a negative lag (DCMA: no leads).
+    - ``plan_waits`` (``roles``): the plan itself needs more people at once than the
+      roles' capacities: some workstreams wait, and it ends later than its links say.
     - ``blackout_outside_plan`` (``calendar.blackouts[i]``): a blackout wholly outside
       the start to the later of the plan finish and the last target date.
     - ``few_iterations``: fewer than ``MIN_ITERATIONS`` (10,000). Reports show
@@ -431,6 +461,7 @@ def check(scenario: Scenario, iterations: int | None = None) -> list[Finding]:
         *_risks_without_impact(scenario),
         *_workstreams_without_target(scenario),
         *_leads(scenario),
+        *_plan_waits(scenario, spec, plan),
         *_blackouts_outside_plan(scenario, plan),
         *_few_iterations(scenario, iterations),
     ]

@@ -319,3 +319,18 @@ def test_cli_bad_file_exits_2_with_one_line_per_problem(tmp_path, capsys):
     assert captured.err == f"{bad}: workstreams[0].duration: min 5 > mode 4\n"
     assert main(["check", str(tmp_path / "missing.yaml")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_a_plan_that_waits_for_people_is_named():
+    # one security engineer: API hardening (1 FTE, planned first) and logging (0.25)
+    # cannot overlap; logging waits 2.5 weeks, and is then the longest path by 1.5 weeks
+    # (2 + 2.5 + 2.5 against permissions' 2 + 3.5), so the plan ends 1.5 weeks later
+    shared = load_scenario(SCENARIOS / "soc2_readiness.yaml").with_changes(
+        {"roles": [{"id": "security_engineer", "capacity": 1.0}]})
+    found = [f for f in check(shared) if f.code == "plan_waits"]
+    assert [(f.where, f.message) for f in found] == [(
+        "roles", "the plan needs more people at once than the roles' capacities: "
+        "'integration_logging' waits for its people, so the plan ends 1.5 weeks later than "
+        "its links say; add capacity, move work apart, or plan for the later date")]
+    assert not [f for f in check(load_scenario(SCENARIOS / "soc2_readiness.yaml"))
+                if f.code == "plan_waits"]
