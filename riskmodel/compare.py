@@ -127,6 +127,10 @@ def compare(scenarios: Mapping[str, Scenario], *, iterations: int | None = None,
         for name, s in scenarios.items()})
 
 
+MAX_OPTIONS = 200
+"""Most staffing combinations ``staffing_options`` builds (each is a simulation)."""
+
+
 def staffing_options(base: Scenario, moves: Mapping[str, Mapping[str, Any]],
                      combine: int = 2) -> dict[str, Scenario]:
     """Every combination of up to ``combine`` staffing moves, as scenarios.
@@ -138,10 +142,22 @@ def staffing_options(base: Scenario, moves: Mapping[str, Mapping[str, Any]],
     naming it.
     """
     import itertools
+    import math
 
     from .errors import ScenarioError
     from .scenario.changes import apply_changes
 
+    if not isinstance(moves, Mapping) or not all(isinstance(m, Mapping)
+                                                 for m in moves.values()):
+        raise ScenarioError("staffing options: moves must map labels to change_staffing "
+                            "arguments")
+    if isinstance(combine, bool) or not isinstance(combine, int) or combine < 1:
+        raise ScenarioError(f"staffing options: combine must be a whole number of 1 or more, "
+                            f"got {combine!r}"[:200])
+    count = sum(math.comb(len(moves), k) for k in range(1, min(combine, len(moves)) + 1))
+    if count > MAX_OPTIONS:
+        raise ScenarioError(f"staffing options: {count:,} combinations of {len(moves)} moves; "
+                            f"the limit is {MAX_OPTIONS} (fewer moves or a smaller combine)")
     out: dict[str, Scenario] = {}
     labels = list(moves)
     for k in range(1, max(1, combine) + 1):
@@ -150,7 +166,7 @@ def staffing_options(base: Scenario, moves: Mapping[str, Mapping[str, Any]],
                 out[" + ".join(combo)] = apply_changes(
                     base, [{"staffing": dict(moves[label])} for label in combo])
             except ScenarioError as exc:
-                raise ScenarioError(f"staffing option {' + '.join(combo)!r}: {exc}") from None
+                raise ScenarioError(f"staffing option {' + '.join(combo)[:80]!r}: {exc}") from None
     return out
 
 
@@ -170,7 +186,7 @@ def cheapest_to_reach(base: Scenario, options: Mapping[str, Scenario] | None = N
     moves : mapping of str to change_staffing arguments, optional
         Staffing moves searched in every combination of up to ``combine`` of them
         (``staffing_options``), e.g. ``{"+1 SF contractor from week 3": {"workstream":
-        "sf_permissions", "staffing": {"sf_developer_contract": 2}, "lead_time": 1}}``.
+        "sf_permissions", "staffing": {"sf_developer_contract": 2}, "arrives": 3}}``.
         People added come with their onboarding and lead time, and wait for shared roles
         where the scenario has capacities.
     budget : float, optional
@@ -185,6 +201,14 @@ def cheapest_to_reach(base: Scenario, options: Mapping[str, Scenario] | None = N
         Every option's P(meet) and cost with ``reaches`` (and ``within_budget``), the
         cheapest option that reaches the target first; the baseline is ``baseline``.
     """
+    import math
+
+    from .errors import ScenarioError
+
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
+                               or not math.isfinite(budget)):
+        raise ScenarioError(f"cheapest_to_reach: budget must be a finite number, got "
+                            f"{budget!r}"[:200])
     every = {**(options or {}), **(staffing_options(base, moves, combine) if moves else {})}
     comparison = compare({"baseline": base, **every}, **kwargs)
     table = comparison.table()[["p_meet", "cost_mean", "cost_p80", "economic_cost"]]

@@ -76,8 +76,8 @@ PROBES = [
     ("11 start_timeout abc", "start_timeout: abc", "expected a whole number of seconds"),
     ("11 grid name {nope}", "name: '{nope}'", "may hold only {audit_date} and {option}"),
     ("11 --scheduler notaurl", "--scheduler notaurl", "expected a scheduler address"),
-    ("11 weekly_rate 1e308", "weekly_rate: 1.0e+308", "exit 2: simulated cost ... limit; "
-     "never Infinity in --json"),
+    ("11 weekly_rate 1e308", "weekly_rate: 1.0e+308", "exit 2: 1e+308 is far too large; the "
+     "limit is 1e+15 (refused by validate too); never Infinity in --json"),
     ("12 base-60 number", "duration: 1:30", "expected a number (not 90)"),
     ("12 duplicate CSV header", "id,id,duration", "column 'id' appears twice"),
     ("12 negative / NaN FTE", "change_staffing(..., {role: -1 | nan})", "ScenarioError"),
@@ -87,6 +87,37 @@ PROBES = [
     ("12 one pass", "a bad value and a bad reference", "both reported at once "
      "(tests/scenario/test_bad_input.py)"),
     ("13 umask", "umask 022 / 027", "batch files 0644 / 0640, like the scenario folders"),
+    # the people and consequences keys: each probe is a row of tests/test_hardening_people.py
+    ("14 risks[].when", "text/list/null/true for when, a clause or an id; unknown risk or "
+     "target; by: text/true/NaN/inf/-1/1e300/10,000 chars; a clause repeated (1,000 times), "
+     "contradicting another, on itself, in a loop, on a target it delays",
+     "exit 2 from validate, check and simulate --json: one line per problem naming "
+     "risks[i].when[k] (by 1e300 was a traceback); SCENARIO_PROBES when-*"),
+    ("14 workstreams[].not_before", "text, list, 10,000 chars, 9999-12-31, before start_date, "
+     "after every target date", "exit 2, one line (before/after: new checks); not-before-*"),
+    ("14 workstreams[].skills", "text, null, unknown role, a role twice (or 10,000 times), none "
+     "of them staffed, a list of 10,000 chars", "exit 2, one line each; skills-*"),
+    ("14 workstreams[].depends_on", "type XX/10,000 chars, lag true/NaN/1e300/-1e308/text, a "
+     "link twice, an SS/SF cycle, 50 lags of 10,000 weeks", "exit 2, one line; lag 1e300 was a "
+     "traceback in check; lags-that-add-up: the plan's finish is checked against 10,000 weeks"),
+    ("14 roles[].weekly_rate, overhead[].weekly_cost", "text, true, NaN, a negative range, "
+     "uniform up to 1e308, lognormal p90 1e300, dist of 10,000 chars", "exit 2 from validate "
+     "too (the limit is 1e+15); a long distribution name is cut short"),
+    ("14 roles[].capacity", "text, true, mapping, NaN, 1e308, -1, 0, [], out of order, one date "
+     "twice, one period in 2199, none until 2150, fte true/NaN/-1/1e308, 1,001 periods",
+     "exit 2, one line (was two: one per form the union tried); 1,000 periods a day apart and "
+     "every day for a year with people waiting run 20,000 iterations within 20 s"),
+    ("14 roles[].lead_time", "text, true, null, NaN, -1, 1e300", "exit 2, one line (1e300 and "
+     "true were accepted)"),
+    ("14 correlations", "unknown id, itself, twice, fixed inputs, a staffed overhead, an id two "
+     "tables share, a target, rho true/NaN/2, three ids, strict and inconsistent",
+     "exit 2, one line each (a risk with only a cost says 'a fixed cost')"),
+    ("14 YAML", "alias bomb, duplicate key", "invalid YAML, one line"),
+    ("14 staffing change", "arrives -3/NaN/1e300/text/true, onboarding 1e300, elasticity "
+     "1e300, floor 2, hire 'yes', fte 1e308/-1/true/null, staffing []/{}/10,000 chars, unknown "
+     "or missing argument, unknown workstream, a role that cannot do the work",
+     "ScenarioError, one sentence naming changes[k].staffing.<argument> (API, notebook, "
+     "cheapest_to_reach); check_changes finds the same before a scenario is at hand"),
 ]
 
 
@@ -130,7 +161,7 @@ SCENARIO_PROBES = [
     ("audit-9999", GOOD_TEXT.replace("'2027-03-29'", "9999-12-31"),
      "audit_date: 9999-12-31 is out of range"),
     ("weekly-rate-1e308", GOOD_TEXT.replace("weekly_rate: 5000", "weekly_rate: 1.0e+308"),
-     "the simulated cost reaches inf"),
+     "roles[0].weekly_rate: 1e+308 is far too large; the limit is 1e+15"),
     ("sexagesimal", GOOD_TEXT.replace("duration: 2\n", "duration: 1:30\n"),
      "workstreams[2].duration: expected a number"),
     ("extends-passwd", "extends: /etc/passwd\nname: x\n", "not a riskmodel scenario file"),

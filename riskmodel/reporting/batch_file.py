@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import Problem, ScenarioError
+from ..scenario.changes import check_changes
 from ..scenario.fields import MAX_ITERATIONS
 from ..scenario.load import read_yaml
 from ..scenario.problems import nearest, problems_from_validation
@@ -344,6 +345,10 @@ def _parameters(where: str, params: dict[Any, Any], r: _Reading) -> dict[str, An
             clean[key] = plain_parameter(value, r.type_of(key), f"{where}.{key}")
         except ValueError as exc:
             r.refuse(exc)
+            continue
+        if key == "changes":  # named changes checked before anything runs
+            for problem in check_changes(clean[key], f"{where}.changes"):
+                r.add(problem.where, problem.message)
     return clean
 
 

@@ -8,11 +8,12 @@ changed scenario shares every untouched input's random draws with the original
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..errors import ScenarioError
-from .fields import plain
+from ..errors import Problem, ScenarioError
+from .fields import plain, short
 from .problems import find
 from .schema import Scenario
 from .staffing import DEFAULT_ELASTICITY, DEFAULT_FLOOR, DEFAULT_ONBOARDING, change_staffing
@@ -27,13 +28,20 @@ __all__ = [
     "add_dependency",
     "remove_dependency",
     "apply_changes",
+    "check_changes",
     "DEFAULT_ELASTICITY",
     "DEFAULT_FLOOR",
     "DEFAULT_ONBOARDING",
 ]
 
 def _date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ScenarioError(f"move_dates: expected an ISO date like 2027-03-01, got "
+                            f"{short(value)}") from None
 
 
 def move_dates(scenario: Scenario, *, start_date=None, audit_date=None,
@@ -209,21 +217,103 @@ def apply_changes(scenario: Scenario, changes: Sequence[dict[str, Any]]) -> Scen
     "sf_permissions", "staffing": {"sf_developer_contract": 2}}}`` or
     ``{"mitigate": {"risk": "evidence_gaps", "probability": 0.1, "cost": 15000}}``.
     """
-    from .problems import nearest
-
-    for k, item in enumerate(changes):
-        if not isinstance(item, dict) or len(item) != 1:
-            raise ScenarioError(f"changes[{k}]: expected one change like "
-                                "{staffing: {workstream: ..., staffing: {...}}}")
-        (name, args), = item.items()
-        func = _CHANGES.get(name)
-        if func is None:
-            raise ScenarioError(f"changes[{k}]: unknown change '{name}'{nearest(name, _CHANGES)}"
-                                f"; known: {', '.join(_CHANGES)}")
-        if not isinstance(args, dict):
-            raise ScenarioError(f"changes[{k}].{name}: expected a mapping of arguments")
+    for where, func, args in _changes(changes):
         try:
             scenario = func(scenario, **args)
-        except TypeError as exc:
-            raise ScenarioError(f"changes[{k}].{name}: {exc}") from None
+        except ScenarioError as exc:
+            raise ScenarioError([_within(where, func.__name__, p) for p in exc.problems]) \
+                from None
+        except TypeError as exc:  # a value of a type the change cannot use
+            raise _bad(where, short(str(exc), 200)) from None
     return scenario
+
+
+def check_changes(changes: Any, where: str = "changes") -> list[Problem]:
+    """What is wrong with a list of changes before any scenario is at hand (for a batch
+    file, before anything runs): its shape, the changes' names and arguments, and the
+    values of ``staffing``'s arguments; one problem at most per change, named as
+    ``apply_changes`` names it (``changes[0].staffing.arrives: ...``)."""
+    from .staffing import check_arguments
+
+    if changes is None:  # no changes
+        return []
+    out: list[Problem] = []
+    try:
+        if not isinstance(changes, (list, tuple)):
+            list(_changes(changes, where))  # raises, naming the list
+        for k, item in enumerate(changes):
+            try:
+                (_, func, args), = _changes([item], where, first=k)
+                if func is change_staffing:
+                    check_arguments(**args)
+            except ScenarioError as exc:
+                out += [_within(f"{where}[{k}].staffing", "change_staffing", p)
+                        if p.source == "change_staffing" else p for p in exc.problems]
+    except ScenarioError as exc:
+        out += exc.problems
+    return out
+
+
+def _changes(changes: Any, where: str = "changes", first: int = 0):
+    """Each change as (where, function, arguments), once its shape, name and argument
+    names are checked; ``ScenarioError`` for the first that is wrong."""
+    if not isinstance(changes, (list, tuple)):
+        raise _bad(where, "expected a list of changes like [{staffing: {workstream: ..., "
+                          "staffing: {...}}}], got " + short(changes))
+    for k, item in enumerate(changes, start=first):
+        if not isinstance(item, dict) or len(item) != 1:
+            raise _bad(f"{where}[{k}]", "expected one change like {staffing: {workstream: ..., "
+                                        "staffing: {...}}}")
+        (name, args), = item.items()
+        func = _CHANGES.get(name) if isinstance(name, str) else None
+        if func is None:
+            raise _bad(f"{where}[{k}]", f"unknown change {_quote(name)}"
+                                        f"{_nearest(name, _CHANGES)}; known: {', '.join(_CHANGES)}")
+        if not isinstance(args, dict):
+            raise _bad(f"{where}[{k}].{name}", f"expected a mapping of arguments, got "
+                                               f"{short(args)}")
+        _check_arguments(f"{where}[{k}].{name}", func, args)
+        yield f"{where}[{k}].{name}", func, args
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+
+
+def _quote(key: Any) -> str:
+    """``'key'`` for a short name, else a description (never an input at length)."""
+    named = isinstance(key, str) and _NAME.fullmatch(key)
+    return f"'{key}'" if named else "(a key that is not a name)"
+
+
+def _nearest(key: Any, known) -> str:
+    from .problems import nearest
+
+    return nearest(key, known) if isinstance(key, str) and _NAME.fullmatch(key) else ""
+
+
+def _check_arguments(where: str, func: Callable[..., Scenario], args: dict[str, Any]) -> None:
+    """Every argument of a change is one it takes, and none it needs is missing."""
+    import inspect
+
+    params = dict(list(inspect.signature(func).parameters.items())[1:])  # after scenario
+    for key in args:
+        if key not in params:
+            raise _bad(where, f"unknown argument {_quote(key)}{_nearest(key, params)}; it "
+                              f"takes {', '.join(params)}")
+    for key, param in params.items():
+        if param.default is inspect.Parameter.empty and key not in args:
+            raise _bad(where, f"missing argument '{key}'")
+
+
+def _bad(where: str, message: str) -> ScenarioError:
+    return ScenarioError(Problem(where, message))
+
+
+def _within(where: str, function: str, problem: Problem) -> Problem:
+    """A change's problem, named from the change: an argument's (``change_staffing:
+    arrives: ...``) as ``<where>.arrives: ...``; the changed scenario's (``change:
+    workstreams[1].duration: ...``) as ``<where>: workstreams[1].duration: ...``."""
+    if problem.source == function:
+        return Problem(f"{where}.{problem.where}" if problem.where else where, problem.message)
+    inner = f"{problem.where}: {problem.message}" if problem.where else problem.message
+    return Problem(where, inner.removeprefix(f"{function}: "))

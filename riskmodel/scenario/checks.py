@@ -14,8 +14,8 @@ import numpy as np
 
 from ..errors import Problem, ScenarioWarning
 from ..sim.correlation import is_psd, nearest_correlation
-from ..sim.network import find_cycle
-from .fields import RESERVED_MILESTONE
+from ..sim.network import LINK_TYPES, find_cycle, forward_pass, topological_order
+from .fields import MAX_WEEKS, RESERVED_MILESTONE
 from .models import ScenarioFields as Scenario
 from .problems import nearest
 
@@ -68,9 +68,22 @@ def _references(s: Scenario) -> list[Problem]:
         for role in ws.staffing:
             if role not in role_set:
                 out.append(_unknown(f"workstreams[{i}].staffing.{role}", "role", role, roles))
-        for k, role in enumerate(getattr(ws, "skills", None) or []):
+        skills = getattr(ws, "skills", None) or []
+        listed: set[str] = set()
+        twice: set[str] = set()
+        for k, role in enumerate(skills):
             if role not in role_set:
                 out.append(_unknown(f"workstreams[{i}].skills[{k}]", "role", role, roles))
+            elif role in listed and role not in twice:  # once, however many times
+                out.append(Problem(f"workstreams[{i}].skills[{k}]", f"'{role}' is listed twice"))
+                twice.add(role)
+            listed.add(role)
+        if skills and set(skills) <= role_set and not any(ws.staffing.get(r) for r in skills):
+            named = ", ".join(list(dict.fromkeys(skills))[:5]) + (", ..." if len(set(skills)) > 5
+                                                                  else "")
+            out.append(Problem(f"workstreams[{i}].skills", f"'{ws.id}' has none of its skills "
+                                                           f"({named}) in its staffing, so no one "
+                                                           "staffed can do the work"))
     for i, ov in enumerate(s.overhead):
         for role in ov.staffing or {}:
             if role not in roles:
@@ -105,6 +118,27 @@ def _cycles(s: Scenario) -> list[Problem]:
     return [Problem("workstreams", f"dependency cycle: {names}")]
 
 
+def _plan_span(s: Scenario) -> list[Problem]:
+    """The plan (every estimate at its plan value, no risk, no calendar, nobody waiting:
+    the earliest the work can end) finishes within ``MAX_WEEKS``; a longer one comes
+    from a value far too large (durations, lags and booked starts that add up)."""
+    index = {w.id: j for j, w in enumerate(s.workstreams)}
+    preds = [[index[d.id] for d in w.depends_on] for w in s.workstreams]
+    duration = np.array([[w.duration.plan_value] for w in s.workstreams])
+    earliest = np.array([np.nan if w.not_before is None else
+                         s.weeks_from_start(w.not_before) for w in s.workstreams])
+    finish = forward_pass(duration, topological_order(preds), preds,
+                          [[d.lag for d in w.depends_on] for w in s.workstreams], None,
+                          earliest, types=[[LINK_TYPES.index(d.type) for d in w.depends_on]
+                                           for w in s.workstreams])
+    end = float(np.max(finish))
+    if np.isfinite(end) and end <= MAX_WEEKS:
+        return []
+    return [Problem("workstreams", f"the plan finishes {end:,.0f} weeks after start_date; the "
+                                   f"limit is {MAX_WEEKS:,} weeks: check durations, lags and "
+                                   "not_before dates for values far too large")]
+
+
 def _upstream(s: Scenario, milestone: str) -> set[str]:
     """Workstreams whose finish can move ``milestone``'s (itself included)."""
     if milestone == RESERVED_MILESTONE:
@@ -137,6 +171,7 @@ def _conditions(s: Scenario) -> list[Problem]:
                 out.append(_unknown(where, "target", c.ref, targets))
             elif set(r.affects) & _upstream(s, targets[c.ref].milestone):
                 out.append(Problem(where, f"'{r.id}' depends on '{c.ref}', which it delays"))
+        out += _clashing_clauses(i, r)
     if out:
         return out
     # risk r waits on risk a: a is named in r's clauses, or a can move a target r names
@@ -157,21 +192,69 @@ def _conditions(s: Scenario) -> list[Problem]:
     return out
 
 
+def _clashing_clauses(i: int, r) -> list[Problem]:
+    """A clause that repeats an earlier one of the same risk, or contradicts it (then
+    the risk could never occur): ``risk: x`` with ``not_risk: x``; ``late: t, by: W``
+    with ``on_time: t, by: W2`` where W >= W2 (missed by more than W, and by at most W2)."""
+    out: list[Problem] = []
+    seen: dict[tuple[str, str, float], int] = {}
+    repeated: set[tuple[str, str, float]] = set()
+    fired: dict[str, tuple[str, int]] = {}
+    late: dict[str, tuple[float, int]] = {}  # the largest late ``by`` so far, per target
+    on_time: dict[str, tuple[float, int]] = {}  # the smallest on_time ``by``
+    for k, c in enumerate(r.when):
+        where, by = f"risks[{i}].when[{k}]", c.by or 0.0
+        key = (c.kind, c.ref, by)
+        clash: int | None = None
+        if key in seen:
+            if key not in repeated:  # once, however many times
+                out.append(Problem(where, f"repeats when[{seen[key]}] ({c.describe()})"))
+                repeated.add(key)
+            continue
+        seen[key] = k
+        if c.kind in ("risk", "not_risk"):
+            other = fired.setdefault(c.ref, (c.kind, k))
+            clash = other[1] if other[0] != c.kind else None
+        elif c.kind == "late":
+            if c.ref in on_time and by >= on_time[c.ref][0]:
+                clash = on_time[c.ref][1]
+            if c.ref not in late or by > late[c.ref][0]:
+                late[c.ref] = (by, k)
+        else:
+            if c.ref in late and late[c.ref][0] >= by:
+                clash = late[c.ref][1]
+            if c.ref not in on_time or by < on_time[c.ref][0]:
+                on_time[c.ref] = (by, k)
+        if clash is not None:
+            out.append(Problem(where, f"contradicts when[{clash}] ({r.when[clash].describe()}), "
+                                      f"so '{r.id}' could never occur"))
+    return out
+
+
 def _capacity(s: Scenario) -> list[Problem]:
     """Every workstream fits the capacity that lasts (the last period's) of each role it
-    needs, so that levelling can always place it."""
+    needs, so that levelling can always place it; and the people it needs exist before
+    the last target date (not only from a date in the far future)."""
     roles = {r.id: (k, r) for k, r in enumerate(s.roles)}
+    last = max((t.date for t in s.all_targets), default=None)
     out: list[Problem] = []
     for i, w in enumerate(s.workstreams):
         for role, fte in w.staffing.items():
             k, r = roles[role]
             steps = r.capacity_steps()
-            if steps is None or fte <= steps[-1][1] + 1e-9:
+            if steps is None:
                 continue
-            when = f" from {steps[-1][0]} on" if steps[-1][0] else ""
-            out.append(Problem(f"workstreams[{i}].staffing.{role}",
-                               f"'{w.id}' needs {fte:g} FTE of {role}, but roles[{k}].capacity "
-                               f"has {steps[-1][1]:g}{when}"))
+            where = f"workstreams[{i}].staffing.{role}"
+            if fte > steps[-1][1] + 1e-9:
+                when = f" from {steps[-1][0]} on" if steps[-1][0] else ""
+                out.append(Problem(where, f"'{w.id}' needs {fte:g} FTE of {role}, but "
+                                          f"roles[{k}].capacity has {steps[-1][1]:g}{when}"))
+                continue
+            first = next(d for d, f in steps if fte <= f + 1e-9)
+            if first is not None and last is not None and first > last:
+                out.append(Problem(where, f"'{w.id}' needs {fte:g} FTE of {role}, which "
+                                          f"roles[{k}].capacity has only from {first} on, after "
+                                          f"the last target date {last}"))
     return out
 
 
@@ -185,6 +268,14 @@ def _dates(s: Scenario) -> list[Problem]:
         if t.date <= s.start_date:
             out.append(Problem(f"targets[{i}].date", f"{t.date} is not after start_date "
                                                      f"{s.start_date}"))
+    last = max((t.date for t in s.all_targets), default=None)
+    for i, w in enumerate(s.workstreams):
+        if w.not_before is not None and w.not_before < s.start_date:
+            out.append(Problem(f"workstreams[{i}].not_before", f"{w.not_before} is before "
+                                                               f"start_date {s.start_date}"))
+        elif w.not_before is not None and last is not None and w.not_before > last:
+            out.append(Problem(f"workstreams[{i}].not_before", f"{w.not_before} is after the "
+                                                               f"last target date {last}"))
     if not s.all_targets:
         out.append(Problem("audit_date", "missing: give audit_date or at least one target"))
     ids = [t.id for t in s.all_targets]
@@ -240,17 +331,19 @@ def _correlated_input(where: str, x: str, inputs: dict) -> Problem | None:
     found = inputs.get(x)
     if not found:
         return _unknown(where, "workstream, risk, role, fixed cost or overhead", x, inputs)
-    if len(found) > 1:
-        kinds = " and a ".join(kind for kind, _, _ in found)
-        return Problem(where, f"'{x}' is both a {kinds}: give them different ids to "
-                              "correlate either")
-    kind, _, dist = found[0]
+    kinds = list(dict.fromkeys(kind for kind, _, _ in found))
+    if len(kinds) > 1:
+        return Problem(where, f"'{x}' is both a {' and a '.join(kinds)}: give them different "
+                              "ids to correlate either")
+    if len(found) > 1:  # an id twice in one table: that table's duplicate is the problem
+        return None
+    kind, key, dist = found[0]
     if dist is None:
         return Problem(where, f"overhead '{x}' is priced by its staffing: correlate its "
                               "roles' weekly rates instead")
     if dist.is_fixed:
-        return Problem(where, f"'{x}' has a fixed {_CORRELATED_VALUE[kind]}: nothing to "
-                              "correlate")
+        value = "cost" if key.endswith(":cost") else _CORRELATED_VALUE[kind]
+        return Problem(where, f"'{x}' has a fixed {value}: nothing to correlate")
     return None
 
 
@@ -306,6 +399,7 @@ def check_scenario(s: Scenario) -> list[Problem]:
         out += _cycles(s)
     out += _dates(s)
     if not out:
+        out += _plan_span(s)
         out += _conditions(s)
         out += _capacity(s)
     out += _correlations(s)

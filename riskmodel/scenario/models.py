@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import numbers
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -19,21 +20,33 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    TypeAdapter,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     model_serializer,
     model_validator,
 )
 
 from ..sim.distributions import from_spec
 from .fields import (
+    MAX_FTE,
     MAX_ITERATIONS,
+    MAX_WEEKS,
     RESERVED_MILESTONE,
     Date,
+    Duration,
     Factor,
+    Fte,
     Id,
+    Lag,
     Model,
+    Money,
     NonNegative,
     Probability,
     Quantity,
+    Weeks,
+    finite_number,
+    short,
 )
 
 __all__ = [
@@ -55,6 +68,9 @@ __all__ = [
     "SimulationSettings",
     "RESERVED_MILESTONE",
     "MAX_ITERATIONS",
+    "MAX_WEEKS",
+    "MAX_FTE",
+    "MAX_CAPACITY_PERIODS",
     "Id",
     "Date",
     "Quantity",
@@ -68,7 +84,36 @@ class CapacityPeriod(Model):
 
     model_config = ConfigDict(populate_by_name=True)
     start: Date = Field(alias="from")
-    fte: NonNegative
+    fte: Fte
+
+
+MAX_CAPACITY_PERIODS = 1_000
+"""Most capacity periods a role may list (one a day for 2.7 years): levelling's time
+grows with them."""
+_PERIODS = TypeAdapter(list[CapacityPeriod])
+_FTE = TypeAdapter(Fte)
+
+
+def _capacity(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A role's capacity, checked as the one form it is written in (a number of FTE or a
+    list of periods), so a wrong value is one sentence, not one per form."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        if not value:
+            raise ValueError("give a number of FTE or at least one period")
+        if len(value) > MAX_CAPACITY_PERIODS:
+            raise ValueError(f"{len(value):,} periods; the limit is {MAX_CAPACITY_PERIODS:,} "
+                             "(merge the periods that have the same FTE)")
+        periods = _PERIODS.validate_python(value)
+        days = [p.start for p in periods]
+        if any(b <= a for a, b in zip(days, days[1:])):
+            raise ValueError("periods must be in date order, one per date")
+        return periods
+    if isinstance(value, (numbers.Real, str)) and not isinstance(value, bool):
+        return _FTE.validate_python(value)
+    raise ValueError("expected a number of FTE or a list of periods like [{from: 2027-01-04, "
+                     f"fte: 1}}], got {short(value)}")
 
 
 class Role(Model):
@@ -81,22 +126,12 @@ class Role(Model):
     """
 
     id: Id
-    weekly_rate: Quantity
+    weekly_rate: Money
     name: str | None = None
-    capacity: NonNegative | list[CapacityPeriod] | None = None
-    lead_time: NonNegative = 0.0
+    capacity: Annotated[float | list[CapacityPeriod] | None, WrapValidator(_capacity)] = None
+    lead_time: Weeks = 0.0
     """Weeks from the decision to the first day of a person added to this role (hiring
     or contracting; 0 for people already on the payroll). Used by ``change_staffing``."""
-
-    @model_validator(mode="after")
-    def _periods(self) -> Role:
-        if isinstance(self.capacity, list):
-            if not self.capacity:
-                raise ValueError("capacity: give a number of FTE or at least one period")
-            days = [p.start for p in self.capacity]
-            if any(b <= a for a, b in zip(days, days[1:])):
-                raise ValueError("capacity: periods must be in date order, one per date")
-        return self
 
     def capacity_steps(self) -> list[tuple[dt.date | None, float]] | None:
         """Capacity as (from date, FTE) steps, the first from None (the beginning of
@@ -105,7 +140,11 @@ class Role(Model):
             return None
         if not isinstance(self.capacity, list):
             return [(None, float(self.capacity))]
-        return [(None, 0.0)] + [(p.start, p.fte) for p in self.capacity]
+        steps: list[tuple[dt.date | None, float]] = [(None, 0.0)]
+        for p in self.capacity:  # a period with the FTE of the one before changes nothing
+            if p.fte != steps[-1][1]:
+                steps.append((p.start, p.fte))
+        return steps
 
     @property
     def most_fte(self) -> float:
@@ -128,7 +167,7 @@ class Dependency(Model):
 
     id: Id
     type: LinkType = "FS"
-    lag: float = 0.0
+    lag: Lag = 0.0
 
     @model_serializer(mode="wrap")
     def _plain(self, handler) -> Any:
@@ -150,10 +189,10 @@ class Workstream(Model):
 
     id: Id
     name: str | None = None
-    duration: Quantity
+    duration: Duration
     depends_on: list[Annotated[Dependency, BeforeValidator(_dependency)]] = []
-    staffing: dict[Id, NonNegative] = {}
-    fixed_cost: Quantity = Field(default_factory=lambda: from_spec(0))
+    staffing: dict[Id, Fte] = {}
+    fixed_cost: Money = Field(default_factory=lambda: from_spec(0))
     not_before: Date | None = None
     """A date before which it cannot start (a booked slot: "start no earlier than")."""
     skills: list[Id] = []
@@ -173,7 +212,7 @@ class Condition(Model):
     not_risk: Id | None = None
     late: Id | None = None
     on_time: Id | None = None
-    by: NonNegative | None = None
+    by: Weeks | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Condition:
@@ -224,9 +263,9 @@ class Risk(Model):
     probability: Probability
     when: list[Condition] = []
     affects: list[Id] = []
-    delay: Quantity | None = None
+    delay: Duration | None = None
     factor: Factor | None = None
-    cost: Quantity = Field(default_factory=lambda: from_spec(0))
+    cost: Money = Field(default_factory=lambda: from_spec(0))
     description: str | None = None
 
     @model_validator(mode="after")
@@ -247,7 +286,7 @@ class Correlation(Model):
     weekly cost)."""
 
     between: tuple[Id, Id]
-    rho: Annotated[float, Field(ge=-1, le=1)]
+    rho: Annotated[float, BeforeValidator(finite_number), Field(ge=-1, le=1)]
 
 
 class FixedCost(Model):
@@ -255,7 +294,7 @@ class FixedCost(Model):
 
     id: Id
     name: str | None = None
-    cost: Quantity
+    cost: Money
     note: str | None = None
 
 
@@ -265,8 +304,8 @@ class Overhead(Model):
 
     id: Id
     name: str | None = None
-    weekly_cost: Quantity | None = None
-    staffing: dict[Id, NonNegative] | None = None
+    weekly_cost: Money | None = None
+    staffing: dict[Id, Fte] | None = None
     until: Id = RESERVED_MILESTONE
     note: str | None = None
 
@@ -310,7 +349,7 @@ class Blackout(Model):
     model_config = ConfigDict(populate_by_name=True)
     start: Date = Field(alias="from")
     to: Date
-    capacity: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    capacity: Annotated[float, BeforeValidator(finite_number), Field(ge=0, lt=1)] = 0.0
 
     @model_validator(mode="after")
     def _order(self) -> Blackout:

@@ -11,14 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ScenarioError
+from ..errors import Problem, ScenarioError
 from ..sim.distributions import from_spec
 from ..sim.network import LINK_TYPES, forward_pass, topological_order
-from .fields import plain
+from .fields import MAX_FTE, MAX_WEEKS, plain, short
 from .problems import find
 from .schema import Scenario
 
-__all__ = ["change_staffing", "DEFAULT_ELASTICITY", "DEFAULT_FLOOR", "DEFAULT_ONBOARDING"]
+__all__ = ["change_staffing", "check_arguments", "DEFAULT_ELASTICITY", "DEFAULT_FLOOR",
+           "DEFAULT_ONBOARDING"]
 
 DEFAULT_ELASTICITY = 0.5
 """Duration scales by (old FTE / new FTE) ** elasticity. 0.5: doubling the team cuts the
@@ -92,41 +93,25 @@ def change_staffing(scenario: Scenario, workstream: str, staffing: dict[str, flo
     >>> round(more.workstream("sf_permissions").duration.plan_value, 2)
     2.86
     """
-    import math
-
-    ws = find(scenario.workstreams, workstream, "workstream")
-    if not isinstance(staffing, dict):
-        raise ScenarioError(f"change_staffing: staffing must map roles to FTE, "
-                            f"got {type(staffing).__name__}")
-    for role, fte in staffing.items():
-        if isinstance(fte, bool) or not isinstance(fte, (int, float)) \
-                or not math.isfinite(fte) or fte < 0:
-            raise ScenarioError(f"change_staffing: staffing.{role}: expected a number of FTE "
-                                f"of 0 or more, got {fte!r}"[:200])
-    for key, value in (("elasticity", elasticity), ("floor", floor),
-                       ("onboarding", onboarding), ("arrives", arrives)):
-        if value is None and key == "arrives":
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value) or value < 0:
-            raise ScenarioError(f"change_staffing: {key}: expected a number of 0 or more, "
-                                f"got {value!r}"[:200])
-    if not isinstance(hire, bool):
-        raise ScenarioError(f"change_staffing: hire: expected true or false, got {hire!r}"[:200])
+    check_arguments(workstream, staffing, elasticity=elasticity, floor=floor,
+                    onboarding=onboarding, arrives=arrives, hire=hire)
+    try:
+        ws = find(scenario.workstreams, workstream, "workstream")
+    except ScenarioError as exc:
+        raise _refuse("workstream", str(exc)) from None
     skills = ws.skills or list(ws.staffing)
     for role in staffing:
         if role not in ws.staffing and role not in skills:
-            raise ScenarioError(f"change_staffing: '{role}' cannot do the work of "
-                                f"'{workstream}'; roles that can: {', '.join(skills)} "
-                                "(its skills)"[:300])
+            raise _refuse(f"staffing.{role}", f"'{role}' cannot do the work of '{workstream}'; "
+                                              f"roles that can: {', '.join(skills)} (its skills)")
     new = {**ws.staffing, **staffing}
     new = {r: f for r, f in new.items() if f > 0}
     old_fte = sum(f for r, f in ws.staffing.items() if r in skills)
     new_fte = sum(f for r, f in new.items() if r in skills)
     if old_fte <= 0 or new_fte <= 0:
-        raise ScenarioError(f"change_staffing: '{workstream}' needs someone who can do the "
-                            f"work before and after ({', '.join(skills) or 'no role'}: FTE "
-                            f"{old_fte:g} -> {new_fte:g})"[:300])
+        raise _refuse("staffing", f"'{workstream}' needs someone who can do the work before "
+                                  f"and after ({', '.join(skills) or 'no role'}: FTE "
+                                  f"{old_fte:g} -> {new_fte:g})")
     factor = max((old_fte / new_fte) ** elasticity, floor)
     duration = ws.duration.scaled(factor) if factor != 1 else ws.duration
     added = [r for r in skills if new.get(r, 0) > ws.staffing.get(r, 0)]
@@ -143,6 +128,55 @@ def change_staffing(scenario: Scenario, workstream: str, staffing: dict[str, flo
     if grown:
         changes["roles"] = grown
     return scenario.with_changes(changes)
+
+
+def _refuse(key: str, message: str) -> ScenarioError:
+    """The error for a bad argument: ``change_staffing: <key>: <message>`` (``apply_changes``
+    names the change: ``changes[0].staffing.<key>: <message>``)."""
+    return ScenarioError(Problem(key, message, "change_staffing"))
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 64 and value[0].isalpha() \
+        and all(c.isalnum() or c in "_.-" for c in value) and value.isascii()
+
+
+def check_arguments(workstream: Any, staffing: Any, *,
+                    elasticity: Any = DEFAULT_ELASTICITY, floor: Any = DEFAULT_FLOOR,
+                    onboarding: Any = DEFAULT_ONBOARDING, arrives: Any = None,
+                    hire: Any = True) -> None:
+    """Check ``change_staffing``'s arguments as far as no scenario is needed (a batch file
+    can do it before anything runs): a ``ScenarioError`` of one sentence naming the first
+    argument that is wrong (``change_staffing: arrives: expected a number from 0 to
+    10,000 (weeks), got -3``)."""
+    import math
+
+    args = {"elasticity": elasticity, "floor": floor, "onboarding": onboarding,
+            "arrives": arrives, "hire": hire}
+    if not _is_id(workstream):
+        raise _refuse("workstream", f"expected a workstream id, got {short(workstream)}")
+    if not isinstance(staffing, dict) or not staffing:
+        raise _refuse("staffing", "expected a mapping of roles to FTE like "
+                                  f"{{sf_developer_contract: 2}}, got {short(staffing)}")
+    for role, fte in staffing.items():
+        if not _is_id(role):
+            raise _refuse("staffing", f"expected role ids as keys, got {short(role)}")
+        if isinstance(fte, bool) or not isinstance(fte, (int, float)) \
+                or not math.isfinite(fte) or not 0 <= fte <= MAX_FTE:
+            raise _refuse(f"staffing.{role}", f"expected a number of FTE from 0 to "
+                                              f"{MAX_FTE:,}, got {short(fte)}")
+    limits = {"elasticity": 1.0, "floor": 1.0, "onboarding": MAX_WEEKS, "arrives": MAX_WEEKS}
+    for key, top in limits.items():
+        value = args[key]
+        if value is None and key == "arrives":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or not 0 <= value <= top:
+            raise _refuse(key, f"expected a number from 0 to {top:,g}"
+                               + (" (weeks)" if top == MAX_WEEKS else "")
+                               + f", got {short(value)}")
+    if not isinstance(hire, bool):
+        raise _refuse("hire", f"expected true or false, got {short(hire)}")
 
 
 def _more_capacity(role, fte: float) -> dict[str, Any]:

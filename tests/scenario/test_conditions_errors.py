@@ -43,6 +43,16 @@ CASES = [
     (with_when(0, [{"late": "audit", "by": -1}]), "risks[0].when[0].by:"),
     (with_when(0, [{"late": "audit", "after": 1}]), "risks[0].when[0].after:"),
     (with_when(0, "late"), "risks[0].when: input should be a valid list"),
+    (with_when(1, [{"late": "audit"}, {"late": "audit"}]),
+     "risks[1].when[1]: repeats when[0] (if audit is missed)"),
+    (with_when(1, [{"risk": "r1"}, {"not_risk": "r1"}]),
+     "risks[1].when[1]: contradicts when[0] (if r1 occurs), so 'r2' could never occur"),
+    (with_when(1, [{"on_time": "audit", "by": 1}, {"late": "audit", "by": 1}]),
+     "risks[1].when[1]: contradicts when[0] (if audit is missed by 1 weeks or less)"),
+    (with_when(1, [{"late": "audit", "by": 1e300}]),
+     "risks[1].when[0].by: input should be less than or equal to 10000 (got 1e+300)"),
+    (with_when(1, [{"late": "audit", "by": True}]), "risks[1].when[0].by: expected a number, "
+                                                     "got True"),
 ]
 
 
@@ -73,6 +83,18 @@ def test_a_bad_not_before_is_one_sentence():
     data["workstreams"][1]["not_before"] = "next week"
     with pytest.raises(ScenarioError, match=r"^workstreams\[1\]\.not_before: expected an ISO "
                                             r"date"):
+        Scenario.from_dict(data)
+
+
+def test_a_booked_start_outside_the_plan_is_one_sentence():
+    data = copy.deepcopy(GOOD)
+    data["workstreams"][1]["not_before"] = "2026-12-01"
+    with pytest.raises(ScenarioError, match=r"^workstreams\[1\]\.not_before: 2026-12-01 is "
+                                            r"before start_date 2027-01-04$"):
+        Scenario.from_dict(data)
+    data["workstreams"][1]["not_before"] = "2199-01-01"
+    with pytest.raises(ScenarioError, match=r"^workstreams\[1\]\.not_before: 2199-01-01 is "
+                                            r"after the last target date 2027-02-15$"):
         Scenario.from_dict(data)
 
 

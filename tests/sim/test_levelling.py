@@ -113,7 +113,7 @@ def test_a_workstream_needing_more_than_exists_is_refused():
     with pytest.raises(ScenarioError, match=r"workstreams\[0\]\.staffing\.eng: 'a' needs 1 "
                                             r"FTE of eng, but roles\[0\]\.capacity has 0\.5"):
         two(0.5)
-    with pytest.raises(ScenarioError, match=r"roles\[0\]: capacity: periods must be in date"):
+    with pytest.raises(ScenarioError, match=r"roles\[0\]\.capacity: periods must be in date"):
         two([{"from": week(3), "fte": 1}, {"from": week(1), "fte": 2}])
 
 
