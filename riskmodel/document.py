@@ -86,13 +86,18 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
 
 
 def _people(result: SimulationResult) -> dict[str, Any]:
-    """``levelling`` (lateness due to waiting for people) and ``resources.<role>`` (FTE by
+    """``levelling`` (lateness due to waiting for people, and ``short_of``: the role most
+    often needed beyond its capacity, with those weeks) and ``resources.<role>`` (FTE by
     week), when roles have capacities."""
+    from .analysis.resources import bottleneck
+
     wait = result.waiting()
     if wait is None:
         return {}
     tables = result.role_demand()
-    return {"levelling": wait, "resources": {
+    worst = bottleneck(tables)
+    short_of = None if worst is None else {"role": worst[0], "weeks": worst[1]}
+    return {"levelling": {**wait, "short_of": short_of}, "resources": {
         role: {"weeks": [int(k) for k in t.index],
                **{col: [round(float(x), 4) for x in t[col]] for col in t.columns}}
         for role, t in tables.items()}}

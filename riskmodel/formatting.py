@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["SYMBOLS", "money", "signed_money", "long_date", "percent", "weeks",
+__all__ = ["SYMBOLS", "money", "signed_money", "long_date", "target_name", "percent", "weeks",
            "axis_money", "excel_money_format"]
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
@@ -50,6 +50,12 @@ def long_date(d: dt.date | dt.datetime | str) -> str:
     if isinstance(d, str):
         d = dt.date.fromisoformat(d[:10])
     return f"{d.day} {d:%b %Y}"
+
+
+def target_name(target_id: object) -> str:
+    """What a target is called in words: ``audit-ready`` for the audit, else its id with
+    spaces (``report in hand``)."""
+    return "audit-ready" if target_id == "audit" else str(target_id).replace("_", " ")
 
 
 def percent(p: float | None, digits: int = 0, signed: bool = False) -> str:

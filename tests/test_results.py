@@ -22,11 +22,12 @@ def test_json_contract(default_result, tmp_path, capsys):
     assert set(d) == CONTRACT_V1 | ADDED_V2 | WITH_CAPACITIES
     assert set(d["levelling"]) == {"p50_shift_weeks", "p80_shift_weeks", "p50_weeks",
                                    "p80_weeks", "mean_weeks", "share_waiting",
-                                   "p_meet_change", "target", "matters"}
+                                   "p_meet_change", "target", "matters", "short_of"}
     assert all({"weeks", "demand_p50", "demand_p90", "in_use_p50", "in_use_p90",
                 "capacity"} == set(v) for v in d["resources"].values())
     # the plan's own team: nobody ever waits, so nothing changes (and it says so)
     assert d["levelling"]["p80_weeks"] == 0 and d["levelling"]["matters"] is False
+    assert d["levelling"]["short_of"] is None
     assert d["schema"] == "riskmodel.summary/2"
     assert set(d["finish"]) == {"unit", "mean", "std", "p5", "p10", "p20", "p50", "p70", "p80",
                                 "p90", "p95"}

@@ -90,14 +90,13 @@ def condition_text(scenario, risk, names: dict[str, str] | None = None) -> str:
     import datetime as dt
     import math
 
-    from ..formatting import long_date
+    from ..formatting import long_date, target_name
 
     targets = {t.id: t for t in scenario.all_targets}
 
     def target(tid: str, by: float) -> str:
         day = targets[tid].date + dt.timedelta(days=math.ceil(round(by * 7, 9)))
-        words = "audit-ready" if tid == "audit" else tid.replace("_", " ")
-        return f"{words} by {long_date(day)}"
+        return f"{target_name(tid)} by {long_date(day)}"
 
     return " and ".join(c.describe(names, target) for c in risk.when)
 

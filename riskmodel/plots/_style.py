@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..results import SimulationResult
 
-from ..formatting import axis_money, long_date
+from ..formatting import axis_money, long_date, target_name
 
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7f7f7f"
 
@@ -52,7 +52,7 @@ def target_words(target) -> tuple[str, str]:
     target_id = getattr(target, "id", target)
     if target_id == "audit":
         return "audit-ready", "Audit date"
-    words = plain_text(str(target_id).replace("_", " "))
+    words = plain_text(target_name(target_id))
     return words, f"{words[:1].upper()}{words[1:]} date"
 
 

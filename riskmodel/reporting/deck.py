@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..formatting import long_date, money, signed_money
+from ..formatting import long_date, money, signed_money, target_name
 from .slides import (
     CHAR_WIDTH,
     LINE_HEIGHT,
@@ -321,7 +321,7 @@ def _scenario_slide(slide, s, labels, ident, charts):
     tid, t = target_of(s)
     fd, c, k = s["finish_date"], s["cost"], s["contingency"]["p80"]
     _box(slide, 0.5, 1.05, 12.3, 0.7, [(rep["headline"], True)], size=26)
-    what = "audit-ready" if tid == "audit" else tid.replace("_", " ")
+    what = target_name(tid)
     png = _curves_chart({ident: s}, labels, [ident], charts, f"s_{ident}", (7.4, 4.6),
                         f"Probability of being {what}")
     _picture(slide, png, 0.4, 1.8, 7.4, 4.6)

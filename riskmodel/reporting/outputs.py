@@ -145,7 +145,7 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
 def _comparison_html(table: pd.DataFrame, title: str, record: dict[str, Any]) -> str:
     """The comparison page: each row's target, band and budget with the numbers; no
     separate percentiles shown as a pair to promise. Self-contained (no external URLs)."""
-    from ..formatting import long_date, money
+    from ..formatting import long_date, money, target_name
 
     e = html.escape
 
@@ -161,7 +161,7 @@ def _comparison_html(table: pd.DataFrame, title: str, record: dict[str, Any]) ->
             def m(x, cur=cur):
                 return e(money(x, cur))
             source = "budget" if r.get("jcl_budget_source") == "budget" else "band top"
-            what = "audit-ready" if r.target == "audit" else str(r.target).replace("_", " ")
+            what = target_name(r.target)
             promise = []
             if not blank(r.get("promise80_date_at_budget")):
                 promise.append(f"by {e(long_date(str(r.promise80_date_at_budget)))} "

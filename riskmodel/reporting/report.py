@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.risks import condition_text
-from ..formatting import long_date, money
+from ..formatting import long_date, money, target_name
 from ..results import SimulationResult
 from ..scenario import Scenario, load_scenario
 from ..scenario.changes import apply_changes, move_dates
@@ -141,8 +141,7 @@ class ScenarioReport:
         """``P(audit-ready by 1 Mar 2027) = 46%``."""
         t = self.result.primary_target
         p = self.result.p_meet(t.date, t.milestone)
-        what = "audit-ready" if t.id == "audit" else t.id.replace("_", " ")
-        return f"P({what} by {long_date(t.date)}) = {p:.0%}"
+        return f"P({target_name(t.id)} by {long_date(t.date)}) = {p:.0%}"
 
     def reading(self) -> str:
         """A few sentences reading the forecast for a director (Markdown).

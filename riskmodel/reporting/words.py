@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from ..formatting import long_date, money
+from ..formatting import long_date, money, target_name
 
 __all__ = ["CONFIDENCE", "weeks_date", "peak_text", "waiting_text", "budget_words",
            "promise_text",
@@ -53,13 +53,9 @@ def waiting_text(s: dict) -> str | None:
     text = (f"Waiting for people moves the P50 date {lev['p50_shift_weeks']:.1f} weeks later "
             f"and the P80 date {lev['p80_shift_weeks']:.1f} weeks later, and {odds} the "
             f"chance of being {target_words(tid, t)}")
-    worst = None
-    for role, r in (s.get("resources") or {}).items():
-        over = [w for w, d, c in zip(r["weeks"], r["demand_p50"], r["capacity"]) if d > c + 1e-9]
-        if over and (worst is None or len(over) > len(worst[1])):
-            worst = (role, over)
-    if worst:
-        role, over = worst
+    short = lev.get("short_of")  # analysis.resources.bottleneck, in the summary
+    if short:
+        role, over = short["role"], short["weeks"]
         when = (f"from {weeks_date(s, over[0])} to {weeks_date(s, over[-1] + 1)}"
                 if "start_date" in s.get("report", {}) else
                 f"in weeks {over[0] + 1}-{over[-1] + 1} of the programme")
@@ -98,8 +94,7 @@ def target_of(s: dict) -> tuple[str, dict]:
 
 def target_words(target_id: str, target: dict) -> str:
     """``audit-ready by 1 Mar 2027`` / ``report in hand by 30 Jul 2027``."""
-    what = "audit-ready" if target_id == "audit" else target_id.replace("_", " ")
-    return f"{what} by {long_date(target['date'])}"
+    return f"{target_name(target_id)} by {long_date(target['date'])}"
 
 
 def baseline_id(summaries: dict[str, dict], order: Iterable[str]) -> str | None:

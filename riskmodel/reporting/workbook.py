@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..formatting import excel_money_format
+from ..formatting import excel_money_format, target_name
 from .slides import risk_words
 from .words import budget_words, peak_text, waiting_text
 
@@ -242,7 +242,7 @@ def _sheet_summary(book: _Book) -> None:
             elif col == "warnings" and s:
                 value = len(s.get("warnings") or [])
             elif col == "target" and s:
-                value = "audit-ready" if value == "audit" else str(value).replace("_", " ")
+                value = target_name(value)
             values.append((value, kind))
         cells.append((values, currency))
 

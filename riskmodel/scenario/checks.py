@@ -118,20 +118,27 @@ def _cycles(s: Scenario) -> list[Problem]:
     return [Problem("workstreams", f"dependency cycle: {names}")]
 
 
-def _plan_span(s: Scenario) -> list[Problem]:
-    """The plan (every estimate at its plan value, no risk, no calendar, nobody waiting:
-    the earliest the work can end) finishes within ``MAX_WEEKS``; a longer one comes
-    from a value far too large (durations, lags and booked starts that add up)."""
+def plain_plan(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Each workstream's (finish, duration) in the plain plan: every estimate at its plan
+    value, links and booked starts, no risk, no calendar, nobody waiting for people (the
+    engine's own plan is ``spec.build_spec`` + ``evaluate``; this one needs no spec)."""
     index = {w.id: j for j, w in enumerate(s.workstreams)}
     preds = [[index[d.id] for d in w.depends_on] for w in s.workstreams]
-    duration = np.array([[w.duration.plan_value] for w in s.workstreams])
+    duration = np.array([w.duration.plan_value for w in s.workstreams])
     earliest = np.array([np.nan if w.not_before is None else
                          s.weeks_from_start(w.not_before) for w in s.workstreams])
-    finish = forward_pass(duration, topological_order(preds), preds,
+    finish = forward_pass(duration[:, None], topological_order(preds), preds,
                           [[d.lag for d in w.depends_on] for w in s.workstreams], None,
                           earliest, types=[[LINK_TYPES.index(d.type) for d in w.depends_on]
                                            for w in s.workstreams])
-    end = float(np.max(finish))
+    return finish[:, 0], duration
+
+
+def _plan_span(s: Scenario) -> list[Problem]:
+    """The plain plan (``plain_plan``: the earliest the work can end) finishes within
+    ``MAX_WEEKS``; a longer one comes from a value far too large (durations, lags and
+    booked starts that add up)."""
+    end = float(np.max(plain_plan(s)[0]))
     if np.isfinite(end) and end <= MAX_WEEKS:
         return []
     return [Problem("workstreams", f"the plan finishes {end:,.0f} weeks after start_date; the "

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import Problem, ScenarioError
 from ..sim.distributions import from_spec
-from ..sim.network import LINK_TYPES, forward_pass, topological_order
+from .checks import plain_plan
 from .fields import MAX_FTE, MAX_WEEKS, plain, short
 from .problems import find
 from .schema import Scenario
@@ -189,20 +189,11 @@ def _more_capacity(role, fte: float) -> dict[str, Any]:
 
 
 def _planned_start(scenario: Scenario, workstream: str) -> float:
-    """The workstream's start in the deterministic plan (links, booked starts; no
-    calendar blackouts, no waiting for people)."""
-    index = {w.id: j for j, w in enumerate(scenario.workstreams)}
-    preds = [[index[d.id] for d in w.depends_on] for w in scenario.workstreams]
-    duration = np.array([[w.duration.plan_value] for w in scenario.workstreams])
-    earliest = np.array([np.nan if w.not_before is None else
-                         scenario.weeks_from_start(w.not_before) for w in scenario.workstreams])
-    finish = forward_pass(duration, topological_order(preds), preds,
-                          [[d.lag for d in w.depends_on] for w in scenario.workstreams],
-                          None, earliest, None,
-                          types=[[LINK_TYPES.index(d.type) for d in w.depends_on]
-                                 for w in scenario.workstreams])
-    j = index[workstream]
-    return float(finish[j, 0] - duration[j, 0])
+    """The workstream's start in the plain plan (``checks.plain_plan``: links, booked
+    starts; no calendar blackouts, no waiting for people)."""
+    finish, duration = plain_plan(scenario)
+    j = [w.id for w in scenario.workstreams].index(workstream)
+    return float(finish[j] - duration[j])
 
 
 _LOCATION = {"fixed": ("value",), "uniform": ("min", "max"),
