@@ -51,8 +51,10 @@
 /* What the loops compute, as riskmodel/sim/kernels/_signatures.py expects it (VERSION):
  * raised whenever a loop's numbers change, so that a stale build is not used. 2: the Latin
  * hypercube's strata in the order of sorted keys (1, riskmodel up to 0.2.0: Fisher-Yates);
- * 3: typed links (FS, SS, FF, SF) in the network's passes. */
-#define KERNELS_VERSION 4
+ * 3: typed links (FS, SS, FF, SF) in the network's passes; 4: levelling; 5: the risks
+ * switched off re-scheduled in place (reschedule_cols, labour_cols), the Iman-Conover
+ * reordering (rank_reorder_rows). */
+#define KERNELS_VERSION 5
 
 EXPORT int kernels_version(void) { return KERNELS_VERSION; }
 
@@ -442,6 +444,57 @@ EXPORT int gaussian_copula(const double *u, const double *factor, int64_t k, int
     return 0;
 }
 
+/* ---- Iman and Conover's reordering ------------------------------------------------------ */
+
+/* idx: 0..n-1 in the order of x, ties in index order (NumPy's stable argsort), for finite
+ * x: a bucket per floor(x n) (clamped to [0, n - 1], so the buckets are in order whatever
+ * the values; uniforms in [0, 1) put about one in each), filled in index order, then an
+ * insertion sort that moves a value only past larger ones (so only within its bucket). */
+static void stable_order(const double *x, int64_t n, int64_t *count, int64_t *idx)
+{
+    for (int64_t b = 0; b <= n; b++)
+        count[b] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double t = x[i] * (double)n;
+        int64_t b = t >= 1.0 ? (t < (double)n ? (int64_t)t : n - 1) : 0;
+        count[b + 1]++;
+    }
+    for (int64_t b = 0; b < n; b++)
+        count[b + 1] += count[b];
+    for (int64_t i = 0; i < n; i++) {
+        double t = x[i] * (double)n;
+        int64_t b = t >= 1.0 ? (t < (double)n ? (int64_t)t : n - 1) : 0;
+        idx[count[b]++] = i;
+    }
+    for (int64_t i = 1; i < n; i++) {
+        int64_t cur = idx[i], j = i;
+        for (; j > 0 && x[idx[j - 1]] > x[cur]; j--)
+            idx[j] = idx[j - 1];
+        idx[j] = cur;
+    }
+}
+
+/* Row r of out: row r of values sorted, put in the rank order of row r of scores
+ * (out[argsort(scores)] = sort(values), both sorts stable; finite values). */
+MULTIVERSION EXPORT int rank_reorder_rows(const double *values, const double *scores,
+                                          int64_t rows, int64_t n, double *out)
+{
+    int64_t *work = scratch(3 * n + 1, sizeof(int64_t));
+    if (!work)
+        return -1;
+    int64_t *count = work, *by_value = work + n + 1, *by_score = work + 2 * n + 1;
+    for (int64_t r = 0; r < rows; r++) {
+        const double *v = values + r * n, *s = scores + r * n;
+        double *o = out + r * n;
+        stable_order(v, n, count, by_value);
+        stable_order(s, n, count, by_score);
+        for (int64_t t = 0; t < n; t++)
+            o[by_score[t]] = v[by_value[t]];
+    }
+    free(work);
+    return 0;
+}
+
 /* ---- calendar: cumulative working time is piecewise linear in calendar time ---------- */
 
 /* np.interp(t, kt, kw) */
@@ -602,6 +655,90 @@ MULTIVERSION EXPORT int forward_rows(const double *duration, int64_t m, int64_t 
     }
     free(starts);
     return 0;
+}
+
+/* ---- risks switched off: the same iterations again, only what they can change ------- */
+
+/* Finishes of the workstreams down[0..nd) (in topological order) in the iterations cols
+ * (k of them), scheduled again on the working durations `duration` (m x n), except that a
+ * row with hit_row[q] >= 0 works dur_hit[hit_row[q]] (rows x k) instead; a predecessor p
+ * outside them (local[p] < 0) keeps its finish from `finish` (m x n), one inside is read
+ * from `out`. Finish-to-start links only (CSR over down: first, pred as workstream ids,
+ * lag), earliest and pinned per row of down; the rule is forward_rows's, so every number
+ * equals a forward pass of the whole network on those durations. out: nd x k. */
+MULTIVERSION EXPORT void reschedule_cols(const double *duration, const double *finish,
+                                         int64_t m, int64_t n, const int64_t *cols, int64_t k,
+                                         const int64_t *down, int64_t nd, const int64_t *local,
+                                         const int64_t *first, const int64_t *pred,
+                                         const double *lag, const double *earliest,
+                                         const double *pinned, const int64_t *hit_row,
+                                         const double *dur_hit, const double *kt,
+                                         const double *kw, int64_t knots, double *out)
+{
+    (void)m;
+    for (int64_t q = 0; q < nd; q++) {
+        double *o = out + q * k;
+        if (!isnan(pinned[q])) {
+            for (int64_t i = 0; i < k; i++)
+                o[i] = pinned[q];
+        } else {
+            double floor_ = earliest[q] > 0 ? earliest[q] : 0.0;
+            for (int64_t i = 0; i < k; i++)
+                o[i] = floor_;
+            for (int64_t l = first[q]; l < first[q + 1]; l++) {
+                int64_t p = pred[l];
+                double gap = lag[l];
+                if (local[p] >= 0) {
+                    const double *f = out + local[p] * k;
+                    for (int64_t i = 0; i < k; i++) {
+                        double s = f[i] + gap;
+                        o[i] = o[i] > s ? o[i] : s;
+                    }
+                } else {
+                    const double *f = finish + p * n;
+                    for (int64_t i = 0; i < k; i++) {
+                        double s = f[cols[i]] + gap;
+                        o[i] = o[i] > s ? o[i] : s;
+                    }
+                }
+            }
+        }
+        const double *d = duration + down[q] * n;
+        const double *h = hit_row[q] >= 0 ? dur_hit + hit_row[q] * k : NULL;
+        for (int64_t i = 0; i < k; i++) {
+            double w = h ? h[i] : d[cols[i]];
+            o[i] = knots == 0 ? o[i] + w
+                              : earliest_time(kt, kw, knots, work_at(kt, kw, knots, o[i]) + w);
+        }
+    }
+}
+
+/* The labour cost in the iterations cols (k of them): 0 + prefix[cols[i]] (the sum of the
+ * rows before row top), then rate[j] x the working duration of each row j from top on, in
+ * order (duration: m x n; a row with hit_row[j - top] >= 0 reads dur_hit's row instead):
+ * the sum weighted_sum makes of those rows, continued, so it equals the whole sum. */
+MULTIVERSION EXPORT void labour_cols(const double *duration, int64_t m, int64_t n,
+                                     const int64_t *cols, int64_t k, int64_t top,
+                                     const double *rate, const int64_t *hit_row,
+                                     const double *dur_hit, const double *prefix, double *out)
+{
+    for (int64_t i = 0; i < k; i++) {
+        out[i] = 0.0;
+        out[i] += 1.0 * prefix[cols[i]];
+    }
+    for (int64_t j = top; j < m; j++) {
+        double weight = rate[j];
+        int64_t h = hit_row[j - top];
+        if (h >= 0) {
+            const double *row = dur_hit + h * k;
+            for (int64_t i = 0; i < k; i++)
+                out[i] += weight * row[i];
+        } else {
+            const double *row = duration + j * n;
+            for (int64_t i = 0; i < k; i++)
+                out[i] += weight * row[cols[i]];
+        }
+    }
 }
 
 /* ---- levelling: workstreams wait for limited people ----------------------------------- */

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import gaussian_copula
+from .kernels import gaussian_copula, rank_reorder_rows
 
 __all__ = [
     "is_psd",
@@ -82,8 +82,7 @@ def rank_reorder(values: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Each row of ``values`` rearranged into the rank order of the same row of ``scores``
     (Iman and Conover's reordering: the values, and so their stratification, are kept;
     the rank correlation between rows is that of the scores). Ties keep their order."""
-    out = np.empty_like(values)
-    for k in range(values.shape[0]):
-        order = np.argsort(scores[k], kind="stable")
-        out[k, order] = np.sort(values[k], kind="stable")
+    out = np.empty_like(values, dtype=float)
+    rank_reorder_rows(np.ascontiguousarray(values, dtype=float),
+                      np.ascontiguousarray(scores, dtype=float), out)
     return out

@@ -63,8 +63,8 @@ def run_block(
         prefix = {}
         if spec.sparse_risk_off:
             plans, every = _variants(spec)
-            prefix = _prefix_sums(spec, out.duration, [v.first for v in (*plans, every)
-                                                       if v.first < out.duration.shape[0]])
+            prefix = _prefix_sums(spec, out.duration, [v.top for v in (*plans, every)
+                                                       if v.top < out.duration.shape[0]])
         no_risks, norisk_duration_sum, norisk_finish_sum = _without_any_risk(spec, draws, out,
                                                                              prefix)
         without_risk, triggered = _without_each_risk(spec, draws, out, prefix)

@@ -306,6 +306,79 @@ def test_start_forward_and_critical_rows(cal, typed):
         assert outs[0][1].any()
 
 
+@pytest.mark.parametrize("cal", [None, *CALENDARS])
+def test_reschedule_and_labour_cols_equal_a_whole_forward_pass(cal):
+    # the risk-off kernels read the block in place: on both backends, a sub-network
+    # scheduled again at some iterations equals forward_rows over the whole network there
+    rng = np.random.default_rng(10)
+    m, n = 60, 3000
+    (first, pred, lag, kind), _ = _network(m, rng)
+    order = np.arange(m, dtype=np.int64)
+    duration = rng.uniform(0, 4, (m, n))
+    earliest = np.where(rng.random(m) < 0.2, rng.uniform(-1, 5, m), np.nan)
+    pinned = np.where(rng.random(m) < 0.1, rng.uniform(0, 5, m), np.nan)
+    kt, kw = (np.empty(0), np.empty(0)) if cal is None else (cal.knots_t, cal.knots_w)
+    finish = np.empty_like(duration)
+    kernels.forward_rows(duration, order, first, pred, lag, kind, earliest, pinned, kt, kw,
+                         finish)
+    hit = np.array([17, 23, 40], dtype=np.int64)
+    reach = set(hit.tolist())
+    for j in range(m):
+        if any(p in reach for p in pred[first[j]:first[j + 1]].tolist()):
+            reach.add(j)
+    down = np.array(sorted(reach), dtype=np.int64)
+    local = np.full(m, -1, dtype=np.int64)
+    local[down] = np.arange(down.size)
+    sub_first = np.concatenate([[0], np.cumsum([first[j + 1] - first[j] for j in down])])
+    links = np.concatenate([np.arange(first[j], first[j + 1]) for j in down]).astype(int)
+    hit_row = np.array([hit.tolist().index(j) if j in hit else -1 for j in down])
+    cols = np.sort(rng.choice(n, 700, replace=False)).astype(np.int64)
+    dur_hit = rng.uniform(0, 2, (hit.size, cols.size))
+    changed = duration.copy()
+    changed[np.ix_(hit, cols)] = dur_hit
+    whole = np.empty_like(duration)
+    kernels.forward_rows(changed, order, first, pred, lag, kind, earliest, pinned, kt, kw,
+                         whole)
+    (a, b), _ = run_both(kernels.reschedule_cols, duration, finish, cols, down, local,
+                         sub_first.astype(np.int64), pred[links], lag[links], earliest[down],
+                         pinned[down], hit_row.astype(np.int64), dur_hit, kt, kw,
+                         out_like=np.empty((down.size, cols.size)))
+    identical(a, b)
+    identical(a, whole[np.ix_(down, cols)])
+    # labour: continued from the sum of the rows before the first hit, bit for bit
+    rate = rng.uniform(500, 4000, m)
+    top = int(hit[0])
+    prefix = np.empty(n)
+    kernels.weighted_sum(rate[:top].copy(), duration[:top].copy(), prefix)
+    labour_hit = np.array([hit.tolist().index(j) if j in hit else -1 for j in range(top, m)],
+                          dtype=np.int64)
+    (la, lb), _ = run_both(kernels.labour_cols, duration, cols, top, rate, labour_hit, dur_hit,
+                           prefix, out_like=np.empty(cols.size))
+    identical(la, lb)
+    expected = np.empty(cols.size)
+    kernels.weighted_sum(rate, np.ascontiguousarray(changed[:, cols]), expected)
+    identical(la, expected)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 1000, 8192])
+def test_rank_reorder_rows_is_iman_conovers_stable_reordering(n):
+    rng = np.random.default_rng(11)
+    values = rng.random((4, n))
+    scores = rng.random((4, n))
+    scores[1] = np.round(scores[1], 1)  # many ties: kept in order
+    scores[2] = 0.5  # all tied
+    values[3] = rng.uniform(-3, 7, n)  # beyond [0, 1): every value in an end bucket
+    scores[3] = np.where(rng.random(n) < 0.5, 0.0, 1.0 - 1e-17)
+    (a, b), _ = run_both(kernels.rank_reorder_rows, values, scores, out_like=values)
+    identical(a, b)
+    for r in range(4):
+        expected = np.empty(n)
+        expected[np.argsort(scores[r], kind="stable")] = np.sort(values[r], kind="stable")
+        identical(a[r], expected)
+    with pytest.raises(ValueError, match="finite"):
+        kernels.rank_reorder_rows(np.full((1, 3), np.nan), np.zeros((1, 3)), np.empty((1, 3)))
+
+
 # ---- whole simulations, each backend in its own process (RISKMODEL_KERNELS) --------------
 
 SIMULATE = textwrap.dedent("""

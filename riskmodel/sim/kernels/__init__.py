@@ -51,6 +51,9 @@ __all__ = [
     "forward_rows",
     "level_rows",
     "critical_rows",
+    "reschedule_cols",
+    "labour_cols",
+    "rank_reorder_rows",
 ]
 
 BACKENDS = ("compiled", "numpy")
@@ -408,3 +411,63 @@ def critical_rows(duration, finish, end, order, first, succ, lag, kind, kt, kw, 
     _ok(_impl.critical_rows(duration, finish, end, duration.shape[0], duration.shape[1], order,
                             first, succ, lag, kind, kt, kw, kt.size, float(rtol), late_start,
                             critical.view(np.uint8)))
+
+
+def _in_range(ids: np.ndarray, lo: int, hi: int) -> bool:
+    return not ids.size or (int(ids.min()) >= lo and int(ids.max()) < hi)
+
+
+def reschedule_cols(duration, finish, cols, down, local, first, pred, lag, earliest, pinned,
+                    hit_row, dur_hit, kt, kw, out) -> None:
+    """Finishes of the workstreams ``down`` (in topological order) in the iterations
+    ``cols``, scheduled again (``forward_rows``'s rule, finish-to-start links only) on the
+    working durations ``duration`` (workstreams x iterations), a row ``q`` with
+    ``hit_row[q] >= 0`` working ``dur_hit[hit_row[q]]`` instead; a predecessor ``p`` with
+    ``local[p] < 0`` keeps its finish from ``finish``, one with ``local[p] = q`` is row q
+    of ``out`` (scheduled before). Links in CSR form over the rows of ``down``, ``pred``
+    naming workstreams; ``earliest``, ``pinned`` and ``hit_row`` per row of ``down``.
+    ``out``: len(down) x len(cols)."""
+    _same_shape(duration, finish)
+    m, n = duration.shape
+    nd, k = down.size, cols.size
+    _knots_ok(kt, kw)
+    _lengths(nd, earliest, pinned, hit_row, first=first)
+    _links_ok(first, pred, m)
+    _same_shape(pred, lag)
+    if (out.shape != (nd, k) or local.shape != (m,) or dur_hit.ndim != 2
+            or dur_hit.shape[1] != k or not _in_range(cols, 0, n)
+            or not _in_range(down, 0, m) or not _in_range(local, -1, nd)
+            or not _in_range(hit_row, -1, dur_hit.shape[0])):
+        raise ValueError("reschedule_cols: out must be rows x iterations, cols name "
+                         "iterations, down and local workstreams, hit_row rows of dur_hit")
+    _impl.reschedule_cols(duration, finish, m, n, cols, k, down, nd, local, first, pred, lag,
+                          earliest, pinned, hit_row, dur_hit, kt, kw, kt.size, out)
+
+
+def labour_cols(duration, cols, top: int, rate, hit_row, dur_hit, prefix, out) -> None:
+    """Labour cost in the iterations ``cols``: ``prefix`` (per iteration: the sum over the
+    rows before ``top``), then ``rate[j]`` times the working duration of each row ``j``
+    from ``top`` on, in order, a row with ``hit_row[j - top] >= 0`` reading that row of
+    ``dur_hit`` (rows x len(cols)) instead: ``weighted_sum``'s sum of those rows,
+    continued, so it equals the whole sum bit for bit."""
+    m, n = duration.shape
+    k = cols.size
+    if (not 0 <= top <= m or rate.shape != (m,) or hit_row.shape != (m - top,)
+            or dur_hit.ndim != 2 or dur_hit.shape[1] != k or prefix.shape != (n,)
+            or out.shape != (k,) or not _in_range(cols, 0, n)
+            or not _in_range(hit_row, -1, dur_hit.shape[0])):
+        raise ValueError("labour_cols: a rate per workstream, a hit_row per row from top, "
+                         "cols naming iterations, prefix per iteration, out per col")
+    _impl.labour_cols(duration, m, n, cols, k, int(top), rate, hit_row, dur_hit, prefix, out)
+
+
+def rank_reorder_rows(values: np.ndarray, scores: np.ndarray, out: np.ndarray) -> None:
+    """Iman and Conover's reordering: row r of ``out`` is row r of ``values`` sorted, put
+    in the rank order of row r of ``scores`` (``out[r, argsort(scores[r])] =
+    sort(values[r])``, both stable). Every value and score must be finite."""
+    _same_shape(values, scores, out)
+    if values.ndim != 2:
+        raise ValueError("rank_reorder_rows: values must be rows x iterations")
+    if not (np.isfinite(values).all() and np.isfinite(scores).all()):
+        raise ValueError("rank_reorder_rows: values and scores must be finite")
+    _ok(_impl.rank_reorder_rows(values, scores, values.shape[0], values.shape[1], out))

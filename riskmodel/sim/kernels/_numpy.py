@@ -216,6 +216,15 @@ def weighted_sum(w, x, rows, n, out):
         out += w[j] * x2[j]
 
 
+def rank_reorder_rows(values, scores, rows, n, out):
+    if n == 0:
+        return 0
+    v2, s2, o2 = values.reshape(rows, n), scores.reshape(rows, n), out.reshape(rows, n)
+    for r in range(rows):
+        o2[r, np.argsort(s2[r], kind="stable")] = np.sort(v2[r], kind="stable")
+    return 0
+
+
 # ---- rank correlation: a Gaussian copula -------------------------------------------------
 
 def _normal_quantile(p: np.ndarray) -> np.ndarray:
@@ -464,3 +473,39 @@ def critical_rows(duration, finish, end, m, n, order, first, succ, lag, kind, kt
         if lf2 is not None:
             lf2[j] = late_finish
     return 0
+
+
+# ---- risks switched off: the same iterations again, only what they can change ----------
+
+def reschedule_cols(duration, finish, m, n, cols, k, down, nd, local, first, pred, lag, earliest,
+                    pinned, hit_row, dur_hit, kt, kw, knots, out):
+    if k == 0 or nd == 0:
+        return
+    d2, f2, o2 = duration.reshape(m, n), finish.reshape(m, n), out.reshape(nd, k)
+    h2 = dur_hit.reshape(-1, k)
+    for q in range(nd):
+        o = o2[q]
+        if not math.isnan(pinned[q]):
+            o[:] = pinned[q]
+        else:
+            o[:] = earliest[q] if earliest[q] > 0 else 0.0
+            for link in range(first[q], first[q + 1]):
+                p = pred[link]
+                s = (o2[local[p]] if local[p] >= 0 else f2[p, cols]) + lag[link]
+                np.copyto(o, s, where=~(o > s))
+        w = h2[hit_row[q]] if hit_row[q] >= 0 else d2[down[q], cols]
+        if knots == 0:
+            np.add(o, w, out=o)
+        else:
+            o[:] = _earliest_time(kt, kw, _work_at(kt, kw, o) + w)
+
+
+def labour_cols(duration, m, n, cols, k, top, rate, hit_row, dur_hit, prefix, out):
+    out[:] = 0.0
+    if k == 0:
+        return
+    out += 1.0 * prefix[cols]
+    d2, h2 = duration.reshape(m, n), dur_hit.reshape(-1, k)
+    for j in range(top, m):
+        h = hit_row[j - top]
+        out += rate[j] * (h2[h] if h >= 0 else d2[j, cols])
