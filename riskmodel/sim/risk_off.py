@@ -232,11 +232,10 @@ def _without_any_risk(spec: EngineSpec, draws: Draws, out: Outcome,
     the same draws: what estimate uncertainty alone gives (the split of contingency,
     AACE 57R-09); and the sums over iterations of each workstream's working duration and
     finish in that run."""
-    end, cost = out.end.copy(), out.cost.copy()
-    ms = list(spec.milestones)
-    milestones = out.finish[ms].copy()
     duration_sum, finish_sum = out.duration.sum(axis=1), out.finish.sum(axis=1)
     if not spec.sparse_risk_off:
+        end, cost = out.end.copy(), out.cost.copy()
+        milestones = out.finish[list(spec.milestones)].copy()
         assert out.fired is not None  # evaluate sets it
         cols = np.flatnonzero(out.fired.any(axis=0))
         if cols.size:
@@ -245,15 +244,13 @@ def _without_any_risk(spec: EngineSpec, draws: Draws, out: Outcome,
             duration_sum += duration.sum(axis=1) - out.duration[:, cols].sum(axis=1)
             finish_sum += finish.sum(axis=1) - out.finish[:, cols].sum(axis=1)
         return {"end": end, "cost": cost, "milestones": milestones}, duration_sum, finish_sum
+    # every iteration (nearly all have a risk that fired): the sums are then the no-risk
+    # run's own, and where no risk fired the numbers come out as they were, bit for bit
     _, v = _variants(spec)
-    cols = np.flatnonzero(draws.fired.any(axis=0))
-    if cols.size:
-        removed = np.where(draws.fired[:, cols], draws.risk_cost[:, cols], 0.0).sum(axis=0)
-        end[cols], cost[cols], milestones[:, cols], dur_hit, finish = _switched_off(
-            spec, draws, out, v, cols, prefix, removed)
-        # rows that did not change add x - x = 0 exactly: only the changed ones
-        duration_sum[v.hit] += (dur_hit.sum(axis=1)
-                                - out.duration[np.ix_(v.hit, cols)].sum(axis=1))
-        finish_sum[v.down] += (finish.sum(axis=1)
-                               - out.finish[np.ix_(v.down, cols)].sum(axis=1))
+    every = np.arange(out.end.size, dtype=np.int64)
+    removed = np.where(draws.fired, draws.risk_cost, 0.0).sum(axis=0)
+    end, cost, milestones, dur_hit, finish = _switched_off(spec, draws, out, v, every, prefix,
+                                                           removed)
+    duration_sum[v.hit] = dur_hit.sum(axis=1)
+    finish_sum[v.down] = finish.sum(axis=1)
     return {"end": end, "cost": cost, "milestones": milestones}, duration_sum, finish_sum
