@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from .base import (
     DISTRIBUTIONS,
@@ -155,6 +155,8 @@ class Trigen(Distribution):
             f_low = (l - a) ** 2 / ((b - a) * (c - a)) if c > a else 0.0
             f_high = 1 - (b - h) ** 2 / ((b - a) * (b - c)) if b > c else 1.0
             return [f_low - pl, f_high - ph]
+
+        from scipy import optimize  # here only: importing it costs a tenth of a second
 
         w = h - l
         sol = optimize.fsolve(equations, [l - 0.5 * w * pl - 1e-9, h + 0.5 * w * (1 - ph) + 1e-9],
