@@ -85,6 +85,17 @@ def test_contingency_splits_into_estimates_and_risks_on_the_same_draws(runs):
         pytest.approx(c["p80"]["cost"])
 
 
+def test_the_risk_free_run_inside_a_run_is_the_run_without_its_risks(runs):
+    # the run without any risk, kept beside the run, equals a separate run with every
+    # risk disabled: its finishes and its per-workstream sums bit for bit; its cost is
+    # the run's less what the risks changed, so within rounding
+    full, _, none = runs
+    np.testing.assert_array_equal(full.no_risks["end"], none.finish)
+    np.testing.assert_allclose(full.no_risks["cost"], none.cost, rtol=1e-14)
+    np.testing.assert_array_equal(full.norisk_mean_duration_, none.mean_duration_)
+    np.testing.assert_array_equal(full.norisk_mean_finish_, none.mean_finish_)
+
+
 def test_without_risks_the_split_gives_everything_to_estimates():
     s = make([ws("a", {"dist": "uniform", "min": 2, "max": 4})])
     c = simulate(s, iterations=5000).contingency(0.8)
