@@ -665,7 +665,8 @@ MULTIVERSION EXPORT int forward_rows(const double *duration, int64_t m, int64_t 
  * outside them (local[p] < 0) keeps its finish from `finish` (m x n), one inside is read
  * from `out`. Finish-to-start links only (CSR over down: first, pred as workstream ids,
  * lag), earliest and pinned per row of down; the rule is forward_rows's, so every number
- * equals a forward pass of the whole network on those durations. out: nd x k. */
+ * equals a forward pass of the whole network on those durations. out: nd x k; end: the
+ * latest finish of the workstreams sinks[0..ns) (ns >= 1), as the new schedule has them. */
 MULTIVERSION EXPORT void reschedule_cols(const double *duration, const double *finish,
                                          int64_t m, int64_t n, const int64_t *cols, int64_t k,
                                          const int64_t *down, int64_t nd, const int64_t *local,
@@ -673,7 +674,8 @@ MULTIVERSION EXPORT void reschedule_cols(const double *duration, const double *f
                                          const double *lag, const double *earliest,
                                          const double *pinned, const int64_t *hit_row,
                                          const double *dur_hit, const double *kt,
-                                         const double *kw, int64_t knots, double *out)
+                                         const double *kw, int64_t knots, double *out,
+                                         const int64_t *sinks, int64_t ns, double *end)
 {
     (void)m;
     for (int64_t q = 0; q < nd; q++) {
@@ -709,6 +711,14 @@ MULTIVERSION EXPORT void reschedule_cols(const double *duration, const double *f
             double w = h ? h[i] : d[cols[i]];
             o[i] = knots == 0 ? o[i] + w
                               : earliest_time(kt, kw, knots, work_at(kt, kw, knots, o[i]) + w);
+        }
+    }
+    for (int64_t s = 0; s < ns; s++) {
+        int64_t j = sinks[s];
+        const double *f = local[j] >= 0 ? out + local[j] * k : NULL, *g = finish + j * n;
+        for (int64_t i = 0; i < k; i++) {
+            double x = f ? f[i] : g[cols[i]];
+            end[i] = s == 0 || x > end[i] ? x : end[i];
         }
     }
 }

@@ -46,8 +46,7 @@ class _Variant:
     hit_row: np.ndarray         # per row of down: its row in ``hit``, or -1
     top: int
     labour_hit: np.ndarray      # per workstream from ``top`` on: its row in ``hit``, or -1
-    sinks_down: np.ndarray      # rows in ``down`` of the sinks that can change
-    sinks_kept: np.ndarray      # sinks that cannot
+    sinks: np.ndarray           # the network's sinks (the end is the latest of them)
     milestones: tuple[int, ...]  # per milestone: its row in ``down``, or -1: unchanged
     overhead: tuple[int, ...]    # per overhead: row in ``down``, -1 unchanged, -2 end
 
@@ -88,8 +87,7 @@ def _variant(spec: EngineSpec, off: Sequence[int]) -> _Variant:
         hit_row=np.array([in_hit.get(j, -1) for j in down], dtype=np.int64),
         top=top,
         labour_hit=np.array([in_hit.get(j, -1) for j in range(top, m)], dtype=np.int64),
-        sinks_down=np.array([local[j] for j in spec.sinks if j in reach], dtype=np.int64),
-        sinks_kept=np.array([j for j in spec.sinks if j not in reach], dtype=np.int64),
+        sinks=np.array(spec.sinks, dtype=np.int64),
         milestones=tuple(int(local[j]) for j in spec.milestones),
         overhead=tuple(-2 if until < 0 else int(local[until]) for _, until in spec.overhead),
     )
@@ -139,14 +137,10 @@ def _switched_off(spec: EngineSpec, draws: Draws, out: Outcome, v: _Variant,
                     draws.impact[np.ix_(v.kept, cols)], *v.links, dur_hit)
         if spec.duration_offset is not None:
             dur_hit += spec.duration_offset[v.hit][:, None]
-    finish = np.empty((v.down.size, k))
+    finish, end = np.empty((v.down.size, k)), np.empty(k)
     reschedule_cols(out.duration, out.finish, cols, v.down, v.local, v.first, v.pred, v.lag,
-                    v.earliest, v.pinned, v.hit_row, dur_hit, *_knots(spec.calendar), finish)
-    end = finish[v.sinks_down].max(axis=0) if v.sinks_down.size else None
-    for j in v.sinks_kept:  # finishes taken as they were
-        old = out.finish[j, cols]
-        end = old if end is None else np.maximum(end, old, out=end)
-    assert end is not None  # a network has a sink
+                    v.earliest, v.pinned, v.hit_row, dur_hit, *_knots(spec.calendar), finish,
+                    v.sinks, end)
     if v.hit.size:
         time_cost = np.empty(k)
         labour_cols(out.duration, cols, v.top, spec.weekly_rate, v.labour_hit, dur_hit,

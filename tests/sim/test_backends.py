@@ -339,12 +339,22 @@ def test_reschedule_and_labour_cols_equal_a_whole_forward_pass(cal):
     whole = np.empty_like(duration)
     kernels.forward_rows(changed, order, first, pred, lag, kind, earliest, pinned, kt, kw,
                          whole)
-    (a, b), _ = run_both(kernels.reschedule_cols, duration, finish, cols, down, local,
+    sinks = np.array([3, 59, 40, 17, 50], dtype=np.int64)  # inside down and not
+    ends = []
+
+    def reschedule(*args):
+        end = np.empty(cols.size)
+        kernels.reschedule_cols(*args, sinks, end)
+        ends.append(end)
+
+    (a, b), _ = run_both(reschedule, duration, finish, cols, down, local,
                          sub_first.astype(np.int64), pred[links], lag[links], earliest[down],
                          pinned[down], hit_row.astype(np.int64), dur_hit, kt, kw,
                          out_like=np.empty((down.size, cols.size)))
     identical(a, b)
     identical(a, whole[np.ix_(down, cols)])
+    identical(ends[0], ends[1])
+    identical(ends[0], whole[np.ix_(sinks, cols)].max(axis=0))
     # labour: continued from the sum of the rows before the first hit, bit for bit
     rate = rng.uniform(500, 4000, m)
     top = int(hit[0])

@@ -418,7 +418,7 @@ def _in_range(ids: np.ndarray, lo: int, hi: int) -> bool:
 
 
 def reschedule_cols(duration, finish, cols, down, local, first, pred, lag, earliest, pinned,
-                    hit_row, dur_hit, kt, kw, out) -> None:
+                    hit_row, dur_hit, kt, kw, out, sinks, end) -> None:
     """Finishes of the workstreams ``down`` (in topological order) in the iterations
     ``cols``, scheduled again (``forward_rows``'s rule, finish-to-start links only) on the
     working durations ``duration`` (workstreams x iterations), a row ``q`` with
@@ -426,7 +426,8 @@ def reschedule_cols(duration, finish, cols, down, local, first, pred, lag, earli
     ``local[p] < 0`` keeps its finish from ``finish``, one with ``local[p] = q`` is row q
     of ``out`` (scheduled before). Links in CSR form over the rows of ``down``, ``pred``
     naming workstreams; ``earliest``, ``pinned`` and ``hit_row`` per row of ``down``.
-    ``out``: len(down) x len(cols)."""
+    ``out``: len(down) x len(cols); ``end``: per iteration the latest finish of the
+    workstreams ``sinks`` (one or more) in that schedule."""
     _same_shape(duration, finish)
     m, n = duration.shape
     nd, k = down.size, cols.size
@@ -437,11 +438,14 @@ def reschedule_cols(duration, finish, cols, down, local, first, pred, lag, earli
     if (out.shape != (nd, k) or local.shape != (m,) or dur_hit.ndim != 2
             or dur_hit.shape[1] != k or not _in_range(cols, 0, n)
             or not _in_range(down, 0, m) or not _in_range(local, -1, nd)
-            or not _in_range(hit_row, -1, dur_hit.shape[0])):
+            or not _in_range(hit_row, -1, dur_hit.shape[0]) or sinks.ndim != 1
+            or not sinks.size or not _in_range(sinks, 0, m) or end.shape != (k,)):
         raise ValueError("reschedule_cols: out must be rows x iterations, cols name "
-                         "iterations, down and local workstreams, hit_row rows of dur_hit")
+                         "iterations, down, local and sinks workstreams, hit_row rows of "
+                         "dur_hit, end a value per iteration")
     _impl.reschedule_cols(duration, finish, m, n, cols, k, down, nd, local, first, pred, lag,
-                          earliest, pinned, hit_row, dur_hit, kt, kw, kt.size, out)
+                          earliest, pinned, hit_row, dur_hit, kt, kw, kt.size, out, sinks,
+                          sinks.size, end)
 
 
 def labour_cols(duration, cols, top: int, rate, hit_row, dur_hit, prefix, out) -> None:

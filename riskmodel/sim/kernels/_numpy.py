@@ -478,8 +478,8 @@ def critical_rows(duration, finish, end, m, n, order, first, succ, lag, kind, kt
 # ---- risks switched off: the same iterations again, only what they can change ----------
 
 def reschedule_cols(duration, finish, m, n, cols, k, down, nd, local, first, pred, lag, earliest,
-                    pinned, hit_row, dur_hit, kt, kw, knots, out):
-    if k == 0 or nd == 0:
+                    pinned, hit_row, dur_hit, kt, kw, knots, out, sinks, ns, end):
+    if k == 0:
         return
     d2, f2, o2 = duration.reshape(m, n), finish.reshape(m, n), out.reshape(nd, k)
     h2 = dur_hit.reshape(-1, k)
@@ -498,6 +498,9 @@ def reschedule_cols(duration, finish, m, n, cols, k, down, nd, local, first, pre
             np.add(o, w, out=o)
         else:
             o[:] = _earliest_time(kt, kw, _work_at(kt, kw, o) + w)
+    for s, j in enumerate(sinks.tolist()):
+        x = o2[local[j]] if local[j] >= 0 else f2[j, cols]
+        end[:] = x if s == 0 else np.where(x > end, x, end)
 
 
 def labour_cols(duration, m, n, cols, k, top, rate, hit_row, dur_hit, prefix, out):
