@@ -74,7 +74,9 @@ def _centred_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ranks of each row less their mean, and the root of their sum of squares."""
     rx = _average_ranks(x)
     rx -= rx.mean(axis=1, keepdims=True)
-    return rx, np.sqrt((rx**2).sum(axis=1))
+    # squared a few rows at a time (each row's sum is the same): no second array as large
+    squares = np.concatenate([(rx[r:r + 16] ** 2).sum(axis=1) for r in range(0, len(rx), 16)])
+    return rx, np.sqrt(squares)
 
 
 def _correlate_ranks(x: np.ndarray, rx: np.ndarray, sx: np.ndarray, y) -> np.ndarray:
