@@ -16,7 +16,7 @@ from .analysis.money import contingency_levels
 from .formatting import money as fmt_money
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .results import SimulationResult
+    from .analysis.sample import Result
 
 __all__ = ["SCHEMA", "summary_document", "headline_table", "headline_row"]
 
@@ -41,7 +41,7 @@ def _finding(f) -> dict[str, str]:
             "message": getattr(f, "message", str(f))}
 
 
-def summary_document(result: SimulationResult) -> dict[str, Any]:
+def summary_document(result: Result) -> dict[str, Any]:
     """The summary document of one result (plain JSON types, no NaN)."""
     f = result.percentiles("end", FINISH_LEVELS)
     c = result.percentiles("cost", COST_LEVELS)
@@ -85,7 +85,7 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
     return out
 
 
-def _people(result: SimulationResult) -> dict[str, Any]:
+def _people(result: Result) -> dict[str, Any]:
     """``levelling`` (lateness due to waiting for people, and ``short_of``: the role most
     often needed beyond its capacity, with those weeks) and ``resources.<role>`` (FTE by
     week), when roles have capacities."""
@@ -103,7 +103,7 @@ def _people(result: SimulationResult) -> dict[str, Any]:
         for role, t in tables.items()}}
 
 
-def headline_table(result: SimulationResult) -> pd.DataFrame:
+def headline_table(result: Result) -> pd.DataFrame:
     """The headline figures as a two-column table a person reads (``result.summary()``).
 
     Separate percentiles are never presented as a joint commitment: the P80 date and
@@ -155,7 +155,7 @@ def headline_table(result: SimulationResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure")
 
 
-def headline_row(result: SimulationResult) -> dict[str, Any]:
+def headline_row(result: Result) -> dict[str, Any]:
     """The headline figures of one result as a flat row: what ``compare`` lines up and
     ``forecast_trail`` follows (the batch's ``summary.csv`` reads the same figures from
     each scenario's summary document)."""

@@ -168,27 +168,10 @@ def simulate(
     """
     from .results import SimulationResult
 
-    if not isinstance(scenario, Scenario):
-        raise TypeError("simulate() takes a Scenario; use load_scenario(path) for a file")
-    n = _iterations(iterations if iterations is not None else scenario.simulation.iterations)
-    if isinstance(disabled_risks, str):
-        disabled_risks = (disabled_risks,)
-    if precision is not None and not 0 < precision < 0.5:
-        raise ValueError(f"precision must be between 0 and 0.5, got {precision}")
-    unknown = set(disabled_risks) - {r.id for r in scenario.risks}
-    if unknown:
-        raise ScenarioError(f"disabled_risks: unknown risk(s) {', '.join(sorted(unknown))}")
+    n, disabled_risks = _checked(scenario, iterations, disabled_risks, precision)
     root = as_seed_sequence(seed if seed is not None else scenario.simulation.seed)
-    spec = build_spec(scenario, sampling)
-    spec.rank_risks = rank_risks
-    check_memory(spec, n, jobs=1 if executor is not None else jobs,
-                 source=next(iter(scenario.sources), None))
-    if status is not None:
-        from .conditioning import apply_status
-
-        spec = apply_status(spec, scenario, status)
-    if disabled_risks:
-        spec = spec.without_risks(disabled_risks)
+    spec = _engine_spec(scenario, sampling, rank_risks, status, disabled_risks, n,
+                        jobs=1 if executor is not None else jobs)
     t0 = time.perf_counter()
     collector = Collector(n)
     _run(spec, root, _plan_blocks(n, len(spec.workstreams)), jobs, executor, chunk_size,
@@ -209,6 +192,40 @@ def simulate(
     result.status = status
     result.warnings_ = check(scenario, iterations=result.iterations)
     return result
+
+
+def _checked(scenario, iterations, disabled_risks, precision) -> tuple[int, tuple[str, ...]]:
+    """``simulate``'s arguments checked: the number of iterations and the risks to switch
+    off (one name or several); ``TypeError``, ``ScenarioError`` or ``ValueError`` naming
+    the one that is wrong."""
+    if not isinstance(scenario, Scenario):
+        raise TypeError("simulate() takes a Scenario; use load_scenario(path) for a file")
+    n = _iterations(iterations if iterations is not None else scenario.simulation.iterations)
+    if isinstance(disabled_risks, str):
+        disabled_risks = (disabled_risks,)
+    if precision is not None and not 0 < precision < 0.5:
+        raise ValueError(f"precision must be between 0 and 0.5, got {precision}")
+    unknown = set(disabled_risks) - {r.id for r in scenario.risks}
+    if unknown:
+        raise ScenarioError(f"disabled_risks: unknown risk(s) {', '.join(sorted(unknown))}")
+    return n, tuple(disabled_risks)
+
+
+def _engine_spec(scenario: Scenario, sampling: Sampling | None, rank_risks: bool, status,
+                 disabled_risks: tuple[str, ...], n: int, jobs: int):
+    """The engine's spec of the run: the scenario's, with ``rank_risks``, conditioned on
+    ``status`` and without ``disabled_risks``; refused (``check_memory``) when ``n``
+    iterations on ``jobs`` processes would not fit in memory."""
+    spec = build_spec(scenario, sampling)
+    spec.rank_risks = rank_risks
+    check_memory(spec, n, jobs=jobs, source=next(iter(scenario.sources), None))
+    if status is not None:
+        from .conditioning import apply_status
+
+        spec = apply_status(spec, scenario, status)
+    if disabled_risks:
+        spec = spec.without_risks(disabled_risks)
+    return spec
 
 
 def _run(spec, root, blocks, jobs, executor, chunk_size, collector: Collector) -> None:

@@ -89,7 +89,36 @@ def build_spec(scenario: Scenario, sampling: Sampling | None = None) -> EngineSp
     rates = {r.id: r.weekly_rate.support[0] for r in scenario.roles if r.weekly_rate.is_fixed}
     weekly_rate = [sum(fte * rates[r] for r, fte in w.staffing.items() if r in rates)
                    for w in scenario.workstreams]
-    risks = tuple(
+    correlated, factor = _correlation(scenario)
+    spec = EngineSpec(
+        workstreams=tuple(ws_ids),
+        durations=tuple(w.duration for w in scenario.workstreams),
+        preds=tuple(tuple(index[d.id] for d in w.depends_on) for w in scenario.workstreams),
+        lags=tuple(tuple(d.lag for d in w.depends_on) for w in scenario.workstreams),
+        link_types=_link_types(scenario),
+        weekly_rate=np.array(weekly_rate, dtype=float),
+        fixed_costs=tuple(_cost_or_none(w.fixed_cost) for w in scenario.workstreams),
+        risks=_risk_specs(scenario, index),
+        programme_costs=tuple((f.id, f.cost) for f in scenario.fixed_costs),
+        overhead=_overhead_specs(scenario, rates, index),
+        milestones=_milestones(scenario, index),
+        correlated=correlated,
+        corr_factor=factor,
+        calendar=_work_calendar(scenario),
+        sampling=sampling or scenario.simulation.sampling,
+        earliest=_not_before(scenario),
+        **_uncertain_money(scenario),
+        **_capacities(scenario),
+    )
+    if spec.demand is not None and can_bind(spec.preds, spec.lags, spec.link_types,
+                                            spec.demand, spec.capacity):
+        return with_priority(spec)
+    return spec  # the roles' capacities cover every set of workstreams that can overlap
+
+
+def _risk_specs(scenario: Scenario, index: dict[str, int]) -> tuple[RiskSpec, ...]:
+    """The risks as the engine reads them (workstreams by their row in ``index``)."""
+    return tuple(
         RiskSpec(
             key=r.id,
             probability=r.probability,
@@ -101,17 +130,34 @@ def build_spec(scenario: Scenario, sampling: Sampling | None = None) -> EngineSp
         )
         for r in scenario.risks
     )
-    overhead = tuple(
+
+
+def _overhead_specs(scenario: Scenario, rates: dict[str, float],
+                    index: dict[str, int]) -> tuple[tuple[float, int], ...]:
+    """Each overhead's certain weekly cost (its ``weekly_cost``, or its staffing at the
+    certain ``rates``) and the workstream it runs until (-1: the end)."""
+    return tuple(
         ((o.weekly_cost.support[0] if o.weekly_cost.is_fixed else 0.0)
          if o.weekly_cost is not None
          else sum(fte * rates[r] for r, fte in (o.staffing or {}).items() if r in rates),
          -1 if o.until == RESERVED_MILESTONE else index[o.until])
         for o in scenario.overhead
     )
-    milestones = []
+
+
+def _milestones(scenario: Scenario, index: dict[str, int]) -> tuple[int, ...]:
+    """The workstreams a target is set on (not ``end``), each once, in the targets' order."""
+    milestones: list[int] = []
     for t in scenario.all_targets:
         if t.milestone != RESERVED_MILESTONE and index[t.milestone] not in milestones:
             milestones.append(index[t.milestone])
+    return tuple(milestones)
+
+
+def _correlation(scenario: Scenario) -> tuple[tuple, np.ndarray | None]:
+    """The correlated inputs and the copula's factor of their correlation matrix (the
+    nearest valid matrix when the one given is not); ``((), None)`` without
+    correlations."""
     corr_ids, matrix = correlation_matrix(scenario)
     inputs = correlation_inputs(scenario) if corr_ids else {}
     factor = None
@@ -119,36 +165,17 @@ def build_spec(scenario: Scenario, sampling: Sampling | None = None) -> EngineSp
         if not is_psd(matrix):
             matrix = nearest_correlation(matrix)
         factor = copula_factor(matrix)
-    calendar = None
-    if scenario.calendar and scenario.calendar.blackouts:
-        calendar = WorkCalendar.from_blackouts([
-            (scenario.weeks_from_start(b.start), scenario.weeks_from_start(b.to), b.capacity)
-            for b in scenario.calendar.blackouts
-        ])
-    spec = EngineSpec(
-        workstreams=tuple(ws_ids),
-        durations=tuple(w.duration for w in scenario.workstreams),
-        preds=tuple(tuple(index[d.id] for d in w.depends_on) for w in scenario.workstreams),
-        lags=tuple(tuple(d.lag for d in w.depends_on) for w in scenario.workstreams),
-        link_types=_link_types(scenario),
-        weekly_rate=np.array(weekly_rate, dtype=float),
-        fixed_costs=tuple(_cost_or_none(w.fixed_cost) for w in scenario.workstreams),
-        risks=risks,
-        programme_costs=tuple((f.id, f.cost) for f in scenario.fixed_costs),
-        overhead=overhead,
-        milestones=tuple(milestones),
-        correlated=tuple(inputs[c][0][1] for c in corr_ids),
-        corr_factor=factor,
-        calendar=calendar,
-        sampling=sampling or scenario.simulation.sampling,
-        earliest=_not_before(scenario),
-        **_uncertain_money(scenario),
-        **_capacities(scenario),
-    )
-    if spec.demand is not None and can_bind(spec.preds, spec.lags, spec.link_types,
-                                            spec.demand, spec.capacity):
-        return with_priority(spec)
-    return spec  # the roles' capacities cover every set of workstreams that can overlap
+    return tuple(inputs[c][0][1] for c in corr_ids), factor
+
+
+def _work_calendar(scenario: Scenario) -> WorkCalendar | None:
+    """The calendar's blackouts in weeks from the start (None without any)."""
+    if not (scenario.calendar and scenario.calendar.blackouts):
+        return None
+    return WorkCalendar.from_blackouts([
+        (scenario.weeks_from_start(b.start), scenario.weeks_from_start(b.to), b.capacity)
+        for b in scenario.calendar.blackouts
+    ])
 
 
 def _capacities(scenario: Scenario) -> dict:

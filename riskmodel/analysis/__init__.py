@@ -3,7 +3,7 @@
 Functions of a ``SimulationResult``; the result exposes each as a method. Nothing here
 draws random numbers: every figure comes from the run's iterations (risk shifts from
 the same draws with the risk switched off, made during the run). Modules here use
-NumPy, SciPy and pandas (and the result type, for annotations only).
+NumPy, SciPy and pandas; they read the result as a ``sample.Sample`` (never import it).
 """
 from .breakdown import cost_breakdown
 from .drivers import (

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..results import SimulationResult
+    from .sample import Sample
 
 __all__ = ["drivers", "rank_correlation", "near_criticality", "NEAR_CRITICAL_WEEKS",
            "DRIVER_MEASURE"]
@@ -132,7 +132,7 @@ def near_criticality(total_float: np.ndarray,
     return (np.asarray(total_float) <= threshold + _FLOAT_ATOL).mean(axis=1)
 
 
-def drivers(result: SimulationResult,
+def drivers(result: Sample,
             near_critical_weeks: float = NEAR_CRITICAL_WEEKS) -> pd.DataFrame:
     """Per workstream: how often it sets the date, and how much its own estimate moves it.
 

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..results import SimulationResult
+    from .sample import Sample
 
 __all__ = ["jcl_frontier", "promise", "jcl_summary"]
 
 
-def jcl_frontier(result: SimulationResult, confidence: float = 0.7,
+def jcl_frontier(result: Sample, confidence: float = 0.7,
                  milestone: str | None = None, points: int = 40) -> pd.DataFrame:
     """(date, budget) pairs with a joint confidence of ``confidence`` (NASA JCL).
 
@@ -41,7 +41,7 @@ def jcl_frontier(result: SimulationResult, confidence: float = 0.7,
     return pd.DataFrame(rows, columns=["date", "weeks", "budget"]).set_index("date")
 
 
-def promise(result: SimulationResult, confidence: float, budget: float | None = None,
+def promise(result: Sample, confidence: float, budget: float | None = None,
             when=None, milestone: str | None = None) -> dict:
     """The date and budget pairs to promise at a joint confidence (NASA JCL).
 
@@ -70,7 +70,7 @@ def promise(result: SimulationResult, confidence: float, budget: float | None = 
             "budget_at_date": float(on_time[need - 1]) if len(on_time) >= need else None}
 
 
-def jcl_summary(result: SimulationResult, levels=(70, 80), points: int = 20) -> dict:
+def jcl_summary(result: Sample, levels=(70, 80), points: int = 20) -> dict:
     """The ``jcl`` block of the summary document: P(target date and budget), the joint
     confidence of the separate P80 date and P80 cost, each level's frontier and the pair
     to promise from it."""
@@ -79,7 +79,7 @@ def jcl_summary(result: SimulationResult, levels=(70, 80), points: int = 20) -> 
     p80_weeks = float(np.percentile(finish, 80))
     p80_cost = float(np.percentile(result.cost, 80))
     p80_date = result.date_of(p80_weeks)  # as people see it: rounded up to a day
-    out = {"date": target.date.isoformat(), "budget": result.budget,
+    out: dict[str, Any] = {"date": target.date.isoformat(), "budget": result.budget,
            "budget_source": result.budget_source, "probability": result.jcl(),
            "at_p80": {"date": p80_date.isoformat(), "budget": p80_cost,
                       "probability": result.jcl(p80_date, p80_cost)},

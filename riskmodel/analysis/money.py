@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..results import SimulationResult
+    from .sample import Sample
 
 __all__ = ["contingency_table", "contingency_levels", "plan_confidence", "cost_given_timing",
            "cash_flow", "CASH_FLOW_SAMPLE"]
@@ -20,7 +20,7 @@ CASH_FLOW_SAMPLE = 20_000
 """Iterations used for cash-flow bands (the first ones; percentiles of spend to ~1%)."""
 
 
-def contingency_table(result: SimulationResult,
+def contingency_table(result: Sample,
                       levels: Sequence[float] = (50, 70, 80, 90, 95)) -> pd.DataFrame:
     """Finish and cost at each confidence level, and the contingency over the plan.
 
@@ -72,7 +72,7 @@ def contingency_levels(table: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
-def plan_confidence(result: SimulationResult) -> dict[str, float]:
+def plan_confidence(result: Sample) -> dict[str, float]:
     """How likely the deterministic plan's own date and cost are (merge bias made visible)."""
     f, c = result.plan["finish"], result.plan["cost"]
     on_time, on_budget = result.finish <= f + 1e-9, result.cost <= c + 1e-6
@@ -80,7 +80,7 @@ def plan_confidence(result: SimulationResult) -> dict[str, float]:
             "joint": float((on_time & on_budget).mean())}
 
 
-def cost_given_timing(result: SimulationResult, when=None,
+def cost_given_timing(result: Sample, when=None,
                       levels: Sequence[float] = (10, 50, 80, 90)) -> pd.DataFrame:
     """Cost percentiles for iterations that meet ``when`` (audit target by default) and not."""
     target = result.primary_target
@@ -97,7 +97,7 @@ def cost_given_timing(result: SimulationResult, when=None,
     return pd.DataFrame(rows).T.rename_axis("timing")
 
 
-def _starts(result: SimulationResult, finish: np.ndarray, duration: np.ndarray) -> np.ndarray:
+def _starts(result: Sample, finish: np.ndarray, duration: np.ndarray) -> np.ndarray:
     from ..sim.block import start_of
 
     return start_of(result.spec, finish, duration)
@@ -121,7 +121,7 @@ def _labour_share(work_t: np.ndarray, t: float, work_start: np.ndarray,
     return np.where(work_span > 0, share, (t >= finish).astype(float))
 
 
-def cash_flow(result: SimulationResult, freq: str = "W",
+def cash_flow(result: Sample, freq: str = "W",
               levels: Sequence[float] = (10, 50, 90)) -> pd.DataFrame:
     """Cumulative spend over time with percentile bands.
 

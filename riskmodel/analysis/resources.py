@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:  # annotations only: results imports this module's callers
-    from ..results import SimulationResult
+if TYPE_CHECKING:  # pragma: no cover
+    from .sample import Sample
 
 __all__ = ["waiting", "role_demand", "bottleneck", "MATTERS_WEEKS", "MATTERS_POINTS"]
 
@@ -22,7 +22,7 @@ MATTERS_POINTS = 0.02
 """... as is a change in P(meet) of at least this much."""
 
 
-def waiting(result: SimulationResult) -> dict[str, Any] | None:
+def waiting(result: Sample) -> dict[str, Any] | None:
     """Lateness due to waiting for people (None without capacities).
 
     ``p50_shift_weeks``/``p80_shift_weeks``: how far waiting moves the P50 and P80 of the
@@ -72,7 +72,7 @@ def _weekly(start: np.ndarray, finish: np.ndarray, fte: np.ndarray, weeks: int) 
     return out
 
 
-def role_demand(result: SimulationResult, levels=(50, 90)) -> dict[str, pd.DataFrame]:
+def role_demand(result: Sample, levels=(50, 90)) -> dict[str, pd.DataFrame]:
     """Per capacity-limited role, by week from the start: the FTE demanded had nobody
     waited (``demand_p50``, ``demand_p90``), the FTE at work in the levelled schedule
     (``in_use_p50``, ``in_use_p90``) and the ``capacity``. From the iterations kept in

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..results import SimulationResult
+    from .sample import Sample
 
 __all__ = ["risk_ranking", "condition_text", "RISK_ORDER", "RiskOrder"]
 
@@ -31,13 +31,13 @@ RISK_ORDER = {
 by expected cost impact."""
 
 
-def _headline_row(result: SimulationResult) -> int | None:
+def _headline_row(result: Sample) -> int | None:
     """Row of the headline milestone in the kept milestone finishes (None: the end)."""
     milestone = result.primary_target.milestone
     return None if milestone == "end" else list(result.milestone_finish).index(milestone)
 
 
-def _shifts(result: SimulationResult, shift: dict[str, np.ndarray]) -> None:
+def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
     """Fill ``shift`` from the run without each risk, one risk at a time.
 
     ``result.without_risk`` keeps each risk's iterations where it fired (the others are
@@ -101,7 +101,7 @@ def condition_text(scenario, risk, names: dict[str, str] | None = None) -> str:
     return " and ".join(c.describe(names, target) for c in risk.when)
 
 
-def risk_ranking(result: SimulationResult,
+def risk_ranking(result: Sample,
                  by: RiskOrder = "expected") -> pd.DataFrame:
     """Per risk, what it does to the forecast (AACE 57R-09 / GAO risk ranking).
 

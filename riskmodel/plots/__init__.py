@@ -23,7 +23,7 @@ from .people import role_demand
 from .risks import risk_removal, risk_tornado
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..results import SimulationResult
+    from ..analysis.sample import Result
 
 __all__ = [
     "s_curve",
@@ -62,7 +62,7 @@ ALL = {
 class PlotAccessor:
     """``result.plot.s_curve()`` and friends: the plots of one result."""
 
-    def __init__(self, result: SimulationResult):
+    def __init__(self, result: Result):
         self._result = result
 
     def __getattr__(self, name: str):

@@ -8,7 +8,7 @@ import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
 
-    from ..results import SimulationResult
+    from ..analysis.sample import Result
 
 from ..formatting import axis_money, long_date, target_name
 
@@ -23,13 +23,13 @@ def _axes(ax, size=(9, 5)):
     return ax
 
 
-def _dates(result: SimulationResult, weeks) -> np.ndarray:
+def _dates(result: Result, weeks) -> np.ndarray:
     """Weeks after the start date as datetime64 values (for date axes)."""
     start = np.datetime64(result.scenario.start_date, "s")
     return start + np.round(np.asarray(weeks, dtype=float) * 7 * 86400).astype("timedelta64[s]")
 
 
-def _money(result: SimulationResult):
+def _money(result: Result):
     """Tick formatter for amounts in the result's currency."""
     return axis_money(result.scenario.currency)
 

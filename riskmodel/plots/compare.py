@@ -9,7 +9,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from ..results import SimulationResult
+    from ..analysis.sample import Result
 
 from ._style import _axes, _date_axis, _dates, plain_text
 
@@ -83,7 +83,7 @@ def _label_curves(ax, lines) -> None:
         note.set_in_layout(False)  # a label never squeezes the plot (nor its neighbours)
 
 
-def s_curves(results: Mapping[str, SimulationResult], ax: Axes | None = None,
+def s_curves(results: Mapping[str, Result], ax: Axes | None = None,
              **kwargs) -> Axes:
     """Several scenarios' S-curves on one chart, each labelled with its P(meet);
     ``**kwargs`` go to ``probability_curves``."""

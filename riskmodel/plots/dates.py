@@ -10,7 +10,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from ..results import SimulationResult
+    from ..analysis.sample import Result
 
 from ._style import (
     BLUE,
@@ -33,7 +33,7 @@ __all__ = ["s_curve", "finish_histogram", "driver_tornado", "criticality_bars", 
            "forecast_trail"]
 
 
-def s_curve(result: SimulationResult, ax: Axes | None = None,
+def s_curve(result: Result, ax: Axes | None = None,
             milestone: str | None = None, label: str | None = None, **kwargs) -> Axes:
     """Cumulative probability of finishing by each date, with the target date and P50/P80.
 
@@ -68,7 +68,7 @@ def s_curve(result: SimulationResult, ax: Axes | None = None,
     return ax
 
 
-def finish_histogram(result: SimulationResult, ax: Axes | None = None, **kwargs) -> Axes:
+def finish_histogram(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
     """Distribution of the finish date, with the target date; ``**kwargs`` go to
     matplotlib's ``hist``."""
     ax = _axes(ax)
@@ -105,7 +105,7 @@ _DRIVER_AXIS = {
 }
 
 
-def driver_tornado(result: SimulationResult, ax: Axes | None = None, top: int = 10,
+def driver_tornado(result: Result, ax: Axes | None = None, top: int = 10,
                    measure: str = "cruciality", **kwargs) -> Axes:
     """Workstreams ranked by how much their own estimate moves the finish (or cost);
     ``**kwargs`` go to matplotlib's ``barh``.
@@ -131,7 +131,7 @@ def driver_tornado(result: SimulationResult, ax: Axes | None = None, top: int = 
     return ax
 
 
-def criticality_bars(result: SimulationResult, ax: Axes | None = None, **kwargs) -> Axes:
+def criticality_bars(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
     """Share of iterations in which each workstream is on the critical path, and (paler,
     behind) the share in which it is near-critical: total float of at most the
     workstreams table's threshold (half a week by default). ``**kwargs`` go to
@@ -156,7 +156,7 @@ def criticality_bars(result: SimulationResult, ax: Axes | None = None, **kwargs)
     return ax
 
 
-def gantt(result: SimulationResult, ax: Axes | None = None, **kwargs) -> Axes:
+def gantt(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
     """The deterministic plan as bars from each workstream's start to its finish (the
     forward pass's, whatever its links' types; through a blackout a bar is longer than
     its working weeks), with simulated P50 and P80 finishes marked; ``**kwargs`` go to

@@ -8,7 +8,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from ..results import SimulationResult
+    from ..analysis.sample import Result
 
 from ._style import (
     BLUE,
@@ -30,7 +30,7 @@ from ._style import (
 __all__ = ["cost_distribution", "jcl_scatter", "cash_flow_fan"]
 
 
-def cost_distribution(result: SimulationResult, ax: Axes | None = None, **kwargs) -> Axes:
+def cost_distribution(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
     """Readiness cost distribution with the budget band and P-levels; ``**kwargs`` go to
     matplotlib's ``hist``."""
     ax = _axes(ax)
@@ -56,7 +56,7 @@ def cost_distribution(result: SimulationResult, ax: Axes | None = None, **kwargs
     return ax
 
 
-def jcl_scatter(result: SimulationResult, ax: Axes | None = None,
+def jcl_scatter(result: Result, ax: Axes | None = None,
                 confidence: float = 0.7, max_points: int = 5000, **kwargs) -> Axes:
     """Finish against cost, the target date and budget lines, and the JCL frontier;
     ``**kwargs`` go to matplotlib's ``scatter`` of the simulated futures."""
@@ -86,7 +86,7 @@ def jcl_scatter(result: SimulationResult, ax: Axes | None = None,
     return ax
 
 
-def cash_flow_fan(result: SimulationResult, ax: Axes | None = None,
+def cash_flow_fan(result: Result, ax: Axes | None = None,
                   freq: str = "W", **kwargs) -> Axes:
     """Cumulative spend over time: median with the P10–P90 band; ``**kwargs`` go to
     matplotlib's ``plot`` of the median."""

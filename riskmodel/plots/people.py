@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from ..results import SimulationResult
+    from ..analysis.sample import Result
 
 from ..analysis.resources import bottleneck
 from ._style import BLUE, GREY, RED, _axes, _date_axis, _dates, plain_text
@@ -14,7 +14,7 @@ from ._style import BLUE, GREY, RED, _axes, _date_axis, _dates, plain_text
 __all__ = ["role_demand"]
 
 
-def role_demand(result: SimulationResult, role: str | None = None, ax: Axes | None = None,
+def role_demand(result: Result, role: str | None = None, ax: Axes | None = None,
                 **kwargs) -> Axes:
     """FTE of ``role`` demanded per week had nobody waited (median and P90 of the futures)
     and at work once people wait (median), against its capacity; default role: the one

@@ -10,7 +10,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from ..results import SimulationResult
+    from ..analysis.sample import Result
 
 from ._style import BLUE, GREY, ORANGE, RED, _axes, _barh, _money, plain_text
 
@@ -29,7 +29,7 @@ _TORNADO = {
 }
 
 
-def risk_tornado(result: SimulationResult, ax: Axes | None = None, top: int = 8,
+def risk_tornado(result: Result, ax: Axes | None = None, top: int = 8,
                  measure: str = "weeks", **kwargs) -> Axes:
     """Risks ranked by what they add to the P80 finish (``weeks``), to the mean finish
     (``expected``), to the P90 finish (``p90``: a rare, large risk shows here, not at

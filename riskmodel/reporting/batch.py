@@ -214,18 +214,7 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
 
     batch = load_batch(path)
     _check_kernel(batch.kernel)
-    root = Path(output).absolute()  # workers elsewhere (a cluster) must not use their cwd
-    batch_dir = root / batch.name
-    if batch_dir.is_symlink() or (batch_dir.exists() and not batch_dir.is_dir()):
-        raise ScenarioError(f"{batch_dir}: exists and is not a folder (a link or a file); "
-                            "move it away or choose another --output")
-    batch_dir.mkdir(parents=True, exist_ok=True)
-    if not _inside(batch_dir, root):  # pragma: no cover - checked above
-        raise ScenarioError(f"batch folder {batch_dir} is outside {root}")
-    batch_dir = batch_dir.resolve()
-    _clean_stale(batch_dir)  # what a killed run left
-    if (batch_dir / "_failed").is_symlink():
-        _remove(batch_dir / "_failed")
+    batch_dir = _batch_folder(Path(output).absolute(), batch.name)
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     status: dict[str, dict[str, Any]] = {}
     digests = {item.id: inputs_hash(item, batch) for item in batch.items}
@@ -239,34 +228,7 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
                disable=not progress)
     try:
         if todo:  # in worker processes even for jobs=1: Ctrl-C and a kill stop them cleanly
-            pool = executor or ProcessPoolExecutor(max_workers=min(jobs, len(todo)),
-                                                   initializer=_worker_init,
-                                                   initargs=(os.getpid(),))
-            parent = os.getpid() if executor is None else None
-            futures: dict = {}
-            try:
-                futures = {pool.submit(_run_one, item, batch, batch_dir, digests[item.id],
-                                       parent): item for item in todo}
-                for future in as_completed(futures):
-                    try:
-                        status[futures[future].id] = future.result()
-                    except Exception as exc:  # a worker that died (out of memory, killed)
-                        status[futures[future].id] = {"status": "failed",
-                                                      "error": _error_text(exc)}
-                    bar.update()
-            except BaseException:
-                if executor is None:
-                    procs = list((getattr(pool, "_processes", None) or {}).values())
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    for proc in procs:  # their kernels follow (they poll their parent)
-                        proc.kill()
-                else:
-                    for future in futures:
-                        future.cancel()
-                raise
-            else:
-                if executor is None:
-                    pool.shutdown()
+            _run_in_workers(todo, batch, batch_dir, digests, jobs, executor, status, bar)
         else:
             for item in todo:
                 status[item.id] = _run_one(item, batch, batch_dir, digests[item.id])
@@ -276,6 +238,70 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
         _clean_stale(batch_dir)
         raise
     bar.close()
+    summaries = _read_summaries(batch, batch_dir, status)
+    record = _batch_record(batch, started, digests, status)
+    from .outputs import write_batch_outputs
+
+    record["output_errors"] = write_batch_outputs(batch_dir, batch, summaries, record) or {}
+    return record
+
+
+def _batch_folder(root: Path, name: str) -> Path:
+    """The batch's folder under ``root`` (absolute: workers elsewhere, a cluster, must not
+    use their cwd), made if need be and cleared of what a killed run left."""
+    batch_dir = root / name
+    if batch_dir.is_symlink() or (batch_dir.exists() and not batch_dir.is_dir()):
+        raise ScenarioError(f"{batch_dir}: exists and is not a folder (a link or a file); "
+                            "move it away or choose another --output")
+    batch_dir.mkdir(parents=True, exist_ok=True)
+    if not _inside(batch_dir, root):  # pragma: no cover - checked above
+        raise ScenarioError(f"batch folder {batch_dir} is outside {root}")
+    batch_dir = batch_dir.resolve()
+    _clean_stale(batch_dir)  # what a killed run left
+    if (batch_dir / "_failed").is_symlink():
+        _remove(batch_dir / "_failed")
+    return batch_dir
+
+
+def _run_in_workers(todo: list[BatchItem], batch: Batch, batch_dir: Path,
+                    digests: dict[str, str | None], jobs: int, executor: Executor | None,
+                    status: dict[str, dict[str, Any]], bar) -> None:
+    """Run ``todo`` on ``executor``, else on a pool of ``jobs`` worker processes, into
+    ``status``; on an interrupt the pool's workers are killed (or the futures
+    cancelled) before it goes on up."""
+    pool = executor or ProcessPoolExecutor(max_workers=min(jobs, len(todo)),
+                                           initializer=_worker_init,
+                                           initargs=(os.getpid(),))
+    parent = os.getpid() if executor is None else None
+    futures: dict = {}
+    try:
+        futures = {pool.submit(_run_one, item, batch, batch_dir, digests[item.id],
+                               parent): item for item in todo}
+        for future in as_completed(futures):
+            try:
+                status[futures[future].id] = future.result()
+            except Exception as exc:  # a worker that died (out of memory, killed)
+                status[futures[future].id] = {"status": "failed",
+                                              "error": _error_text(exc)}
+            bar.update()
+    except BaseException:
+        if executor is None:
+            procs = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:  # their kernels follow (they poll their parent)
+                proc.kill()
+        else:
+            for future in futures:
+                future.cancel()
+        raise
+    else:
+        if executor is None:
+            pool.shutdown()
+
+
+def _read_summaries(batch: Batch, batch_dir: Path,
+                    status: dict[str, dict[str, Any]]) -> dict[str, dict]:
+    """Each scenario's summary.json that ran; one that cannot be read fails it."""
     summaries = {}
     for item in batch.items:
         if status[item.id]["status"] == "ok":
@@ -285,7 +311,13 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
             except (OSError, ValueError):
                 status[item.id] = {"status": "failed",
                                    "error": "its summary.json could not be read"}
-    record = {
+    return summaries
+
+
+def _batch_record(batch: Batch, started: dt.datetime, digests: dict[str, str | None],
+                  status: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The batch record (``batch.json``) before the batch-level outputs are written."""
+    return {
         "schema": "riskmodel.batch/1",
         "batch": batch.name, "title": batch.title,
         "file": str(batch.path), "file_sha256": batch.sha256,
@@ -299,7 +331,3 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
                                 **status[item.id]} for item in batch.items},
         "failed": sum(1 for s in status.values() if s["status"] != "ok"),
     }
-    from .outputs import write_batch_outputs
-
-    record["output_errors"] = write_batch_outputs(batch_dir, batch, summaries, record) or {}
-    return record

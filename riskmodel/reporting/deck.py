@@ -68,8 +68,6 @@ def write_deck(path: Path, batch, summaries: dict[str, dict], labels: dict[str, 
     from pptx import Presentation
     from pptx.util import Inches
 
-    from .. import __version__
-
     order = list(record["scenarios"])
     labels = {**{i: info.get("label", i) for i, info in record["scenarios"].items()},
               **labels}
@@ -78,95 +76,112 @@ def write_deck(path: Path, batch, summaries: dict[str, dict], labels: dict[str, 
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
-    title_layout, title_only = prs.slide_layouts[0], prs.slide_layouts[5]
-
-    slide = prs.slides.add_slide(title_layout)
-    for shape, top, height in ((slide.shapes.title, 2.0, 1.8),
-                               (slide.placeholders[1], 4.0, 1.2)):  # the template is 4:3
-        shape.left, shape.width = Inches(0.8), prs.slide_width - Inches(1.6)
-        shape.top, shape.height = Inches(top), Inches(height)
-    _fill(slide.shapes.title.text_frame, slide.shapes.title.width, slide.shapes.title.height,
-          [(batch.title, False)], 40)
-    _fill(slide.placeholders[1].text_frame, slide.placeholders[1].width,
-          slide.placeholders[1].height,
-          [(f"{len(order)} scenarios · {long_date(record['finished'][:10])} · "
-            f"riskmodel {__version__}", False)], 20)
+    _title_slide(prs, batch.title, len(order), record)
 
     def titled(text):
-        s = prs.slides.add_slide(title_only)
-        title = s.shapes.title
-        title.left, title.top = Inches(0.5), Inches(0.25)
-        title.width, title.height = prs.slide_width - Inches(1.0), Inches(0.85)
-        _fill(title.text_frame, title.width, title.height, [(text, False)], 32, min_size=20)
-        return s
+        return _titled_slide(prs, text)
 
     with tempfile.TemporaryDirectory() as tmp:
         charts = Path(tmp)
         pick = recommend(summaries, order)
         base = pick["baseline"]
-
-        # 1. The answer
-        slide = titled("The answer")
-        if base is None:
-            _box(slide, 0.6, 1.3, 12.1, 5.8,
-                 [("No scenario of this batch ran, so there is no forecast.", True),
-                  "The slides that follow say why each failed."], size=28)
-        else:
-            _answer(slide, summaries, labels, pick)
-
+        _answer_slide(titled("The answer"), summaries, labels, pick)
         if base is not None:
-            # 2. The options
-            for k, ids in enumerate(_chunks(ok, ROWS_PER_SLIDE)):
-                slide = titled("The options: chance of meeting the target" +
-                               (f" ({k + 1})" if len(ok) > ROWS_PER_SLIDE else ""))
-                h = min(5.3, 1.1 + 0.68 * len(ids))
-                png = _options_chart(summaries, labels, ids, base, charts, f"options{k}",
-                                     (12.3, h))
-                _picture(slide, png, 0.5, 1.2, 12.3, h)
-                note = [f"Green: at least {CONFIDENCE:.0%}. Points and mean cost are the "
-                         "change from the baseline, on the same simulated futures."]
-                if pick["other_target"]:
-                    note.append("Grey: another target, not compared with the baseline.")
-                _box(slide, 0.5, 1.3 + h, 12.3, 7.3 - 1.3 - h, [" ".join(note)], size=14)
-
-            # 3. The cost
+            _option_slides(titled, summaries, labels, ok, pick, charts)
             for k, ids in enumerate(_chunks(ok, ROWS_PER_SLIDE)):
                 slide = titled("What it costs" +
                                (f" ({k + 1})" if len(ok) > ROWS_PER_SLIDE else ""))
                 _cost_slide(slide, summaries, labels, ids, charts, f"cost{k}")
-
-            # 4. The risks (baseline)
-            slide = titled(f"Risks to watch: {labels.get(base, base)}")
-            _risk_slide(slide, summaries[base])
-
-            # 5. One slide per scenario
+            _risk_slide(titled(f"Risks to watch: {labels.get(base, base)}"), summaries[base])
             for ident in ok:
-                slide = titled(labels.get(ident, ident))
-                _scenario_slide(slide, summaries[ident], labels, ident, charts)
-
-        # 6. One slide per scenario that did not run
+                _scenario_slide(titled(labels.get(ident, ident)), summaries[ident], labels,
+                                ident, charts)
         for ident in failed:
-            info = record["scenarios"][ident]
-            slide = titled(f"{labels.get(ident, ident)}: did not run")
-            _box(slide, 0.6, 1.3, 12.1, 5.8, [
-                ("There is no forecast for this scenario: its run failed.", True), "",
-                "Why: " + " ".join(str(info.get("error", "") or "unknown").split()), "",
-                "Its numbers are left out of every other slide, the workbook and "
-                "summary.csv. Correct the scenario or the batch file and run the batch "
-                "again (--resume re-runs only what failed)."], size=20)
-
-        # 7. The S-curves compared (one slide per target)
-        groups: dict[str, list[str]] = {}
-        for ident in ok:
-            groups.setdefault(target_of(summaries[ident])[0], []).append(ident)
-        for n, (tid, ids) in enumerate(groups.items()):
-            for k, chunk in enumerate(_chunks(ids, ROWS_PER_SLIDE)):
-                what = "being audit-ready" if tid == "audit" else tid.replace("_", " ")
-                slide = titled(f"Probability of {what}, by scenario")
-                png = _curves_chart(summaries, labels, chunk, charts, f"curves{n}_{k}",
-                                    (12.3, 6.0), "Dashed: each target date")
-                _picture(slide, png, 0.5, 1.2, 12.3, 6.0)
+            _failed_slide(titled(f"{labels.get(ident, ident)}: did not run"),
+                          record["scenarios"][ident])
+        _curve_slides(titled, summaries, labels, ok, charts)
         prs.save(str(path))
+
+
+def _title_slide(prs, title: str, scenarios: int, record: dict[str, Any]) -> None:
+    """The first slide: the batch's title; how many scenarios, when, which version."""
+    from pptx.util import Inches
+
+    from .. import __version__
+
+    slide = prs.slides.add_slide(prs.slide_layouts[0])
+    for shape, top, height in ((slide.shapes.title, 2.0, 1.8),
+                               (slide.placeholders[1], 4.0, 1.2)):  # the template is 4:3
+        shape.left, shape.width = Inches(0.8), prs.slide_width - Inches(1.6)
+        shape.top, shape.height = Inches(top), Inches(height)
+    _fill(slide.shapes.title.text_frame, slide.shapes.title.width, slide.shapes.title.height,
+          [(title, False)], 40)
+    _fill(slide.placeholders[1].text_frame, slide.placeholders[1].width,
+          slide.placeholders[1].height,
+          [(f"{scenarios} scenarios · {long_date(record['finished'][:10])} · "
+            f"riskmodel {__version__}", False)], 20)
+
+
+def _titled_slide(prs, text: str):
+    """A new slide with a title only, ``text`` at the top."""
+    from pptx.util import Inches
+
+    s = prs.slides.add_slide(prs.slide_layouts[5])
+    title = s.shapes.title
+    title.left, title.top = Inches(0.5), Inches(0.25)
+    title.width, title.height = prs.slide_width - Inches(1.0), Inches(0.85)
+    _fill(title.text_frame, title.width, title.height, [(text, False)], 32, min_size=20)
+    return s
+
+
+def _answer_slide(slide, summaries, labels, pick) -> None:
+    """The answer, or that there is none when no scenario ran."""
+    if pick["baseline"] is None:
+        _box(slide, 0.6, 1.3, 12.1, 5.8,
+             [("No scenario of this batch ran, so there is no forecast.", True),
+              "The slides that follow say why each failed."], size=28)
+    else:
+        _answer(slide, summaries, labels, pick)
+
+
+def _option_slides(titled, summaries, labels, ok, pick, charts) -> None:
+    """P(meet) by scenario against the baseline, ``ROWS_PER_SLIDE`` scenarios a slide."""
+    for k, ids in enumerate(_chunks(ok, ROWS_PER_SLIDE)):
+        slide = titled("The options: chance of meeting the target" +
+                       (f" ({k + 1})" if len(ok) > ROWS_PER_SLIDE else ""))
+        h = min(5.3, 1.1 + 0.68 * len(ids))
+        png = _options_chart(summaries, labels, ids, pick["baseline"], charts, f"options{k}",
+                             (12.3, h))
+        _picture(slide, png, 0.5, 1.2, 12.3, h)
+        note = [f"Green: at least {CONFIDENCE:.0%}. Points and mean cost are the "
+                 "change from the baseline, on the same simulated futures."]
+        if pick["other_target"]:
+            note.append("Grey: another target, not compared with the baseline.")
+        _box(slide, 0.5, 1.3 + h, 12.3, 7.3 - 1.3 - h, [" ".join(note)], size=14)
+
+
+def _failed_slide(slide, info: dict[str, Any]) -> None:
+    """A scenario that did not run: why, and what to do."""
+    _box(slide, 0.6, 1.3, 12.1, 5.8, [
+        ("There is no forecast for this scenario: its run failed.", True), "",
+        "Why: " + " ".join(str(info.get("error", "") or "unknown").split()), "",
+        "Its numbers are left out of every other slide, the workbook and "
+        "summary.csv. Correct the scenario or the batch file and run the batch "
+        "again (--resume re-runs only what failed)."], size=20)
+
+
+def _curve_slides(titled, summaries, labels, ok, charts) -> None:
+    """The S-curves compared: one slide per target (and per ``ROWS_PER_SLIDE`` of them)."""
+    groups: dict[str, list[str]] = {}
+    for ident in ok:
+        groups.setdefault(target_of(summaries[ident])[0], []).append(ident)
+    for n, (tid, ids) in enumerate(groups.items()):
+        for k, chunk in enumerate(_chunks(ids, ROWS_PER_SLIDE)):
+            what = "being audit-ready" if tid == "audit" else tid.replace("_", " ")
+            slide = titled(f"Probability of {what}, by scenario")
+            png = _curves_chart(summaries, labels, chunk, charts, f"curves{n}_{k}",
+                                (12.3, 6.0), "Dashed: each target date")
+            _picture(slide, png, 0.5, 1.2, 12.3, 6.0)
 
 
 def _answer(slide, summaries, labels, pick):
@@ -183,12 +198,32 @@ def _answer(slide, summaries, labels, pick):
          f"{money(band['low'], cur)}–{money(band['high'], cur)} band.", False),
         ("", False),
     ]
+    s = _recommendation(lines, summaries, labels, pick)
+    lines.append((f"To promise a date and a budget together (80% joint confidence): "
+                  f"{promise_text(s)}.", False))
+    lines.append((f"Not a pair to promise: the separate P80 date and P80 cost both hold in "
+                  f"only {s['jcl']['at_p80']['probability']:.0%} of futures.", False))
+    lines += _shape_and_waiting(b, s)
+    lines += _others_waiting(summaries, labels, pick, b, s)
+    lines += _other_targets(summaries, labels, pick)
+    warn = warnings_text(b)
+    if warn:
+        lines += [("", False), (warn, False)]
+    _box(slide, 0.6, 1.25, 12.1, 5.95, lines, size=24, first_size=32)
+
+
+def _recommendation(lines: list[tuple[str, bool]], summaries, labels, pick) -> dict:
+    """Add the option to take (or that none reaches ``CONFIDENCE``) to ``lines``; returns
+    the summary the promise is about: the choice, else the best option, else the
+    baseline."""
+    base = pick["baseline"]
+    b = summaries[base]
     choice = pick["choice"]
     if choice is None and pick["comparable"] == [base]:
         lines.append((f"It is the only option for this target, and it does not reach "
                       f"{CONFIDENCE:.0%}.", True))
-        s = b
-    elif choice is None:
+        return b
+    if choice is None:
         best = summaries[pick["best"]]
         btid, bt = target_of(best)
         lines.append((f"No option reaches {CONFIDENCE:.0%}. The highest is "
@@ -196,25 +231,27 @@ def _answer(slide, summaries, labels, pick):
                       f"{bt['probability']:.0%} chance of being {target_words(btid, bt)}, "
                       f"at {money(best['cost']['mean'], best['cost']['currency'])} on "
                       "average.", True))
-        s = best
+        return best
+    s = summaries[choice]
+    ctid, ct = target_of(s)
+    ccur = s["cost"]["currency"]
+    dc = s["cost"]["mean"] - b["cost"]["mean"]
+    if choice == base:
+        lines.append((f"Recommended: keep the baseline; it already reaches "
+                      f"{CONFIDENCE:.0%}.", True))
     else:
-        s = summaries[choice]
-        ctid, ct = target_of(s)
-        ccur = s["cost"]["currency"]
-        dc = s["cost"]["mean"] - c["mean"]
-        if choice == base:
-            lines.append((f"Recommended: keep the baseline; it already reaches "
-                          f"{CONFIDENCE:.0%}.", True))
-        else:
-            lines.append((f"Recommended: {labels.get(choice, choice)}, the cheapest option "
-                          f"with at least {CONFIDENCE:.0%} chance: {ct['probability']:.0%} "
-                          f"of being {target_words(ctid, ct)}, at {money(s['cost']['mean'], ccur)}"
-                          f" on average ({signed_money(dc, ccur)} against the baseline).",
-                          True))
-    lines.append((f"To promise a date and a budget together (80% joint confidence): "
-                  f"{promise_text(s)}.", False))
-    lines.append((f"Not a pair to promise: the separate P80 date and P80 cost both hold in "
-                  f"only {s['jcl']['at_p80']['probability']:.0%} of futures.", False))
+        lines.append((f"Recommended: {labels.get(choice, choice)}, the cheapest option "
+                      f"with at least {CONFIDENCE:.0%} chance: {ct['probability']:.0%} "
+                      f"of being {target_words(ctid, ct)}, at {money(s['cost']['mean'], ccur)}"
+                      f" on average ({signed_money(dc, ccur)} against the baseline).",
+                      True))
+    return s
+
+
+def _shape_and_waiting(b: dict, s: dict) -> list[tuple[str, bool]]:
+    """Second peaks in the dates and costs, and what waiting for people costs, of the
+    baseline ``b`` and of the option ``s`` the promise is about (when it is another)."""
+    lines: list[tuple[str, bool]] = []
     for who, summary in (("The baseline's", b), ("That option's", s)):
         if who != "The baseline's" and summary is b:
             continue
@@ -226,13 +263,26 @@ def _answer(slide, summaries, labels, pick):
         wait = waiting_text(summary)
         if wait:
             lines.append((f"{who[:-2]}: {wait[0].lower()}{wait[1:]}.", False))
-    for i in pick["comparable"]:  # what waiting for people costs the other options
+    return lines
+
+
+def _others_waiting(summaries, labels, pick, b: dict, s: dict) -> list[tuple[str, bool]]:
+    """What waiting for people costs the other comparable options (their own slides name
+    the role)."""
+    lines: list[tuple[str, bool]] = []
+    for i in pick["comparable"]:
         wait = waiting_text(summaries[i]) if summaries[i] is not b and \
             summaries[i] is not s else None
-        if wait:  # its own slide names the role; here, what it costs
+        if wait:
             wait = wait.split("; ", 1)[0]
             lines.append((f"{labels.get(i, i)}: {wait[0].lower()}{wait[1:]}.", False))
-    others: dict[str, list[str]] = {}  # options with another target: the best of each
+    return lines
+
+
+def _other_targets(summaries, labels, pick) -> list[tuple[str, bool]]:
+    """Options with another target than the baseline's: the best of each target."""
+    lines: list[tuple[str, bool]] = []
+    others: dict[str, list[str]] = {}
     for i in pick["other_target"]:
         others.setdefault(target_of(summaries[i])[0], []).append(i)
     if others:
@@ -248,10 +298,7 @@ def _answer(slide, summaries, labels, pick):
                 " on average")
         peak = peak_text(o, "finish")
         lines.append((text + (f"; its dates have a {peak}." if peak else "."), False))
-    warn = warnings_text(b)
-    if warn:
-        lines += [("", False), (warn, False)]
-    _box(slide, 0.6, 1.25, 12.1, 5.95, lines, size=24, first_size=32)
+    return lines
 
 
 def _cost_slide(slide, summaries, labels, ids, charts, name):

@@ -97,6 +97,13 @@ def render(folder: Path, dpi: int = 60) -> list[str]:
     line per tool that is missing or failed."""
     out = folder / "_look"
     out.mkdir(exist_ok=True)
+    notes = _office_pages(folder, out, dpi)
+    notes += _screenshots(_html_pages(folder), out)
+    return notes
+
+
+def _office_pages(folder: Path, out: Path, dpi: int) -> list[str]:
+    """deck.pptx and forecast.xlsx to PDF (LibreOffice), then to PNG pages (pdftoppm)."""
     notes = []
     soffice, pdftoppm = _tool("soffice", "libreoffice"), _tool("pdftoppm")
     for name in ("deck.pptx", "forecast.xlsx"):
@@ -125,9 +132,14 @@ def render(folder: Path, dpi: int = 60) -> list[str]:
             old.unlink()
         subprocess.run([pdftoppm, "-png", "-r", str(dpi), str(pdf), str(out / src.stem)],
                        check=True, timeout=600)
-    chromium = _tool("chromium", "chromium-browser", "google-chrome")
+    return notes
+
+
+def _html_pages(folder: Path) -> list[tuple[str, Path]]:
+    """(screenshot, page): comparison.html and the report of the batch's first scenario
+    (the baseline), else of the first folder with a report."""
     pages = [("comparison.png", folder / "comparison.html")]
-    try:  # the batch's first scenario (the baseline), else the first folder with a report
+    try:
         order = list(json.loads((folder / "batch.json").read_text())["scenarios"])
     except (OSError, ValueError, KeyError, TypeError):
         order = []
@@ -138,6 +150,13 @@ def render(folder: Path, dpi: int = 60) -> list[str]:
     first = found[0] if found else None
     if first is not None:
         pages.append((f"report-{first.parent.name}.png", first))
+    return pages
+
+
+def _screenshots(pages: list[tuple[str, Path]], out: Path) -> list[str]:
+    """Each page that is there, screenshot with headless Chromium into ``out``."""
+    notes = []
+    chromium = _tool("chromium", "chromium-browser", "google-chrome")
     if chromium is None:
         notes.append("HTML screenshots: Chromium is not installed (apt-get install chromium)")
     else:

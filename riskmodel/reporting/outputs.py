@@ -86,9 +86,15 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
     import matplotlib
 
     matplotlib.use("Agg")
+    _s_curves_png(summaries, labels, folder)
+    _cost_band_png(summaries, labels, folder)
+
+
+def _s_curves_png(summaries: dict[str, dict], labels: dict[str, str], folder: Path) -> None:
+    """comparison.png: the scenarios' S-curves, a panel per headline target."""
     import matplotlib.pyplot as plt
 
-    from ..plots import plain_text, probability_curves
+    from ..plots import probability_curves
 
     groups: dict[str, list[str]] = {}  # one panel per headline target (readiness, report...)
     for ident, s in summaries.items():
@@ -111,6 +117,14 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
         probability_curves(curves, ax, f"Probability of {what}, by scenario")
     atomic_write(folder / "comparison.png", lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
+
+
+def _cost_band_png(summaries: dict[str, dict], labels: dict[str, str], folder: Path) -> None:
+    """cost_band.png: each scenario's cost range against the band (those of the first
+    scenario's currency and band)."""
+    import matplotlib.pyplot as plt
+
+    from ..plots import plain_text
 
     fig, ax = plt.subplots(figsize=(10, 5.5), layout="constrained")
 
@@ -145,56 +159,72 @@ def _comparison_figures(summaries: dict[str, dict], labels: dict[str, str], fold
 def _comparison_html(table: pd.DataFrame, title: str, record: dict[str, Any]) -> str:
     """The comparison page: each row's target, band and budget with the numbers; no
     separate percentiles shown as a pair to promise. Self-contained (no external URLs)."""
-    from ..formatting import long_date, money, target_name
-
     e = html.escape
-
-    def blank(x) -> bool:
-        return x is None or x == "" or (isinstance(x, float) and x != x)
-
     rows = []
     for _, r in table.iterrows():
         link = f'<a href="{e(r.scenario)}/report.html">{e(str(r.label))}</a>' \
             if r.status == "ok" else e(str(r.label))
         if r.status == "ok":
-            cur = str(r.get("currency", "USD") or "USD")
-            def m(x, cur=cur):
-                return e(money(x, cur))
-            source = "budget" if r.get("jcl_budget_source") == "budget" else "band top"
-            what = target_name(r.target)
-            promise = []
-            if not blank(r.get("promise80_date_at_budget")):
-                promise.append(f"by {e(long_date(str(r.promise80_date_at_budget)))} "
-                               f"within {m(r.jcl_budget)}")
-            if not blank(r.get("promise80_budget_at_date")):
-                promise.append(f"{m(r.promise80_budget_at_date)} by "
-                               f"{e(long_date(str(r.target_date)))}")
-            split = "" if blank(r.get("contingency_p80_from_risks_cost")) else (
-                f"<br><small>estimates {m(r.contingency_p80_from_estimates_cost)}, risks "
-                f"{m(r.contingency_p80_from_risks_cost)}</small>")
-            found = [e(str(r.get(f"second_peak_{w}") or "")) for w in ("finish", "cost")]
-            peaks = "<br>".join(f"{n}: {p}" for n, p in zip(("dates", "costs"), found) if p)
-            cells = [
-                f"{e(what)} by {e(long_date(str(r.target_date)))}",
-                f"<b>{r.p_meet:.0%}</b>",
-                f"{e(long_date(str(r.p50_date)))} / {e(long_date(str(r.p80_date)))}",
-                f"{m(r.cost_p50)} / {m(r.cost_p80)}",
-                f"{m(r.band_low)}–{m(r.band_high)}<br><small>{r.p_below_band:.0%} below, "
-                f"{r.p_within_band:.0%} within, {r.p_above_band:.0%} above</small>",
-                f"{r.jcl:.0%}<br><small>by the target date, cost ≤ {m(r.jcl_budget)} "
-                f"({source})</small>",
-                f"{r.jcl_at_p80:.0%}",
-                "; ".join(promise) or "not reachable at 80%",
-                f"{r.contingency_p80_weeks:+.1f} wk, {m(r.contingency_p80_cost)}{split}",
-                peaks or "none",
-                f"{int(r.warnings)}" if not blank(r.get("warnings")) else "",
-            ]
+            cells = _comparison_cells(r)
         else:
             cells = [f'<span class="err">failed: {e(str(r.error))}</span>']
         row = "<tr><td>" + link + "</td>" + "".join(f"<td>{c}</td>" for c in cells)
         if len(cells) == 1:
             row = f'<tr><td>{link}</td><td colspan="11" class="l">{cells[0]}</td>'
         rows.append(row + "</tr>")
+    return _comparison_page(table, title, record, rows)
+
+
+def _blank(x) -> bool:
+    return x is None or x == "" or (isinstance(x, float) and x != x)
+
+
+def _comparison_cells(r) -> list[str]:
+    """The comparison page's cells (HTML) of a scenario that ran: a row of
+    ``summary_table``."""
+    from ..formatting import long_date, money, target_name
+
+    e = html.escape
+    cur = str(r.get("currency", "USD") or "USD")
+
+    def m(x, cur=cur):
+        return e(money(x, cur))
+    source = "budget" if r.get("jcl_budget_source") == "budget" else "band top"
+    what = target_name(r.target)
+    promise = []
+    if not _blank(r.get("promise80_date_at_budget")):
+        promise.append(f"by {e(long_date(str(r.promise80_date_at_budget)))} "
+                       f"within {m(r.jcl_budget)}")
+    if not _blank(r.get("promise80_budget_at_date")):
+        promise.append(f"{m(r.promise80_budget_at_date)} by "
+                       f"{e(long_date(str(r.target_date)))}")
+    split = "" if _blank(r.get("contingency_p80_from_risks_cost")) else (
+        f"<br><small>estimates {m(r.contingency_p80_from_estimates_cost)}, risks "
+        f"{m(r.contingency_p80_from_risks_cost)}</small>")
+    found = [e(str(r.get(f"second_peak_{w}") or "")) for w in ("finish", "cost")]
+    peaks = "<br>".join(f"{n}: {p}" for n, p in zip(("dates", "costs"), found) if p)
+    return [
+        f"{e(what)} by {e(long_date(str(r.target_date)))}",
+        f"<b>{r.p_meet:.0%}</b>",
+        f"{e(long_date(str(r.p50_date)))} / {e(long_date(str(r.p80_date)))}",
+        f"{m(r.cost_p50)} / {m(r.cost_p80)}",
+        f"{m(r.band_low)}–{m(r.band_high)}<br><small>{r.p_below_band:.0%} below, "
+        f"{r.p_within_band:.0%} within, {r.p_above_band:.0%} above</small>",
+        f"{r.jcl:.0%}<br><small>by the target date, cost ≤ {m(r.jcl_budget)} "
+        f"({source})</small>",
+        f"{r.jcl_at_p80:.0%}",
+        "; ".join(promise) or "not reachable at 80%",
+        f"{r.contingency_p80_weeks:+.1f} wk, {m(r.contingency_p80_cost)}{split}",
+        peaks or "none",
+        f"{int(r.warnings)}" if not _blank(r.get("warnings")) else "",
+    ]
+
+
+def _comparison_page(table: pd.DataFrame, title: str, record: dict[str, Any],
+                     rows: list[str]) -> str:
+    """The comparison page around its table's ``rows``: the headers, what the figures
+    mean, the two charts and the batch file's hash."""
+    e = html.escape
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>body{{font-family:sans-serif;max-width:1500px;margin:2em auto;color:#222}}
