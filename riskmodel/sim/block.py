@@ -52,11 +52,16 @@ def _sample_rows(spec: EngineSpec, root, block: int, keys: Sequence[str],
         else:
             families.setdefault(type(dist), []).append(i)
     drawn = [i for rows in families.values() for i in rows]  # each family's rows together
-    u = uniforms(root, block, [keys[i] for i in drawn], out.shape[1], spec.sampling,
-                 out=None if work is None else work.array("scratch", (len(drawn), out.shape[1])))
-    for q, i in enumerate(drawn):  # the same stream's values, in the copula's order
-        if keys[i] in correlated:
-            u[q] = correlated[keys[i]]
+    n = out.shape[1]
+    u = np.empty((len(drawn), n)) if work is None else work.array("scratch", (len(drawn), n))
+    own = [q for q, i in enumerate(drawn) if keys[i] not in correlated]
+    if len(own) == len(drawn):
+        uniforms(root, block, [keys[i] for i in drawn], n, spec.sampling, out=u)
+    else:  # a correlated input's row is its own stream's values in the copula's order
+        u[own] = uniforms(root, block, [keys[drawn[q]] for q in own], n, spec.sampling)
+        for q, i in enumerate(drawn):
+            if keys[i] in correlated:
+                u[q] = correlated[keys[i]]
     first = 0
     for family, rows in families.items():
         family.ppf_rows_into([cast(Distribution, dists[i]) for i in rows],  # never None
