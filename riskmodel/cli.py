@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _reforecast(args) -> int:
-    from .formatting import money, percent, signed_money
+    from .formatting import long_date, money, percent, signed_money
     from .reforecast import explain_change, forecast_trail, reforecast
     from .scenario import load_scenario
     from .scenario.status import load_status
@@ -123,13 +123,16 @@ def _reforecast(args) -> int:
     if args.json:
         print(json.dumps(latest.to_dict(), indent=2))
         return 0
-    print(f"{scenario.name}: forecast as of {statuses[-1].as_of}")
+    print(f"{scenario.name}: forecast as of {long_date(statuses[-1].as_of)}")
     _print_figures(latest.summary())
     print()
     trail = forecast_trail(scenario, statuses, **opts)
     show = trail[["p_meet", "p50_date", "p80_date", "cost_mean", "cost_p80"]].copy()
     cur = scenario.currency
     show["p_meet"] = show["p_meet"].map(lambda p: percent(p, 1))
+    for col in ("p50_date", "p80_date"):
+        show[col] = show[col].map(long_date)
+    show.index = show.index.map(lambda k: k if k == "plan" else long_date(str(k)))
     for col in ("cost_mean", "cost_p80"):
         show[col] = show[col].map(lambda x: money(x, cur))
     print("Forecast trail")
@@ -138,9 +141,10 @@ def _reforecast(args) -> int:
     before = statuses[-2] if len(statuses) > 1 else None
     why = explain_change(scenario, before, statuses[-1], **opts)
     was, now = why.attrs["before"], why.attrs["after"]
-    print(f"What changed since {'the plan' if before is None else before.as_of}: "
+    since = "the plan" if before is None else long_date(before.as_of)
+    print(f"What changed since {since}: "
           f"P(meet) {percent(was['p_meet'], 1)} -> {percent(now['p_meet'], 1)}, P80 "
-          f"{was['p80_date']} -> {now['p80_date']}, mean cost "
+          f"{long_date(was['p80_date'])} -> {long_date(now['p80_date'])}, mean cost "
           f"{money(was['cost_mean'], cur)} -> {money(now['cost_mean'], cur)}")
     print(why.assign(p_meet_change=why["p_meet_change"].map(lambda p: percent(p, 1, True)),
                      p80_date_change_days=why["p80_date_change_days"].map("{:+.1f}".format),
@@ -205,14 +209,14 @@ def _print_figures(table) -> None:
 
 
 def _example(args) -> int:
-    from .examples import copy_examples
+    from .examples import DEFAULT_SCENARIO, copy_examples
 
     folder = Path(args.folder)
     if folder.exists() and not folder.is_dir():
         raise ScenarioError(f"{folder}: not a folder")
     written = copy_examples(folder)
     print(f"{folder}/: {len(written)} file(s) written (existing files are left alone)")
-    print(f"try: riskmodel simulate {folder / 'data' / 'scenarios' / 'soc2_readiness.yaml'}")
+    print(f"try: riskmodel simulate {folder / 'data' / DEFAULT_SCENARIO}")
     print(f"     riskmodel batch {folder / 'data' / 'batches' / 'leadership.yaml'} --output "
           f"{folder / 'reports'}")
     return 0
@@ -240,6 +244,7 @@ def _check(args) -> int:
 
 
 def _simulate(args) -> int:
+    from .formatting import percent
     from .scenario import load_scenario
     from .simulate import simulate
 
@@ -292,12 +297,24 @@ def _simulate(args) -> int:
                             "p90_finish_shift": 2}).to_string())
             for rid, r in ranked[ranked["condition"] != ""].iterrows():
                 print(f"  {rid}: probability {r['probability']:.2f} {r['condition']}; "
-                      f"it occurred in {r['fired']:.0%} of iterations")
+                      f"it occurred in {percent(r['fired'])} of iterations")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``riskmodel`` command; returns the exit code."""
+    """Entry point of the ``riskmodel`` command; returns the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: the command line's).
+
+    Returns
+    -------
+    int
+        0 on success, 1 if a batch scenario failed, 2 for bad input, 130 when
+        interrupted.
+    """
     args = _parser().parse_args(argv)
     commands = {"example": _example, "validate": _validate, "check": _check,
                 "simulate": _simulate, "batch": _batch, "reforecast": _reforecast}

@@ -26,7 +26,17 @@ __all__ = ["Comparison", "compare", "cheapest_to_reach", "staffing_options", "sc
 
 
 def scenario_row(result: SimulationResult) -> dict[str, Any]:
-    """The headline figures of one result as a flat row (``result.headline_row()``)."""
+    """The headline figures of one result as a flat row (``result.headline_row()``).
+
+    Parameters
+    ----------
+    result : SimulationResult
+
+    Returns
+    -------
+    dict
+        As ``riskmodel.document.headline_row``.
+    """
     return result.headline_row()
 
 
@@ -37,12 +47,23 @@ class Comparison:
     results: dict[str, SimulationResult]
 
     def table(self) -> pd.DataFrame:
-        """One row per scenario: P(meet), P50/P80 dates and cost, band, cost of delay."""
+        """One row per scenario: P(meet), P50/P80 dates and cost, band, cost of delay.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by scenario name; the columns of ``scenario_row``.
+        """
         return pd.DataFrame({k: scenario_row(r) for k, r in self.results.items()}).T \
             .rename_axis("scenario").infer_objects()
 
     def deltas(self) -> pd.DataFrame:
-        """Numeric columns minus the first scenario's (dates as days)."""
+        """Numeric columns minus the first scenario's (dates as days).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         table = self.table()
         out = pd.DataFrame(index=table.index)
         first = table.iloc[0]
@@ -54,7 +75,13 @@ class Comparison:
         return out
 
     def mitigation_value(self) -> pd.DataFrame:
-        """For each scenario against the first: extra spend and cost of delay saved."""
+        """For each scenario against the first: extra spend and cost of delay saved.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``extra_spend``, ``cost_of_delay_saved`` and ``net_benefit``.
+        """
         table = self.table()
         first = table.iloc[0]
         return pd.DataFrame({
@@ -64,11 +91,23 @@ class Comparison:
             "net_benefit": first["economic_cost"] - table["economic_cost"],
         })
 
-    def plot(self, ax=None):
-        """Overlaid S-curves of every scenario."""
+    def plot(self, ax=None, **kwargs):
+        """Overlaid S-curves of every scenario.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw (default: a new figure).
+        **kwargs
+            Passed to ``riskmodel.plots.s_curves`` (and on to matplotlib's ``plot``).
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         from .plots import s_curves
 
-        return s_curves(self.results, ax=ax)
+        return s_curves(self.results, ax=ax, **kwargs)
 
     def __getitem__(self, name: str) -> SimulationResult:
         """The result of the scenario called ``name``."""
@@ -135,11 +174,23 @@ def staffing_options(base: Scenario, moves: Mapping[str, Mapping[str, Any]],
                      combine: int = 2) -> dict[str, Scenario]:
     """Every combination of up to ``combine`` staffing moves, as scenarios.
 
-    ``moves`` maps a label to ``change_staffing`` arguments (``workstream``, ``staffing``
-    and optionally ``lead_time``, ``onboarding``, ``hire``...). A combination that is
-    not a valid scenario (two moves on one workstream's same role, a role that cannot do
-    the work, more than a role's capacity with ``hire: false``) raises ``ScenarioError``
-    naming it.
+    A combination that is not a valid scenario (two moves on one workstream's same
+    role, a role that cannot do the work, more than a role's capacity with ``hire:
+    false``) raises ``ScenarioError`` naming it.
+
+    Parameters
+    ----------
+    base : Scenario
+    moves : mapping of str to dict
+        A label for each move and its ``change_staffing`` arguments (``workstream``,
+        ``staffing`` and optionally ``lead_time``, ``onboarding``, ``hire``...).
+    combine : int
+        The most moves in one combination.
+
+    Returns
+    -------
+    dict of str to Scenario
+        Labelled by the moves' labels joined with ``" + "``.
     """
     import itertools
     import math

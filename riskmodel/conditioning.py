@@ -108,7 +108,19 @@ def _needs_remaining(st: WorkstreamStatus | None) -> bool:
 def overruns(spec: EngineSpec, scenario: Scenario, status: Status) -> list[str]:
     """Started workstreams whose time spent reaches their estimate's maximum and whose
     status gives neither ``remaining`` nor ``percent_complete`` (they cannot be
-    conditioned on the time spent)."""
+    conditioned on the time spent).
+
+    Parameters
+    ----------
+    spec : EngineSpec
+    scenario : Scenario
+    status : Status
+
+    Returns
+    -------
+    list of str
+        Workstream ids.
+    """
     spent = time_spent(spec, scenario, status)
     return [ws for j, ws in enumerate(spec.workstreams)
             if _needs_remaining(status.workstreams.get(ws))
@@ -116,7 +128,18 @@ def overruns(spec: EngineSpec, scenario: Scenario, status: Status) -> list[str]:
 
 
 def retired_by_actuals(spec: EngineSpec, status: Status) -> set[str]:
-    """Risks whose affected workstreams have all finished (and that did not occur)."""
+    """Risks whose affected workstreams have all finished (and that did not occur).
+
+    Parameters
+    ----------
+    spec : EngineSpec
+    status : Status
+
+    Returns
+    -------
+    set of str
+        Risk ids.
+    """
     done = {ws for ws, st in status.workstreams.items() if st.finished}
     return {r.key for r in spec.risks
             if r.affects and status.risks.get(r.key) != "occurred"

@@ -13,12 +13,14 @@ import pandas as pd
 
 from ._version import __version__
 from .analysis.money import contingency_levels
+from .formatting import long_date, percent, points
 from .formatting import money as fmt_money
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analysis.sample import Result
 
-__all__ = ["SCHEMA", "summary_document", "headline_table", "headline_row"]
+__all__ = ["SCHEMA", "summary_document", "headline_table", "headline_row",
+           "summary_row"]
 
 SCHEMA = "riskmodel.summary/2"
 FINISH_LEVELS = (5, 10, 20, 50, 70, 80, 90, 95)
@@ -42,7 +44,19 @@ def _finding(f) -> dict[str, str]:
 
 
 def summary_document(result: Result) -> dict[str, Any]:
-    """The summary document of one result (plain JSON types, no NaN)."""
+    """The summary document of one result (DESIGN §4; plain JSON types, no NaN).
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+
+    Returns
+    -------
+    dict
+        ``riskmodel.summary/2``: what ``SimulationResult.to_dict()`` and ``riskmodel
+        simulate --json`` give.
+    """
     f = result.percentiles("end", FINISH_LEVELS)
     c = result.percentiles("cost", COST_LEVELS)
     ws = result.workstreams()
@@ -108,23 +122,35 @@ def headline_table(result: Result) -> pd.DataFrame:
 
     Separate percentiles are never presented as a joint commitment: the P80 date and
     the P80 cost are shown with the share of futures in which both hold.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``figure``, one ``value`` column of text (money, dates and
+        percentages through ``riskmodel.formatting``).
     """
     d = result.to_dict()
     cur = d["cost"]["currency"]
     money = lambda x: fmt_money(x, cur)  # noqa: E731
     rows = []
     for tid, t in d["targets"].items():
-        rows.append((f"P({tid}: {t['milestone']} by {t['date']})",
-                     f"{t['probability']:.1%} ± {t['std_error']:.1%}"))
+        rows.append((f"P({tid}: {t['milestone']} by {long_date(t['date'])})",
+                     f"{percent(t['probability'], 1)} ± {percent(t['std_error'], 1)}"))
     fd = d["finish_date"]
-    rows += [("Finish P50 / P80", f"{fd['p50']} / {fd['p80']}"),
+    rows += [("Finish P50 / P80", f"{long_date(fd['p50'])} / {long_date(fd['p80'])}"),
              ("Finish P10 – P90 (weeks)", f"{d['finish']['p10']:.1f} – "
                                           f"{d['finish']['p90']:.1f}"),
              ("Cost P50 / P80", f"{money(d['cost']['p50'])} / {money(d['cost']['p80'])}"),
              ("Cost P10 – P90", f"{money(d['cost']['p10'])} – {money(d['cost']['p90'])}")]
     b = d["cost_band"]
     rows.append((f"Cost below / within / above {money(b['low'])}–{money(b['high'])}",
-                 f"{b['p_below']:.0%} / {b['p_within']:.0%} / {b['p_above']:.0%}"))
+                 f"{percent(b['p_below'])} / {percent(b['p_within'])} / "
+                 f"{percent(b['p_above'])}"))
     cont = d["contingency"]["p80"]
     split = ""
     if "from_risks" in cont:
@@ -136,29 +162,41 @@ def headline_table(result: Result) -> pd.DataFrame:
                                     f"{money(cont['cost'])}{split}")]
     j = d["jcl"]
     source = "budget" if j["budget_source"] == "budget" else "band top"
-    rows.append((f"Joint confidence (by {j['date']} and ≤ {money(j['budget'])}, {source})",
-                 f"{j['probability']:.1%}"))
-    rows.append(("P80 date and P80 cost both met", f"{j['at_p80']['probability']:.1%}"))
+    rows.append((f"Joint confidence (by {long_date(j['date'])} and ≤ {money(j['budget'])}, "
+                 f"{source})", percent(j["probability"], 1)))
+    rows.append(("P80 date and P80 cost both met", percent(j["at_p80"]["probability"], 1)))
     p80 = j["promise"]["80"]
-    rows.append((f"80% joint: date within {money(j['budget'])}", p80["date_at_budget"]))
-    rows.append((f"80% joint: budget by {p80['date']}",
+    rows.append((f"80% joint: date within {money(j['budget'])}",
+                 long_date(p80["date_at_budget"]) if p80["date_at_budget"] else
+                 "not reachable: the budget alone holds less than 80% of the time"))
+    rows.append((f"80% joint: budget by {long_date(p80['date'])}",
                  money(p80["budget_at_date"]) if p80["budget_at_date"] is not None else
                  "not reachable: the date alone is met less than 80% of the time"))
-    if not p80["date_at_budget"]:
-        rows[-2:-1] = [(f"80% joint: date within {money(j['budget'])}",
-                        "not reachable: the budget alone holds less than 80% of the time")]
     lev = d.get("levelling")
     if lev and lev["share_waiting"]:
         rows.append(("Waiting for people: P50 / P80 date moves",
                      f"{lev['p50_shift_weeks']:+.1f} / {lev['p80_shift_weeks']:+.1f} weeks; "
-                     f"P({lev['target']}) {lev['p_meet_change'] * 100:+.0f} points"))
+                     f"P({lev['target']}) {points(lev['p_meet_change'], signed=True)}"))
     return pd.DataFrame(rows, columns=["figure", "value"]).set_index("figure")
 
 
 def headline_row(result: Result) -> dict[str, Any]:
     """The headline figures of one result as a flat row: what ``compare`` lines up and
-    ``forecast_trail`` follows (the batch's ``summary.csv`` reads the same figures from
-    each scenario's summary document)."""
+    ``forecast_trail`` follows (``summary_row`` reads the same figures from a summary
+    document, for the batch's ``summary.csv``).
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+
+    Returns
+    -------
+    dict
+        ``target``, ``target_date``, ``p_meet``, ``std_error``, the P50/P80 date and weeks
+        of the headline target's milestone, mean/P50/P80 cost, the cost band shares,
+        ``jcl``, ``jcl_at_p80``, ``expected_cost_of_delay`` and ``economic_cost``.
+    """
     t = result.primary_target
     p = result.p_meet(t.date, t.milestone)
     q = result.percentiles(t.milestone, (50, 80))
@@ -177,4 +215,44 @@ def headline_row(result: Result) -> dict[str, Any]:
         "p_above_band": band["p_above"], "jcl": result.jcl(),
         "jcl_at_p80": result.jcl(p80_date, float(c["p80"])),
         "expected_cost_of_delay": cod, "economic_cost": mean + cod,
+    }
+
+
+def summary_row(d: dict[str, Any]) -> dict[str, Any]:
+    """The headline row read from a summary document instead of a result.
+
+    A batch has each scenario's ``summary.json``, not its result: this gives the keys of
+    ``headline_row`` that the document holds (dates as ISO text; the P50/P80 dates are
+    ``finish_date``'s), plus the P10/P90 cost, the contingency to P80, the iterations and
+    the seed. The batch's ``summary.csv`` has one such row per scenario.
+
+    Parameters
+    ----------
+    d : dict
+        A summary document (``summary_document``); the expected cost of delay is read
+        from its ``report`` part (``summary.json``), None without one.
+
+    Returns
+    -------
+    dict
+        The row, keyed as in ``summary.csv``.
+    """
+    target_id, target = next(iter(d["targets"].items()))
+    delay = (d.get("report") or {}).get("cost_of_delay") or {}
+    return {
+        "target": target_id, "target_date": target["date"],
+        "p_meet": target["probability"], "std_error": target["std_error"],
+        "p50_date": d["finish_date"]["p50"], "p80_date": d["finish_date"]["p80"],
+        "cost_mean": d["cost"]["mean"], "cost_p10": d["cost"]["p10"],
+        "cost_p50": d["cost"]["p50"], "cost_p80": d["cost"]["p80"],
+        "cost_p90": d["cost"]["p90"],
+        "p_below_band": d["cost_band"]["p_below"],
+        "p_within_band": d["cost_band"]["p_within"],
+        "p_above_band": d["cost_band"]["p_above"],
+        "contingency_p80_weeks": d["contingency"]["p80"]["weeks"],
+        "contingency_p80_cost": d["contingency"]["p80"]["cost"],
+        "jcl": d["jcl"]["probability"],
+        "expected_cost_of_delay": (next(iter(delay.values()))["expected_cost_of_delay"]
+                                   if delay else None),
+        "iterations": d["iterations"], "seed": d["seed"],
     }

@@ -17,16 +17,39 @@ DEFAULT_SCENARIO = "scenarios/soc2_readiness.yaml"
 
 
 def path(name: str = "") -> Path:
-    """The installed path of an example file or folder (``""``: the examples folder)."""
+    """The installed path of an example file or folder.
+
+    Parameters
+    ----------
+    name : str
+        Relative to the examples folder (``"scenarios/soc2_readiness.yaml"``); ``""``
+        for the folder itself.
+
+    Returns
+    -------
+    Path
+    """
     root = Path(str(resources.files("riskmodel") / "data"))
     return root / name if name else root
 
 
 def copy_examples(folder: str | Path) -> list[Path]:
-    """Copy the examples and the notebooks into ``folder`` (created if needed) as a
-    checkout lays them out: ``data/scenarios``, ``data/batches``, ``data/status`` and
-    ``notebooks``, so batch files and the notebooks' defaults find their scenarios.
-    Existing files are left alone. Returns the files written."""
+    """Copy the examples and the notebooks into ``folder`` as a checkout lays them out.
+
+    ``data/scenarios``, ``data/batches``, ``data/status`` and ``notebooks``, so batch
+    files and the notebooks' defaults find their scenarios. Existing files are left
+    alone.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Created if needed.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
     folder = Path(folder)
     written = []
     sources = [(path(f), folder / "data" / f) for f in FOLDERS]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["SYMBOLS", "money", "signed_money", "long_date", "target_name", "percent", "weeks",
-           "axis_money", "excel_money_format"]
+__all__ = ["SYMBOLS", "money", "signed_money", "long_date", "target_name", "percent", "points",
+           "weeks", "axis_money", "excel_money_format", "axis_percent"]
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 """Currencies written with a symbol before the amount; others get their code after it."""
@@ -18,8 +18,22 @@ def _code(currency: str) -> str:
 
 
 def money(x: float | None, currency: str = "USD", short: bool = False) -> str:
-    """``$313,694`` (``$314k`` when ``short``; ``$1.2M`` past a million), ``€313,694``,
-    ``313,694 SEK`` for a currency without a symbol here; ``n/a`` for None.
+    """An amount in a currency, for people.
+
+    Parameters
+    ----------
+    x : float or None
+        The amount.
+    currency : str
+        An ISO code; USD, EUR, GBP, JPY and INR get their symbol before the amount, any
+        other its code after it.
+    short : bool
+        ``$314k`` (``$1.2M`` past a million) instead of ``$313,694``.
+
+    Returns
+    -------
+    str
+        ``n/a`` for None or NaN.
 
     Examples
     --------
@@ -41,47 +55,189 @@ def money(x: float | None, currency: str = "USD", short: bool = False) -> str:
 
 
 def signed_money(x: float, currency: str = "USD", short: bool = False) -> str:
-    """``+$12,272`` / ``-$1,000`` (``+$0`` for less than half a unit)."""
+    """An amount with its sign: ``+$12,272`` / ``-$1,000`` (``+$0`` for less than half a unit).
+
+    Parameters
+    ----------
+    x : float
+    currency : str
+    short : bool
+        As for ``money``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> signed_money(12272.4), signed_money(-1000, "GBP"), signed_money(-0.2)
+    ('+$12,272', '-£1,000', '+$0')
+    """
     return ("-" if x < -0.5 else "+") + money(abs(x), currency, short)
 
 
 def long_date(d: dt.date | dt.datetime | str) -> str:
-    """``1 Mar 2027`` from a date or ISO text."""
+    """A date for people: ``1 Mar 2027``.
+
+    Parameters
+    ----------
+    d : date, datetime or str
+        A date or ISO text (only its first ten characters are read).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> long_date("2027-03-01"), long_date(dt.date(2026, 12, 24))
+    ('1 Mar 2027', '24 Dec 2026')
+    """
     if isinstance(d, str):
         d = dt.date.fromisoformat(d[:10])
     return f"{d.day} {d:%b %Y}"
 
 
 def target_name(target_id: object) -> str:
-    """What a target is called in words: ``audit-ready`` for the audit, else its id with
-    spaces (``report in hand``)."""
+    """What a target is called in words.
+
+    Parameters
+    ----------
+    target_id : object
+        The target's id.
+
+    Returns
+    -------
+    str
+        ``audit-ready`` for the audit, else its id with spaces.
+
+    Examples
+    --------
+    >>> target_name("audit"), target_name("report_in_hand")
+    ('audit-ready', 'report in hand')
+    """
     return "audit-ready" if target_id == "audit" else str(target_id).replace("_", " ")
 
 
 def percent(p: float | None, digits: int = 0, signed: bool = False) -> str:
-    """``46%`` (``46.2%`` with ``digits=1``; ``+12%`` when ``signed``); ``n/a`` for None."""
+    """A share as a percentage.
+
+    Parameters
+    ----------
+    p : float or None
+        A share (0.46 for 46%).
+    digits : int
+        Decimals.
+    signed : bool
+        Always write the sign.
+
+    Returns
+    -------
+    str
+        ``n/a`` for None or NaN.
+
+    Examples
+    --------
+    >>> percent(0.4617), percent(0.4617, 1), percent(0.12, signed=True), percent(None)
+    ('46%', '46.2%', '+12%', 'n/a')
+    """
     if p is None or p != p:
         return "n/a"
     return f"{p:{'+' if signed else ''}.{digits}%}"
 
 
+def points(change: float, signed: bool = False, unit: str = "points") -> str:
+    """A change in a probability as percentage points.
+
+    Parameters
+    ----------
+    change : float
+        The change as a share (0.12 for 12 points).
+    signed : bool
+        Always write the sign.
+    unit : str
+        ``"points"``, or ``"pts"`` for a chart's short note.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> points(0.123), points(-0.05, signed=True), points(0.2, True, "pts")
+    ('12 points', '-5 points', '+20 pts')
+    """
+    return f"{change * 100:{'+' if signed else ''}.0f} {unit}"
+
+
 def weeks(x: float, digits: int = 1, signed: bool = False) -> str:
-    """``2.7 weeks`` (``+2.7 weeks`` when ``signed``; ``1 week``)."""
+    """A number of weeks: ``2.7 weeks`` (``+2.7 weeks`` when ``signed``; ``1 week``).
+
+    Parameters
+    ----------
+    x : float
+    digits : int
+        Decimals.
+    signed : bool
+        Always write the sign.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> weeks(2.66), weeks(1), weeks(0.5, signed=True)
+    ('2.7 weeks', '1.0 week', '+0.5 weeks')
+    """
     text = f"{x:{'+' if signed else ''}.{digits}f}"
     return f"{text} week" if text.lstrip("+-") in ("1", "1.0", "1.00") else f"{text} weeks"
 
 
 def axis_money(currency: str = "USD"):
     """A matplotlib tick formatter writing short amounts (``$314k``); the dollar sign is
-    escaped so that matplotlib never reads two of them as mathematics."""
+    escaped so that matplotlib never reads two of them as mathematics.
+
+    Parameters
+    ----------
+    currency : str
+        As for ``money``.
+
+    Returns
+    -------
+    matplotlib.ticker.FuncFormatter
+    """
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda x, _pos=None: money(x, currency, short=True).replace("$", r"\$"))
 
 
+def axis_percent():
+    """A matplotlib tick formatter writing shares as whole percentages (``46%``).
+
+    Returns
+    -------
+    matplotlib.ticker.FuncFormatter
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda y, _pos=None: percent(y))
+
+
 def excel_money_format(currency: str = "USD") -> str:
-    """An Excel number format for whole amounts: ``"$"#,##0`` for USD, ``"€"#,##0`` for
-    EUR, ``#,##0 "SEK"`` for a currency without a symbol here."""
+    """An Excel number format for whole amounts.
+
+    Parameters
+    ----------
+    currency : str
+        As for ``money``.
+
+    Returns
+    -------
+    str
+        ``"$"#,##0`` for USD, ``"€"#,##0`` for EUR, ``#,##0 "SEK"`` for a currency
+        without a symbol here (negative amounts with a minus sign).
+    """
     code = _code(currency)
     symbol = SYMBOLS.get(code)
     if symbol is not None:

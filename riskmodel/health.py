@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from scipy import special
 
+from .formatting import long_date, money
 from .scenario.schema import RESERVED_MILESTONE, Risk, Scenario
 from .sim.distributions import Distribution, Normal
 from .sim.engine import Outcome, evaluate, plan_draws
@@ -108,7 +109,16 @@ class HolidayWindow:
     source: str
 
     def dates(self, year: int) -> tuple[dt.date, dt.date]:
-        """First and last day (both included) of the window that starts in ``year``."""
+        """First and last day (both included) of the window that starts in ``year``.
+
+        Parameters
+        ----------
+        year : int
+
+        Returns
+        -------
+        tuple of date
+        """
         return self.rule(year)
 
 
@@ -127,10 +137,6 @@ HOLIDAY_WINDOWS: list[HolidayWindow] = [
 ]
 """Holiday windows the check knows. Only these are checked: other national holidays,
 Lunar New Year or European summer holidays are for a scenario's own calendar."""
-
-
-def _day(d: dt.date) -> str:
-    return f"{d.day} {d:%b %Y}"
 
 
 def _moment(scenario: Scenario, weeks: float) -> dt.datetime:
@@ -169,7 +175,7 @@ def _holiday_windows(scenario: Scenario, plan: Outcome) -> list[Finding]:
         how = "with no calendar" if not blackouts else "and no calendar blackout covers it"
         out.append(Finding(
             "holiday_window", "calendar",
-            f"the plan runs over {window.name} ({_day(first)} - {_day(last)}) {how}: "
+            f"the plan runs over {window.name} ({long_date(first)} - {long_date(last)}) {how}: "
             "work is assumed to go at full pace; add calendar.blackouts "
             "(see soc2_readiness_holiday_freeze.yaml)"))
     return out
@@ -188,8 +194,8 @@ def _blackouts_outside_plan(scenario: Scenario, plan: Outcome) -> list[Finding]:
             continue
         out.append(Finding(
             "blackout_outside_plan", f"calendar.blackouts[{i}]",
-            f"the blackout from {_day(b.start)} to {_day(b.to)} lies outside the plan "
-            f"({_day(start.date())} - {_day(end.date())}), so it changes nothing; "
+            f"the blackout from {long_date(b.start)} to {long_date(b.to)} lies outside the plan "
+            f"({long_date(start.date())} - {long_date(end.date())}), so it changes nothing; "
             "check its year"))
     return out
 
@@ -220,6 +226,14 @@ def truncated_normal_mean(dist: Normal) -> float:
     --------
     >>> round(truncated_normal_mean(Normal(mean=0, sd=1)), 4)  # sqrt(2 / pi)
     0.7979
+
+    Parameters
+    ----------
+    dist : Normal
+
+    Returns
+    -------
+    float
     """
     a = -dist.mean / dist.sd
     phi = math.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
@@ -228,25 +242,26 @@ def truncated_normal_mean(dist: Normal) -> float:
 
 def _distributions(scenario: Scenario) -> Iterator[tuple[str, str, Distribution]]:
     """(key path, unit, distribution) for every uncertain quantity in the scenario."""
-    money = scenario.currency
+    currency = scenario.currency
     for j, ws in enumerate(scenario.workstreams):
         yield f"workstreams[{j}].duration", "weeks", ws.duration
-        yield f"workstreams[{j}].fixed_cost", money, ws.fixed_cost
+        yield f"workstreams[{j}].fixed_cost", currency, ws.fixed_cost
     for i, r in enumerate(scenario.risks):
         if r.delay is not None:
             yield f"risks[{i}].delay", "weeks", r.delay
         if r.factor is not None:
             yield f"risks[{i}].factor", "", r.factor
-        yield f"risks[{i}].cost", money, r.cost
+        yield f"risks[{i}].cost", currency, r.cost
     for i, f in enumerate(scenario.fixed_costs):
-        yield f"fixed_costs[{i}].cost", money, f.cost
+        yield f"fixed_costs[{i}].cost", currency, f.cost
 
 
 def _amount(x: float, unit: str) -> str:
+    """``2.28 weeks``, ``$1,288`` (``unit`` a currency), or a plain factor."""
     if unit == "weeks":
         return f"{x:.2f} weeks"
     if unit:
-        return f"{unit} {x:,.0f}"
+        return money(x, unit)
     return f"{x:.3g}"
 
 
@@ -376,6 +391,14 @@ def margin_points(iterations: int) -> float:
     --------
     >>> round(margin_points(10_000), 2)
     0.98
+
+    Parameters
+    ----------
+    iterations : int
+
+    Returns
+    -------
+    float
     """
     return 100 * 1.96 * 0.5 / math.sqrt(iterations)
 

@@ -153,7 +153,18 @@ class SimulationResult:
         return [r.id for r in self.scenario.risks]
 
     def weeks(self, when: dt.date | str | float) -> float:
-        """Weeks from the start date of a date (or ISO text); numbers are weeks already."""
+        """Weeks from the start date of a date (or ISO text); numbers are weeks already.
+
+        Parameters
+        ----------
+        when : date, datetime, str or float
+            A date, ISO text (``"2027-03-01"``) or a number of weeks.
+
+        Returns
+        -------
+        float
+            Weeks after the scenario's ``start_date``.
+        """
         if isinstance(when, (int, float, np.floating)) and not isinstance(when, bool):
             return float(when)
         if isinstance(when, str):
@@ -167,11 +178,33 @@ class SimulationResult:
         return self.scenario.weeks_from_start(cast(dt.date, when))
 
     def date_of(self, weeks: float) -> dt.date:
-        """Calendar date of a finish ``weeks`` after the start, rounded up to a day."""
+        """Calendar date of a finish ``weeks`` after the start, rounded up to a day.
+
+        Parameters
+        ----------
+        weeks : float
+            Weeks after the scenario's ``start_date``.
+
+        Returns
+        -------
+        datetime.date
+        """
         return self.scenario.start_date + dt.timedelta(days=math.ceil(round(weeks * 7, 9)))
 
     def finish_of(self, milestone: str = RESERVED_MILESTONE) -> np.ndarray:
-        """Per-iteration finish (weeks) of ``end`` or of a workstream a target is set on."""
+        """Per-iteration finish (weeks) of ``end`` or of a workstream a target is set on.
+
+        Parameters
+        ----------
+        milestone : str
+            ``"end"`` (the programme, default), a target's milestone, or any workstream when
+            every iteration is kept in detail.
+
+        Returns
+        -------
+        ndarray
+            One finish per iteration, in weeks from the start.
+        """
         if milestone == RESERVED_MILESTONE:
             return self.finish
         if milestone in self.milestone_finish:
@@ -184,7 +217,28 @@ class SimulationResult:
 
     # -- probabilities and percentiles ------------------------------------------------
     def p_meet(self, when: dt.date | str | float, milestone: str = RESERVED_MILESTONE) -> float:
-        """P(milestone finishes no later than ``when``: a date, ISO text or weeks)."""
+        """P(milestone finishes no later than ``when``).
+
+        Parameters
+        ----------
+        when : date, str or float
+            A date, ISO text or weeks from the start.
+        milestone : str
+            ``"end"`` (default) or a target's milestone.
+
+        Returns
+        -------
+        float
+            The share of iterations that finish by then.
+
+        Examples
+        --------
+        >>> import riskmodel as rm
+        >>> r = rm.simulate(rm.load_scenario("data/scenarios/soc2_readiness.yaml"),
+        ...                 iterations=8192, seed=1, rank_risks=False)
+        >>> 0.3 < r.p_meet("2027-03-01") < 0.6
+        True
+        """
         return float(np.mean(self._met(when, milestone)))
 
     def _met(self, when, milestone: str = RESERVED_MILESTONE) -> np.ndarray:
@@ -198,6 +252,15 @@ class SimulationResult:
 
         Exact for plain random sampling; under Latin hypercube sampling it overstates the
         error (see ``p_meet_std_error``).
+
+        Parameters
+        ----------
+        p : float
+            A probability estimated from this run's iterations.
+
+        Returns
+        -------
+        float
         """
         return math.sqrt(max(p * (1 - p), 0.0) / self.iterations)
 
@@ -208,7 +271,19 @@ class SimulationResult:
         independent replicate, so the error comes from the spread between blocks (with
         at least ``MIN_REPLICATES`` full blocks); the binomial formula overstates it
         (about 1.6x on the shipped scenario). Otherwise, and for plain random sampling,
-        the binomial formula. Returns (standard error, method).
+        the binomial formula.
+
+        Parameters
+        ----------
+        when : date, str or float
+            As for ``p_meet``.
+        milestone : str
+            As for ``p_meet``.
+
+        Returns
+        -------
+        tuple of (float, str)
+            The standard error and the method (``"between blocks (...)"`` or ``"binomial"``).
         """
         from .analysis.precision import block_std_error
         from .sim.engine import BLOCK
@@ -232,18 +307,52 @@ class SimulationResult:
     def percentiles(self, of: str = RESERVED_MILESTONE,
                     levels: Sequence[float] = FINISH_LEVELS) -> pd.Series:
         """Percentiles (numpy's default method) of the ``"end"`` (default), ``"cost"``
-        or a milestone's finish; labelled ``p50``, ``p80``..."""
+        or a milestone's finish.
+
+        Parameters
+        ----------
+        of : str
+            ``"end"``, ``"cost"`` or a target's milestone (``"finish"``, 0.1's name for
+            ``"end"``, is still read as ``"end"``).
+        levels : sequence of float
+            Percentile levels from 0 to 100.
+
+        Returns
+        -------
+        pandas.Series
+            Weeks (or money), labelled ``p50``, ``p80``...
+        """
         values = np.percentile(self._sample(of), list(levels))
         return pd.Series(values, index=[f"p{q:g}" for q in levels], name=of)
 
     def finish_dates(self, levels: Sequence[float] = (10, 50, 80, 90),
                      milestone: str = RESERVED_MILESTONE) -> pd.Series:
-        """Finish dates at percentiles, each rounded up to a day."""
+        """Finish dates at percentiles, each rounded up to a day.
+
+        Parameters
+        ----------
+        levels : sequence of float
+            Percentile levels (default P10, P50, P80, P90).
+        milestone : str
+            ``"end"`` (default) or a target's milestone.
+
+        Returns
+        -------
+        pandas.Series
+            Dates labelled ``p10``, ``p50``...
+        """
         weeks = self.percentiles(milestone, levels)
         return weeks.map(self.date_of).rename("finish_date")
 
     def targets(self) -> pd.DataFrame:
-        """Every target with P(met) and its standard error."""
+        """Every target with P(met) and its standard error.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by target id: ``milestone``, ``date``, ``probability``, ``std_error``,
+            ``std_error_method``.
+        """
         rows = []
         for t in self.scenario.all_targets:
             p = self.p_meet(t.date, t.milestone)
@@ -258,7 +367,18 @@ class SimulationResult:
         return self.scenario.all_targets[0]
 
     def cost_band(self, low: float | None = None, high: float | None = None) -> dict[str, float]:
-        """P(cost below, within and above the band), the scenario's band by default."""
+        """P(cost below, within and above the band), the scenario's band by default.
+
+        Parameters
+        ----------
+        low, high : float, optional
+            The band's edges (default: the scenario's ``cost_band``).
+
+        Returns
+        -------
+        dict
+            ``low``, ``high``, ``p_below``, ``p_within``, ``p_above``.
+        """
         band = self.scenario.cost_band
         low = band.low if low is None else low
         high = band.high if high is None else high
@@ -283,7 +403,18 @@ class SimulationResult:
             milestone: str | None = None) -> float:
         """Joint confidence: P(finish <= when and cost <= budget).
 
-        Defaults: the headline target's date and milestone, and ``budget``.
+        Parameters
+        ----------
+        when : date, str or float, optional
+            Default: the headline target's date.
+        budget : float, optional
+            Default: ``budget`` (the scenario's, else the top of its cost band).
+        milestone : str, optional
+            Default: the headline target's milestone.
+
+        Returns
+        -------
+        float
         """
         target = self.primary_target
         when = target.date if when is None else when
@@ -293,17 +424,39 @@ class SimulationResult:
 
     def jcl_promise(self, confidence: float = 0.8) -> dict[str, Any]:
         """The date at the budget and the budget at the target date that hold together
-        with ``confidence`` (see ``riskmodel.analysis.joint.promise``)."""
+        with ``confidence`` (see ``riskmodel.analysis.joint.promise``).
+
+        Parameters
+        ----------
+        confidence : float
+            Joint confidence between 0 and 1 (default 0.8).
+
+        Returns
+        -------
+        dict
+            ``date_at_budget``, ``weeks_at_budget``, ``budget_at_date`` (None: not
+            reachable), with the ``confidence``, ``budget`` and target ``date`` used.
+        """
         from .analysis.joint import promise
 
         return promise(self, confidence)
 
     # -- drivers and analysis (riskmodel.analysis) ---------------------------------
     def workstreams(self, near_critical_weeks: float | None = None) -> pd.DataFrame:
-        """Per workstream: criticality, near-criticality (total float at most
-        ``near_critical_weeks``, default ``NEAR_CRITICAL_WEEKS``), the sensitivities of
-        its base estimate, cruciality, SSI, finish percentiles. See
-        ``riskmodel.analysis.drivers``."""
+        """Per workstream: criticality, near-criticality, the sensitivities of its base
+        estimate, cruciality, SSI, finish percentiles (``riskmodel.analysis.drivers``).
+
+        Parameters
+        ----------
+        near_critical_weeks : float, optional
+            Total float at most this counts as near-critical (default
+            ``NEAR_CRITICAL_WEEKS``, half a week).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by workstream id; a copy.
+        """
         from .analysis import NEAR_CRITICAL_WEEKS, drivers
 
         weeks = NEAR_CRITICAL_WEEKS if near_critical_weeks is None else near_critical_weeks
@@ -313,9 +466,21 @@ class SimulationResult:
 
     def modes(self, of: str = RESERVED_MILESTONE, **kwargs) -> dict[str, Any] | None:
         """A second peak in the programme ``"end"`` (default), the ``"cost"`` or a
-        milestone's finish, described; None when there is one peak. See
-        ``riskmodel.analysis.shape.bimodality``; ``second["cause"]``, when present, is
-        the risk behind it (``peak_cause``, from the futures kept in detail)."""
+        milestone's finish, described (``riskmodel.analysis.shape.bimodality``).
+
+        Parameters
+        ----------
+        of : str
+            ``"end"``, ``"cost"`` or a target's milestone.
+        **kwargs
+            Passed to ``bimodality`` (thresholds).
+
+        Returns
+        -------
+        dict or None
+            ``main`` and ``second`` peaks (``second["cause"]``, when present, is the risk
+            behind it, from the futures kept in detail); None when there is one peak.
+        """
         from .analysis.shape import bimodality, peak_cause
 
         sample = self._sample(of)
@@ -330,8 +495,19 @@ class SimulationResult:
 
     def risks(self, by: RiskOrder = "expected") -> pd.DataFrame:
         """Risk ranking: what each risk does to P(meet), the mean, P80 and P90 date and
-        cost, on the same draws without it; sorted by expected impact (``by="p80"``,
-        ``"p90"`` or ``"cost"`` for the others). See ``riskmodel.analysis.risk_ranking``."""
+        cost, on the same draws without it (``riskmodel.analysis.risk_ranking``).
+
+        Parameters
+        ----------
+        by : {"expected", "p80", "p90", "cost"}
+            The order: expected impact (default), or the P80 or P90 date shift, or the P80
+            cost shift.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by risk id; a copy.
+        """
         from .analysis import risk_ranking
 
         if ("risks", by) not in self._cache:
@@ -339,9 +515,20 @@ class SimulationResult:
         return self._cache[("risks", by)].copy()
 
     def contingency(self, confidence: float = 0.8) -> dict[str, Any]:
-        """Weeks and money to add to the deterministic plan to reach ``confidence``, and
-        how much of each comes from estimate uncertainty (merge bias included) and from
-        the risks (``from_estimates``, ``from_risks``; absent without risk ranking)."""
+        """Weeks and money to add to the deterministic plan to reach ``confidence``.
+
+        Parameters
+        ----------
+        confidence : float
+            A share between 0 and 1 (0.8 for P80).
+
+        Returns
+        -------
+        dict
+            ``weeks`` and ``cost``, and how much of each comes from estimate uncertainty
+            (merge bias included) and from the risks (``from_estimates``, ``from_risks``;
+            absent without risk ranking).
+        """
         if not 0 < confidence < 1:
             raise ValueError(f"confidence is a share between 0 and 1 (0.8 for P80), got "
                              f"{confidence!r}")
@@ -351,31 +538,82 @@ class SimulationResult:
             self.contingency_table([100 * confidence])).values()))
 
     def contingency_table(self, levels: Sequence[float] = (50, 70, 80, 90, 95)) -> pd.DataFrame:
-        """Finish, cost and contingency over the plan at each confidence level."""
+        """Finish, cost and contingency over the plan at each confidence level.
+
+        Parameters
+        ----------
+        levels : sequence of float
+            Confidence levels in percent.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed ``p50``, ``p70``... (``riskmodel.analysis.contingency_table``).
+        """
         from .analysis import contingency_table
 
         return contingency_table(self, levels)
 
     def plan_confidence(self) -> dict[str, float]:
-        """P(deterministic plan date), P(plan cost) and both: merge bias made visible."""
+        """P(deterministic plan date), P(plan cost) and both: merge bias made visible.
+
+        Returns
+        -------
+        dict
+            ``finish``, ``cost`` and ``both``.
+        """
         from .analysis import plan_confidence
 
         return plan_confidence(self)
 
     def jcl_frontier(self, confidence: float = 0.7, points: int = 40) -> pd.DataFrame:
-        """(date, budget) pairs at a joint confidence level (default 70%)."""
+        """(date, budget) pairs at a joint confidence level.
+
+        Parameters
+        ----------
+        confidence : float
+            Joint confidence between 0 and 1 (default 0.7).
+        points : int
+            How many dates from the ``confidence`` percentile of the finish to the latest.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by date: ``weeks`` and ``budget`` (``riskmodel.analysis.jcl_frontier``).
+        """
         from .analysis import jcl_frontier
 
         return jcl_frontier(self, confidence, points=points)
 
     def cost_given_timing(self, when=None) -> pd.DataFrame:
-        """Cost percentiles when the audit target is met and when it is missed."""
+        """Cost percentiles when the headline target is met and when it is missed.
+
+        Parameters
+        ----------
+        when : date, str or float, optional
+            Default: the headline target's date.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         from .analysis import cost_given_timing
 
         return cost_given_timing(self, when)
 
     def cash_flow(self, freq: str = "W") -> pd.DataFrame:
-        """Cumulative spend by week (``"W"``) or month end (``"M"``), P10/P50/P90."""
+        """Cumulative spend over time, P10/P50/P90 and the mean.
+
+        Parameters
+        ----------
+        freq : {"W", "M"}
+            By week (default) or month end.
+
+        Returns
+        -------
+        pandas.DataFrame
+            On a ``DatetimeIndex`` named ``date`` (``riskmodel.analysis.cash_flow``).
+        """
         from .analysis import cash_flow
 
         return cash_flow(self, freq)
@@ -384,6 +622,12 @@ class SimulationResult:
         """Expected weeks late and revenue at risk past each target (apart from spend).
 
         Uses ``cost_of_delay.weekly`` of the scenario (0 if it has none).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by target: ``expected_weeks_late``, ``p80_weeks_late``,
+            ``expected_cost_of_delay``.
         """
         weekly = self.scenario.cost_of_delay.weekly if self.scenario.cost_of_delay else 0.0
         rows = []
@@ -395,29 +639,50 @@ class SimulationResult:
         return pd.DataFrame(rows).set_index("target")
 
     def waiting(self) -> dict[str, Any] | None:
-        """Lateness due to waiting for people (None without capacities): P50/P80 weeks
-        and the change in P(headline target). See ``analysis.resources.waiting``."""
+        """Lateness due to waiting for people (``analysis.resources.waiting``).
+
+        Returns
+        -------
+        dict or None
+            P50/P80 shifts and weeks, the share waiting and the change in P(headline target);
+            None without capacities.
+        """
         from .analysis.resources import waiting
 
         return waiting(self)
 
     def role_demand(self) -> dict[str, pd.DataFrame]:
         """Per capacity-limited role, by week: FTE demanded had nobody waited and in use
-        (P50, P90) against the capacity. See ``analysis.resources.role_demand``."""
+        (P50, P90) against the capacity (``analysis.resources.role_demand``).
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+        """
         from .analysis.resources import role_demand
 
         return role_demand(self)
 
     def cost_breakdown(self) -> pd.DataFrame:
-        """Mean cost by item (workstream labour by role, fixed costs, overhead, time added
-        by risks, the risks' own costs); the means add up to the mean total cost. See
-        ``riskmodel.analysis.breakdown.cost_breakdown``."""
+        """Mean cost by item: workstream labour by role, fixed costs, overhead, time added by
+        risks, the risks' own costs; the means add up to the mean total cost
+        (``riskmodel.analysis.breakdown.cost_breakdown``).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         from .analysis.breakdown import cost_breakdown
 
         return cost_breakdown(self)
 
     def economic_cost(self) -> float:
-        """Mean spend plus the expected cost of delay past the audit target."""
+        """Mean spend plus the expected cost of delay past the headline target.
+
+        Returns
+        -------
+        float
+        """
         cod = self.cost_of_delay()
         return float(self.cost.mean()) + float(cod["expected_cost_of_delay"].iloc[0])
 
@@ -429,12 +694,30 @@ class SimulationResult:
         return PlotAccessor(self)
 
     def cdf(self, milestone: str = RESERVED_MILESTONE) -> tuple[np.ndarray, np.ndarray]:
-        """Empirical CDF of a finish: sorted weeks and P(finish <= weeks)."""
+        """Empirical CDF of a finish: sorted weeks and P(finish <= weeks).
+
+        Parameters
+        ----------
+        milestone : str
+            ``"end"`` (default) or a target's milestone.
+
+        Returns
+        -------
+        tuple of ndarray
+            The sorted finishes (weeks) and the cumulative probabilities.
+        """
         x = np.sort(self.finish_of(milestone))
         return x, np.arange(1, len(x) + 1) / len(x)
 
     def convergence(self) -> dict[str, Any]:
-        """Monte Carlo standard errors of the headline figures (and the precision run)."""
+        """Monte Carlo standard errors of the headline figures (and the precision run).
+
+        Returns
+        -------
+        dict
+            ``p_meet`` (per target), ``finish_p80``, ``cost_p80``, ``iterations``, and what a
+            run to a precision did (``precision_run_``).
+        """
         from .analysis import quantile_std_error
 
         out: dict[str, Any] = {t: float(row.std_error) for t, row in self.targets().iterrows()}
@@ -448,19 +731,36 @@ class SimulationResult:
 
     # -- output --------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
-        """The headline figures as a two-column table a person reads."""
+        """The headline figures as a two-column table a person reads.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``figure``, one ``value`` column of text (``document.headline_table``).
+        """
         from .document import headline_table
 
         return headline_table(self)
 
     def headline_row(self) -> dict[str, Any]:
-        """The headline figures as a flat row (see ``riskmodel.document.headline_row``)."""
+        """The headline figures as a flat row (``riskmodel.document.headline_row``).
+
+        Returns
+        -------
+        dict
+        """
         from .document import headline_row
 
         return headline_row(self)
 
     def to_dict(self) -> dict[str, Any]:
-        """The summary document of DESIGN §4 (``riskmodel simulate --json``); a copy."""
+        """The summary document of DESIGN §4 (``riskmodel simulate --json``).
+
+        Returns
+        -------
+        dict
+            Plain JSON types; a copy (changing it changes nothing in the result).
+        """
         from .document import summary_document
 
         if "dict" not in self._cache:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .formatting import money
+from .formatting import long_date, money, percent
 from .results import SimulationResult
 from .scenario import Scenario, load_scenario
 from .scenario.changes import change_staffing, move_dates
@@ -45,7 +45,16 @@ class WhatIf:
                                  rank_risks=False)
 
     def scenario_for(self, choice: Choice) -> Scenario:
-        """The scenario a choice describes."""
+        """The scenario a choice describes.
+
+        Parameters
+        ----------
+        choice : Choice
+
+        Returns
+        -------
+        Scenario
+        """
         s = self.base
         for ws_id, extra in choice.extra_staff.items():
             if extra:
@@ -59,7 +68,16 @@ class WhatIf:
         return s
 
     def run(self, choice: Choice) -> SimulationResult:
-        """Simulate a choice on the baseline's random numbers."""
+        """Simulate a choice on the baseline's random numbers.
+
+        Parameters
+        ----------
+        choice : Choice
+
+        Returns
+        -------
+        SimulationResult
+        """
         return simulate(self.scenario_for(choice), iterations=self.iterations, seed=self.seed,
                         rank_risks=False, disabled_risks=choice.risks_off)
 
@@ -68,11 +86,22 @@ class WhatIf:
 
         The figure is not registered with pyplot (unless ``fig`` is given), so a notebook
         shows it once: as the value it is given, never again at the end of the cell.
+
+        Parameters
+        ----------
+        choice : Choice
+        fig : matplotlib Figure, optional
+            Drawn into (cleared first); default a new one.
+
+        Returns
+        -------
+        dict
+            ``figure``, ``p_meet_baseline``, ``p_meet``, ``cost_mean_baseline``,
+            ``cost_mean`` and the what-if's ``result``.
         """
         from matplotlib.figure import Figure
 
         from .plots import s_curves, target_words
-        from .plots._style import _long
 
         result = self.run(choice)
         if fig is None:
@@ -83,8 +112,8 @@ class WhatIf:
         cost_against_baseline(self.baseline, result, ax=right)
         t0, t1 = self.baseline.primary_target, result.primary_target
         p0, p1 = self.baseline.p_meet(t0.date, t0.milestone), result.p_meet(t1.date, t1.milestone)
-        left.set_title(f"P({target_words(t1)[0]} by {_long(t1.date)}): baseline {p0:.0%}, "
-                       f"what-if {p1:.0%}")
+        left.set_title(f"P({target_words(t1)[0]} by {long_date(t1.date)}): baseline {percent(p0)}, "
+                       f"what-if {percent(p1)}")
         return {
             "figure": fig,
             "p_meet_baseline": self.baseline.p_meet(t0.date, t0.milestone),
@@ -99,6 +128,10 @@ class WhatIf:
 
         Every control's label is written in full (workstream and risk names wrap on
         their own line width rather than being cut).
+
+        Returns
+        -------
+        ipywidgets.VBox
         """
         import html
 
@@ -133,8 +166,8 @@ class WhatIf:
             with out:
                 out.clear_output(wait=True)
                 display(res["figure"])
-            text.value = (f"<b>P(meet target): {res['p_meet_baseline']:.0%} &rarr; "
-                          f"{res['p_meet']:.0%}</b> &nbsp; mean cost "
+            text.value = (f"<b>P(meet target): {percent(res['p_meet_baseline'])} &rarr; "
+                          f"{percent(res['p_meet'])}</b> &nbsp; mean cost "
                           f"{money(res['cost_mean_baseline'], cur)} &rarr; "
                           f"{money(res['cost_mean'], cur)}")
 
@@ -152,9 +185,24 @@ class WhatIf:
         return w.VBox([controls, text, out])
 
 
-def cost_against_baseline(baseline: SimulationResult, result: SimulationResult, ax=None):
+def cost_against_baseline(baseline: SimulationResult, result: SimulationResult, ax=None,
+                          **kwargs):
     """The what-if's cost distribution over the baseline's, on the same bins, with each
-    one's P80 and the budget band; returns the Axes."""
+    one's P80 and the budget band.
+
+    Parameters
+    ----------
+    baseline, result : SimulationResult
+        The baseline and the what-if, run on the same random numbers.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    **kwargs
+        Passed to matplotlib's ``hist`` of the what-if.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     import numpy as np
 
     from .plots._style import BLUE, GREEN, GREY, _axes, _money
@@ -170,9 +218,9 @@ def cost_against_baseline(baseline: SimulationResult, result: SimulationResult, 
     for name, r, style in (("Baseline", baseline, {"color": GREY, "alpha": 0.45,
                                                     "histtype": "stepfilled"}),
                            ("What-if", result, {"color": BLUE, "lw": 2.0,
-                                                "histtype": "step"})):
+                                                "histtype": "step", **kwargs})):
         p80[name] = float(r.percentiles("cost", (80,)).iloc[0])
-        ax.hist(r.cost, bins=bins, label=f"{name}: P80 {money(p80[name])}", **style)
+        ax.hist(r.cost, **{"bins": bins, "label": f"{name}: P80 {money(p80[name])}", **style})
         ax.axvline(p80[name], color=style["color"], lw=1.5,
                    ls="-" if name == "What-if" else (0, (4, 2)))
     ax.xaxis.set_major_formatter(money)

@@ -60,7 +60,7 @@ def test_simulate_prints_a_forecast_a_person_reads(capsys):
     assert code == 0 and err == ""
     assert "(10,000 iterations, seed 20261207" in out
     assert "Check first: calendar: the plan runs over year-end" in out
-    for words in ("P(audit: end by 2027-03-01)", "P80 date and P80 cost both met",
+    for words in ("P(audit: end by 1 Mar 2027)", "P80 date and P80 cost both met",
                   "Contingency to P80", "(estimates", "Workstreams (criticality",
                   "Risks, largest expected impact first"):
         assert words in out, words
@@ -80,7 +80,7 @@ def test_reforecast_prints_the_trail_and_how_the_change_was_split(capsys):
     code, out, _ = run(capsys, "reforecast", str(DEFAULT), str(STATUS / "2027-01-04.yaml"),
                        str(STATUS / "2027-01-25.yaml"), "--iterations", "5000")
     assert code == 0
-    assert "forecast as of 2027-01-25" in out and "Forecast trail" in out
+    assert "forecast as of 25 Jan 2027" in out and "Forecast trail" in out
     assert "Shapley values" in out
     code, out, _ = run(capsys, "reforecast", str(DEFAULT), str(STATUS / "2027-01-25.yaml"),
                        "--iterations", "5000", "--json")

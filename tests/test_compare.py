@@ -58,8 +58,9 @@ def test_comparison_plot_and_mitigation_value(scenarios):
     matplotlib.use("Agg")
     c = rm.compare({"baseline": scenarios["baseline"], "later": scenarios["later"]},
                    iterations=5000)
-    ax = c.plot()
-    assert len([ln for ln in ax.get_lines() if ":" in ln.get_label()]) == 2
+    ax = c.plot(lw=3.5)  # keywords go on to every curve
+    curves = [ln for ln in ax.get_lines() if ":" in ln.get_label()]
+    assert len(curves) == 2 and {ln.get_linewidth() for ln in curves} == {3.5}
     value = c.mitigation_value()
     assert value.loc["later", "extra_spend"] == 0
     assert value.loc["later", "cost_of_delay_saved"] > 0

@@ -254,8 +254,8 @@ def test_normals_are_found_in_costs_and_risks():
     assert codes(findings, "normal_truncated") == [
         "workstreams[0].fixed_cost", "risks[0].delay", "risks[0].cost", "fixed_costs[0].cost"]
     by_where = {f.where: f.message for f in findings}
-    assert "real mean is USD 1,288, 29% above the 1000 written" in by_where["fixed_costs[0].cost"]
-    assert "real mean is USD 399 (the plan uses 0)" in by_where["workstreams[0].fixed_cost"]
+    assert "real mean is $1,288, 29% above the 1000 written" in by_where["fixed_costs[0].cost"]
+    assert "real mean is $399 (the plan uses 0)" in by_where["workstreams[0].fixed_cost"]
 
 
 # -- blackouts outside the plan -------------------------------------------------------------

@@ -118,9 +118,10 @@ def test_forecast_trail_plot_marks_each_status_date():
 
     trail = forecast_trail(rm.load_scenario(DEFAULT),
                            sorted((ROOT / "data" / "status").glob("*.yaml")), iterations=5000)
-    ax = plots.forecast_trail(trail)
+    ax = plots.forecast_trail(trail, lw=3.5)  # keywords go to both lines
     p80 = line(ax, "P80 finish")
     assert len(p80.get_xdata()) == len(trail) == 3
+    assert p80.get_linewidth() == line(ax, "P50 finish").get_linewidth() == 3.5
     assert [t.get_text() for t in ax.texts] == [f"{p:.0%}" for p in trail["p_meet"]]
 
 

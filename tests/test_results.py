@@ -128,5 +128,5 @@ def test_risk_shift_is_zero_for_an_impossible_risk_and_positive_for_a_real_one()
 
 def test_summary_and_repr_read_like_sentences(default_result):
     text = default_result.summary().to_string()
-    assert "P(audit: end by 2027-03-01)" in text and "$" in text
+    assert "P(audit: end by 1 Mar 2027)" in text and "$" in text
     assert "P(audit by 2027-03-01)" in repr(default_result)

@@ -31,6 +31,15 @@ def cost_breakdown(result: Sample) -> pd.DataFrame:
     Uncertain rates (a role's ``weekly_rate`` or an overhead's ``weekly_cost`` given as a
     distribution) are priced per iteration: a row is the mean of rate x time, which is
     not the mean rate x the mean time when they are correlated.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     s = result.scenario
     split = result.norisk_mean_duration_ is not None  # then the risk-free run's are all set

@@ -21,6 +21,21 @@ def jcl_frontier(result: Sample, confidence: float = 0.7,
     finish, the smallest budget B with P(finish <= date and cost <= B) >= confidence.
     Indexed by the date (the finish in ``weeks`` rounded up to a day, as shown to
     people); columns ``weeks`` and ``budget``.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+    confidence : float
+        Joint confidence between 0 and 1.
+    milestone : str, optional
+        Default: the headline target's milestone.
+    points : int
+        How many dates.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
@@ -50,6 +65,23 @@ def promise(result: Sample, confidence: float, budget: float | None = None,
     ``budget_at_date``: the least budget B with P(finish <= the target date and cost <= B)
     >= ``confidence`` (None if the date alone is met less often than that). Defaults: the
     result's budget, the headline target's date and milestone.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+    confidence : float
+        Joint confidence between 0 and 1.
+    budget : float, optional
+    when : date, str or float, optional
+    milestone : str, optional
+        The defaults above.
+
+    Returns
+    -------
+    dict
+        ``confidence``, ``budget``, ``date_at_budget``, ``weeks_at_budget``, ``date``,
+        ``budget_at_date``.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
@@ -73,7 +105,21 @@ def promise(result: Sample, confidence: float, budget: float | None = None,
 def jcl_summary(result: Sample, levels=(70, 80), points: int = 20) -> dict:
     """The ``jcl`` block of the summary document: P(target date and budget), the joint
     confidence of the separate P80 date and P80 cost, each level's frontier and the pair
-    to promise from it."""
+    to promise from it.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+    levels : sequence of int
+        Joint confidence levels in percent.
+    points : int
+        Dates on each frontier.
+
+    Returns
+    -------
+    dict
+    """
     target = result.primary_target
     finish = result.finish_of(target.milestone)
     p80_weeks = float(np.percentile(finish, 80))

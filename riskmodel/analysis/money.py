@@ -29,6 +29,18 @@ def contingency_table(result: Sample,
     risk switched off, on the same draws, minus the plan) and what the risks add on top
     (``from_risks``: the run minus that risk-free run), as AACE 57R-09 keeps them apart.
     The split columns are NaN for a run made with ``rank_risks=False``.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+    levels : sequence of float
+        Confidence levels in percent.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed ``p50``, ``p70``... (``confidence``).
     """
     q = list(levels)
     weeks, money = np.percentile(result.finish, q), np.percentile(result.cost, q)
@@ -59,7 +71,18 @@ def contingency_table(result: Sample,
 def contingency_levels(table: pd.DataFrame) -> dict[str, dict]:
     """A ``contingency_table`` as the summary document writes it: per level, ``weeks``
     and ``cost`` over the plan and, where the run ranked risks, ``from_risks`` and
-    ``from_estimates`` ({weeks, cost})."""
+    ``from_estimates`` ({weeks, cost}).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``contingency_table``'s.
+
+    Returns
+    -------
+    dict
+        Keyed ``p50``, ``p70``...
+    """
     out: dict[str, dict] = {}
     for label, row in table.iterrows():
         level: dict = {"weeks": float(row.schedule_contingency_weeks),
@@ -73,7 +96,19 @@ def contingency_levels(table: pd.DataFrame) -> dict[str, dict]:
 
 
 def plan_confidence(result: Sample) -> dict[str, float]:
-    """How likely the deterministic plan's own date and cost are (merge bias made visible)."""
+    """How likely the deterministic plan's own date and cost are (merge bias made visible).
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+
+    Returns
+    -------
+    dict
+        ``finish``, ``cost`` and ``both``: the shares of futures within the plan's date,
+        cost, and both.
+    """
     f, c = result.plan["finish"], result.plan["cost"]
     on_time, on_budget = result.finish <= f + 1e-9, result.cost <= c + 1e-6
     return {"finish": float(on_time.mean()), "cost": float(on_budget.mean()),
@@ -82,7 +117,21 @@ def plan_confidence(result: Sample) -> dict[str, float]:
 
 def cost_given_timing(result: Sample, when=None,
                       levels: Sequence[float] = (10, 50, 80, 90)) -> pd.DataFrame:
-    """Cost percentiles for iterations that meet ``when`` (audit target by default) and not."""
+    """Cost percentiles for iterations that meet ``when`` (audit target by default) and not.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+    when : date, str or float, optional
+        Default: the headline target's date.
+    levels : sequence of float
+        Percentile levels.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     target = result.primary_target
     when = target.date if when is None else when
     late = result.finish_of(target.milestone) > result.weeks(when) + 1e-12
@@ -137,6 +186,20 @@ def cash_flow(result: Sample, freq: str = "W",
     Columns ``p10``/``p50``/``p90`` (cumulative), ``mean`` and, per period,
     ``spend_p50`` (median spend in the period). Uses the first ``CASH_FLOW_SAMPLE``
     iterations. The first row is the start date.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+    freq : {"W", "M"}
+        Weekly points or month ends.
+    levels : sequence of float
+        Percentile levels of the cumulative spend.
+
+    Returns
+    -------
+    pandas.DataFrame
+        On a ``DatetimeIndex`` named ``date``.
     """
     d, spec = result.detail, result.spec
     n = min(CASH_FLOW_SAMPLE, d["duration"].shape[1])

@@ -12,6 +12,18 @@ def quantile_std_error(sample: np.ndarray, q: float, h: float = 0.01) -> float:
     """Monte Carlo standard error of the q-quantile: sqrt(q(1-q)/n) / density at it.
 
     The density is estimated from the sample as 2h / (Q(q+h) - Q(q-h)).
+
+    Parameters
+    ----------
+    sample : ndarray
+    q : float
+        The quantile, between 0 and 1.
+    h : float
+        Half the width of the density estimate, in probability.
+
+    Returns
+    -------
+    float
     """
     n = len(sample)
     lo, hi = np.percentile(sample, [100 * max(q - h, 0), 100 * min(q + h, 1)])
@@ -32,6 +44,17 @@ def block_std_error(values: np.ndarray, block: int) -> float | None:
     the variance between the full blocks' means, scaled to the whole run:
     se = sd(block means) x sqrt(block / n). Returns None with fewer than
     ``MIN_REPLICATES`` full blocks (too few replicates to estimate a spread).
+
+    Parameters
+    ----------
+    values : ndarray
+        Per iteration (0/1 for a probability).
+    block : int
+        Iterations a block.
+
+    Returns
+    -------
+    float or None
     """
     values = np.asarray(values, dtype=float)
     full = len(values) // block

@@ -14,7 +14,8 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from .sample import Sample
 
-__all__ = ["waiting", "role_demand", "bottleneck", "MATTERS_WEEKS", "MATTERS_POINTS"]
+__all__ = ["waiting", "role_demand", "bottleneck", "nearest_capacity", "MATTERS_WEEKS",
+           "MATTERS_POINTS"]
 
 MATTERS_WEEKS = 0.5
 """Waiting that moves the P80 date by at least this many weeks is worth a sentence."""
@@ -32,6 +33,15 @@ def waiting(result: Sample) -> dict[str, Any] | None:
     it adds ``p80_weeks`` or more); ``share_waiting``: share of futures where waiting
     moved the end; ``p_meet_change``: P(headline target) with levelling minus without
     (negative: waiting lowers the odds); ``matters``: whether a report should say so.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+
+    Returns
+    -------
+    dict or None
     """
     spec = result.spec
     if spec is None or not spec.limited_roles:
@@ -76,7 +86,20 @@ def role_demand(result: Sample, levels=(50, 90)) -> dict[str, pd.DataFrame]:
     """Per capacity-limited role, by week from the start: the FTE demanded had nobody
     waited (``demand_p50``, ``demand_p90``), the FTE at work in the levelled schedule
     (``in_use_p50``, ``in_use_p90``) and the ``capacity``. From the iterations kept in
-    detail. Empty without capacities."""
+    detail. Empty without capacities.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+    levels : sequence of int
+        The two percentile levels (default P50 and P90).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Indexed by week from the start.
+    """
     spec = result.spec
     if spec is None or not spec.limited_roles:
         return {}
@@ -107,10 +130,46 @@ def role_demand(result: Sample, levels=(50, 90)) -> dict[str, pd.DataFrame]:
 
 def bottleneck(demand: dict[str, pd.DataFrame]) -> tuple[str, list[int]] | None:
     """The role whose median demand exceeds its capacity in the most weeks, and those
-    weeks (None if no role's does)."""
+    weeks (None if no role's does).
+
+    Parameters
+    ----------
+    demand : dict of str to DataFrame
+        ``role_demand``'s tables.
+
+    Returns
+    -------
+    tuple of (str, list of int) or None
+    """
     best = None
     for role, table in demand.items():
         over = [int(k) for k in table.index[table["demand_p50"] > table["capacity"] + 1e-9]]
         if over and (best is None or len(over) > len(best[1])):
             best = (role, over)
     return best
+
+
+def nearest_capacity(demand: dict[str, pd.DataFrame]) -> str | None:
+    """The role whose P90 demand comes nearest its capacity (as a share of it), in its
+    closest week: the role to show when none is over capacity (None without roles).
+
+    Parameters
+    ----------
+    demand : dict of str to DataFrame
+        ``role_demand``'s tables.
+
+    Returns
+    -------
+    str or None
+        The role's id.
+    """
+    if not demand:
+        return None
+
+    def share(table: pd.DataFrame) -> float:
+        capacity = table["capacity"]
+        if not (capacity > 0).any():
+            return 0.0
+        return float((table["demand_p90"] / capacity.where(capacity > 0)).max(skipna=True))
+
+    return max(demand, key=lambda role: share(demand[role]))

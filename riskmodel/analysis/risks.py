@@ -86,7 +86,19 @@ def _impact_mean(dist) -> float:
 
 def condition_text(scenario, risk, names: dict[str, str] | None = None) -> str:
     """A risk's ``when`` in words ("if not audit-ready by 1 Mar 2027 and if
-    permission_sprawl occurs"; risks by ``names`` if given), or "" for none."""
+    permission_sprawl occurs"; risks by ``names`` if given), or "" for none.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    risk : Risk
+    names : dict of str to str, optional
+        Risk names by id.
+
+    Returns
+    -------
+    str
+    """
     import datetime as dt
     import math
 
@@ -128,6 +140,18 @@ def risk_ranking(result: Sample,
 
     Sorted by ``by`` (see ``RISK_ORDER``). NaN shifts mean the run was made with
     ``rank_risks=False``.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+    by : {"expected", "p80", "p90", "cost"}
+        The order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by risk id, with the columns above and ``name``, ``probability``.
     """
     if by not in RISK_ORDER:
         raise ValueError(f"by must be one of {', '.join(RISK_ORDER)}, got {by!r}")

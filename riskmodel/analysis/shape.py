@@ -204,7 +204,24 @@ def peak_cause(values: np.ndarray, fired: np.ndarray, shape: dict[str, Any],
     the same futures), the risk that occurred in most of the second group's, far more
     often than in the main group's (at least half of the group, and 25 points more than
     in the main one); None if no risk stands out. Returns its id and ``share``, the
-    share of the second group's futures in which it occurred."""
+    share of the second group's futures in which it occurred.
+
+    Parameters
+    ----------
+    values : ndarray
+        The futures kept in detail.
+    fired : ndarray of bool
+        Risks x the same futures.
+    shape : dict
+        ``bimodality``'s description.
+    ids : list of str
+        The risks' ids, in ``fired``'s order.
+
+    Returns
+    -------
+    dict or None
+        ``risk`` and ``share``.
+    """
     values = np.asarray(values)
     if not len(ids) or values.size == 0:
         return None

@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..analysis.sample import Result
 
-from ..formatting import axis_money, long_date, target_name
+from ..formatting import axis_money, long_date, percent, target_name
 
 BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7f7f7f"
 
@@ -43,9 +43,6 @@ def _date_axis(ax, axis="x"):
     target.set_major_formatter(mdates.ConciseDateFormatter(loc))
 
 
-_long = long_date
-
-
 def target_words(target) -> tuple[str, str]:
     """What a target is called on a chart: ``("audit-ready", "Audit date")`` for the
     audit, else its id in words (``("report in hand", "Report in hand date")``)."""
@@ -61,7 +58,7 @@ def _target_line(ax, result, target=None, color=RED):
     target = target or result.primary_target
     name = target_words(target)[1]
     ax.axvline(np.datetime64(target.date, "s"), color=color, lw=1.8, ls="--",
-               label=f"{name} {_long(target.date)}")
+               label=f"{name} {long_date(target.date)}")
 
 
 def _second_peak(ax, shape, text, x, counts_at):
@@ -71,7 +68,7 @@ def _second_peak(ax, shape, text, x, counts_at):
     lo, hi = ax.get_xlim()
     where = (float(x) - lo) / (hi - lo) if hi > lo else 0.5
     ha = "right" if where > 0.75 else "left" if where < 0.25 else "center"
-    return ax.annotate(f"{shape['second']['share']:.0%} of futures near {text}",
+    return ax.annotate(f"{percent(shape['second']['share'])} of futures near {text}",
                        (x, counts_at), xytext=(0, 36), textcoords="offset points", ha=ha,
                        fontsize=11, color="black",
                        bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": GREY,

@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..analysis.sample import Result
 
+from ..formatting import axis_percent, percent
 from ._style import _axes, _date_axis, _dates, plain_text
 
 __all__ = ["probability_curves", "s_curves", "LINE_STYLES"]
@@ -18,11 +19,24 @@ __all__ = ["probability_curves", "s_curves", "LINE_STYLES"]
 
 def probability_curves(curves, ax: Axes | None = None, title: str | None = None,
                        **kwargs) -> Axes:
-    """Cumulative probability curves on one chart, each with its target date dashed.
+    """Cumulative probability curves on one chart, each with its target date dashed;
+    ``s_curves`` and the batch comparison both draw with it.
 
-    ``curves`` holds (label, finish dates as datetime64, cumulative probabilities,
-    target date, P(meet)) tuples; ``s_curves`` and the batch comparison both draw with it.
-    ``**kwargs`` go to matplotlib's ``plot`` of every curve (line width, alpha, ...).
+    Parameters
+    ----------
+    curves : iterable of tuple
+        (label, finish dates as datetime64, cumulative probabilities, target date,
+        P(meet)) for each curve.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    title : str, optional
+        Default: ``Probability of being audit-ready, by scenario``.
+    **kwargs
+        Passed to matplotlib's ``plot`` of every curve (line width, alpha, ...).
+
+    Returns
+    -------
+    matplotlib Axes
     """
     import matplotlib.pyplot as plt
 
@@ -35,14 +49,14 @@ def probability_curves(curves, ax: Axes | None = None, title: str | None = None,
         color = colors[k % len(colors)]
         line, = ax.plot(dates, prob, **{"lw": 2.2, "color": color,
                                          "ls": LINE_STYLES[k % len(LINE_STYLES)],
-                                         "label": f"{plain_text(label)}: {p:.0%}", **kwargs})
+                                         "label": f"{plain_text(label)}: {percent(p)}", **kwargs})
         lines.append((line, dates, prob))
         if target_date not in targets:
             ax.axvline(np.datetime64(target_date, "s"),  # type: ignore[arg-type]  # a date axis
                        color=color, ls=(0, (2, 3)), lw=1.1)
             targets.add(target_date)
     ax.set_ylim(0, 1.01)
-    ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
+    ax.yaxis.set_major_formatter(axis_percent())
     ax.set_ylabel("Probability of being finished (share of futures)")
     ax.set_xlabel("Finish date")
     ax.set_title(plain_text(title or "Probability of being audit-ready, by scenario"))
@@ -85,8 +99,21 @@ def _label_curves(ax, lines) -> None:
 
 def s_curves(results: Mapping[str, Result], ax: Axes | None = None,
              **kwargs) -> Axes:
-    """Several scenarios' S-curves on one chart, each labelled with its P(meet);
-    ``**kwargs`` go to ``probability_curves``."""
+    """Several scenarios' S-curves on one chart, each labelled with its P(meet).
+
+    Parameters
+    ----------
+    results : mapping of str to SimulationResult
+        The results by label.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    **kwargs
+        Passed to ``probability_curves``.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     curves = []
     for name, r in results.items():
         t = r.primary_target

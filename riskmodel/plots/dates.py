@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..analysis.sample import Result
 
+from ..formatting import axis_percent, long_date, percent
 from ._style import (
     BLUE,
     GREEN,
@@ -22,7 +23,6 @@ from ._style import (
     _date_axis,
     _dates,
     _height_at,
-    _long,
     _second_peak,
     _target_line,
     plain_text,
@@ -37,7 +37,23 @@ def s_curve(result: Result, ax: Axes | None = None,
             milestone: str | None = None, label: str | None = None, **kwargs) -> Axes:
     """Cumulative probability of finishing by each date, with the target date and P50/P80.
 
-    ``**kwargs`` go to matplotlib's ``plot`` of the curve (colour, line width, ...)."""
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    milestone : str, optional
+        Whose finish (default: the headline target's milestone).
+    label : str, optional
+        The curve's legend label (default ``Forecast``).
+    **kwargs
+        Passed to matplotlib's ``plot`` of the curve (colour, line width, ...).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax)
     target = result.primary_target
     milestone = target.milestone if milestone is None else milestone
@@ -47,21 +63,21 @@ def s_curve(result: Result, ax: Axes | None = None,
     p = result.p_meet(target.date, milestone)
     _target_line(ax, result, target)
     ax.axhline(p, color=RED, lw=0.8, alpha=0.5)
-    ax.annotate(f"P = {p:.0%}", (np.datetime64(target.date, "s"), p), xytext=(8, -16),
+    ax.annotate(f"P = {percent(p)}", (np.datetime64(target.date, "s"), p), xytext=(8, -16),
                 textcoords="offset points", color=RED, fontsize=12, fontweight="bold")
     levels = result.percentiles(milestone, (50, 80))
     for name, weeks_q, color in zip(("P50", "P80"), levels.values, (GREEN, ORANGE)):
         day = result.date_of(weeks_q)
         ax.plot(_dates(result, [weeks_q]), [int(name[1:]) / 100], "o", color=color, ms=8,
-                label=f"{name}: {_long(day)}")
+                label=f"{name}: {long_date(day)}")
     ax.set_ylim(0, 1.01)
-    ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
+    ax.yaxis.set_major_formatter(axis_percent())
     ax.set_ylabel("Probability of being finished (share of futures)")
     ax.set_xlabel("Finish date")
     what = ("being audit-ready" if target.id == "audit" else
             target_words(target)[0]) if milestone == target.milestone else \
         f"{plain_text(milestone.replace('_', ' '))} being finished"
-    ax.set_title(f"Probability of {what} by {_long(target.date)}: {p:.0%}")
+    ax.set_title(f"Probability of {what} by {long_date(target.date)}: {percent(p)}")
     _date_axis(ax)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=10)
@@ -69,8 +85,21 @@ def s_curve(result: Result, ax: Axes | None = None,
 
 
 def finish_histogram(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
-    """Distribution of the finish date, with the target date; ``**kwargs`` go to
-    matplotlib's ``hist``."""
+    """Distribution of the finish date, with the target date and a second peak named.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    **kwargs
+        Passed to matplotlib's ``hist``.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax)
     target = result.primary_target
     finish = result.finish_of(target.milestone)
@@ -81,14 +110,14 @@ def finish_histogram(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
     ax.set_xlabel("Finish date")
     p = result.p_meet(target.date, target.milestone)
     ax.set_title(f"Simulated finish dates: {target_words(target)[0]} by "
-                 f"{_long(target.date)} in {p:.0%} of futures")
+                 f"{long_date(target.date)} in {percent(p)} of futures")
     _date_axis(ax)
     shape = result.modes(target.milestone)
     if shape is not None:
         import matplotlib.dates as mdates
 
         x = mdates.date2num(_dates(result, [shape["second"]["value"]])[0])
-        _second_peak(ax, shape, _long(result.date_of(shape["second"]["value"])), x,
+        _second_peak(ax, shape, long_date(result.date_of(shape["second"]["value"])), x,
                      _height_at(counts, edges, x))
     ax.legend(fontsize=10)
     return ax
@@ -107,14 +136,30 @@ _DRIVER_AXIS = {
 
 def driver_tornado(result: Result, ax: Axes | None = None, top: int = 10,
                    measure: str = "cruciality", **kwargs) -> Axes:
-    """Workstreams ranked by how much their own estimate moves the finish (or cost);
-    ``**kwargs`` go to matplotlib's ``barh``.
+    """Workstreams ranked by how much their own estimate moves the finish (or cost).
 
     The default ``measure``, cruciality (criticality x sensitivity of the base estimate,
     ``analysis.DRIVER_MEASURE``), is zero for a workstream that never sets the date, so
     a workstream merely correlated with a critical one does not rank. Risks are left
     out of every measure (they have their own tornado). Workstreams at exactly zero
-    are not drawn. Other measures: ``ssi``, ``sensitivity``, ``cost_sensitivity``.
+    are not drawn.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    top : int
+        How many workstreams at most.
+    measure : {"cruciality", "ssi", "sensitivity", "cost_sensitivity"}
+        A column of ``result.workstreams()``.
+    **kwargs
+        Passed to matplotlib's ``barh``.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     ax = _axes(ax)
     table = result.workstreams()
@@ -134,8 +179,21 @@ def driver_tornado(result: Result, ax: Axes | None = None, top: int = 10,
 def criticality_bars(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
     """Share of iterations in which each workstream is on the critical path, and (paler,
     behind) the share in which it is near-critical: total float of at most the
-    workstreams table's threshold (half a week by default). ``**kwargs`` go to
-    matplotlib's ``barh`` of the critical share."""
+    workstreams table's threshold (half a week by default).
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    **kwargs
+        Passed to matplotlib's ``barh`` of the critical share.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax)
     table = result.workstreams()
     weeks = table.attrs.get("near_critical_weeks", 0.5)
@@ -148,7 +206,7 @@ def criticality_bars(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
     ax.axvline(0, color="black", lw=0.8)
     ax.grid(axis="x", alpha=0.3)
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+    ax.xaxis.set_major_formatter(axis_percent())
     ax.set_xlabel("Share of iterations")
     ax.set_title("Which workstreams set the finish date")
     ax.legend(fontsize=9, loc="upper right", bbox_to_anchor=(1.0, -0.12), ncol=2,
@@ -159,8 +217,21 @@ def criticality_bars(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
 def gantt(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
     """The deterministic plan as bars from each workstream's start to its finish (the
     forward pass's, whatever its links' types; through a blackout a bar is longer than
-    its working weeks), with simulated P50 and P80 finishes marked; ``**kwargs`` go to
-    matplotlib's ``barh`` of the plan."""
+    its working weeks), with simulated P50 and P80 finishes marked.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    **kwargs
+        Passed to matplotlib's ``barh`` of the plan.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     table = result.workstreams()
     # long names wrap onto more lines rather than squeezing the bars away; the figure
     # grows with the rows and their lines so that wrapped names never overlap
@@ -189,30 +260,42 @@ def gantt(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
     return ax
 
 
-def forecast_trail(trail, ax: Axes | None = None, target="audit") -> Axes:
+def forecast_trail(trail, ax: Axes | None = None, target="audit", **kwargs) -> Axes:
     """P50 and P80 finish dates at each status date, with P(meet) written at each point.
 
-    ``trail`` is the table of ``riskmodel.reforecast.forecast_trail``; ``target`` is the
-    headline target it forecasts (a ``Target`` or its id; the scenario's
-    ``all_targets[0]``), named in the title and the date line.
+    Parameters
+    ----------
+    trail : pandas.DataFrame
+        The table of ``riskmodel.reforecast.forecast_trail``.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    target : Target or str
+        The headline target the trail forecasts (the scenario's ``all_targets[0]``),
+        named in the title and the date line.
+    **kwargs
+        Passed to matplotlib's ``plot`` of both lines (line width, marker size, ...).
+
+    Returns
+    -------
+    matplotlib Axes
     """
     ax = _axes(ax)
     what, date_name = target_words(target)
     x = np.array([np.datetime64(d, "s") for d in trail["as_of"]])
     for col, color, name in (("p50_date", GREEN, "P50 finish"), ("p80_date", ORANGE,
                                                                   "P80 finish")):
-        ax.plot(x, np.array([np.datetime64(d, "s") for d in trail[col]]), "o-", color=color,
-                lw=2, label=name)
+        ax.plot(x, np.array([np.datetime64(d, "s") for d in trail[col]]), "o-",
+                **{"color": color, "lw": 2, "label": name, **kwargs})
     target = trail["target_date"].iloc[-1]
     # a date axis: matplotlib converts the date (the stubs only know floats)
     ax.axhline(np.datetime64(target, "s"), color=RED, ls="--",  # type: ignore[arg-type]
-               label=f"{date_name} {_long(target)}")
+               label=f"{date_name} {long_date(target)}")
     for xi, d, p in zip(x, trail["p50_date"], trail["p_meet"]):
-        ax.annotate(f"{p:.0%}", (xi, np.datetime64(d, "s")), xytext=(0, -18),
+        ax.annotate(percent(p), (xi, np.datetime64(d, "s")), xytext=(0, -18),
                     textcoords="offset points", ha="center", fontsize=11, color=GREEN)
     ax.set_xlabel("Status date")
     ax.set_ylabel("Forecast finish")
-    ax.set_title(f"Forecast trail: finish forecasts and P({what} by {_long(target)})")
+    ax.set_title(f"Forecast trail: finish forecasts and P({what} by {long_date(target)})")
     _date_axis(ax)
     _date_axis(ax, "y")
     ax.grid(alpha=0.3)

@@ -10,6 +10,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..analysis.sample import Result
 
+from ..formatting import long_date, percent
 from ._style import (
     BLUE,
     GREEN,
@@ -20,7 +21,6 @@ from ._style import (
     _date_axis,
     _dates,
     _height_at,
-    _long,
     _money,
     _second_peak,
     _target_line,
@@ -31,22 +31,35 @@ __all__ = ["cost_distribution", "jcl_scatter", "cash_flow_fan"]
 
 
 def cost_distribution(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
-    """Readiness cost distribution with the budget band and P-levels; ``**kwargs`` go to
-    matplotlib's ``hist``."""
+    """Readiness cost distribution with the cost band and P-levels.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    **kwargs
+        Passed to matplotlib's ``hist``.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax)
     band = result.cost_band()
     counts, edges, _ = ax.hist(result.cost,
                                **{"bins": 60, "color": BLUE, "alpha": 0.75, **kwargs})
     ax.axvspan(band["low"], band["high"], color=GREEN, alpha=0.12,
-               label=f"Cost band: {band['p_within']:.0%} within")
+               label=f"Cost band: {percent(band['p_within'])} within")
     for q, color in zip(("p10", "p50", "p80", "p90"), (GREY, GREEN, ORANGE, RED)):
         x = float(result.percentiles("cost", (int(q[1:]),)).iloc[0])
         ax.axvline(x, color=color, lw=1.5, label=f"{q.upper()} {_money(result)(x)}")
     ax.xaxis.set_major_formatter(_money(result))
     ax.set_xlabel(f"Readiness cost ({result.scenario.currency})")
     ax.set_ylabel("Simulated futures (count)")
-    ax.set_title(f"Cost: {band['p_below']:.0%} below, {band['p_within']:.0%} within, "
-                 f"{band['p_above']:.0%} above {_money(result)(band['low'])}–"
+    ax.set_title(f"Cost: {percent(band['p_below'])} below, {percent(band['p_within'])} within, "
+                 f"{percent(band['p_above'])} above {_money(result)(band['low'])}–"
                  f"{_money(result)(band['high'])}")
     shape = result.modes("cost")
     if shape is not None:
@@ -58,8 +71,25 @@ def cost_distribution(result: Result, ax: Axes | None = None, **kwargs) -> Axes:
 
 def jcl_scatter(result: Result, ax: Axes | None = None,
                 confidence: float = 0.7, max_points: int = 5000, **kwargs) -> Axes:
-    """Finish against cost, the target date and budget lines, and the JCL frontier;
-    ``**kwargs`` go to matplotlib's ``scatter`` of the simulated futures."""
+    """Finish against cost, the target date and budget lines, and the JCL frontier.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    confidence : float
+        The joint confidence of the frontier drawn (default 0.7).
+    max_points : int
+        At most this many futures are drawn (every k-th).
+    **kwargs
+        Passed to matplotlib's ``scatter`` of the simulated futures.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax)
     target = result.primary_target
     finish = result.finish_of(target.milestone)
@@ -74,13 +104,13 @@ def jcl_scatter(result: Result, ax: Axes | None = None,
     frontier = result.jcl_frontier(confidence)
     if len(frontier):
         ax.plot(_dates(result, frontier["weeks"]), frontier["budget"], color=GREEN, lw=2.2,
-                label=f"{confidence:.0%} joint confidence")
+                label=f"{percent(confidence)} joint confidence")
     ax.yaxis.set_major_formatter(_money(result))
     ax.set_ylabel(f"Readiness cost ({result.scenario.currency})")
     ax.set_xlabel("Finish date")
     what = target_words(target)[0]
-    ax.set_title(f"{what[:1].upper()}{what[1:]} by {_long(target.date)} and within budget: "
-                 f"{result.jcl():.0%} (joint confidence)")
+    ax.set_title(f"{what[:1].upper()}{what[1:]} by {long_date(target.date)} and within budget: "
+                 f"{percent(result.jcl())} (joint confidence)")
     _date_axis(ax)
     ax.legend(fontsize=9, loc="upper left")
     return ax
@@ -88,8 +118,23 @@ def jcl_scatter(result: Result, ax: Axes | None = None,
 
 def cash_flow_fan(result: Result, ax: Axes | None = None,
                   freq: str = "W", **kwargs) -> Axes:
-    """Cumulative spend over time: median with the P10–P90 band; ``**kwargs`` go to
-    matplotlib's ``plot`` of the median."""
+    """Cumulative spend over time: median with the P10–P90 band.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    freq : {"W", "M"}
+        By week or month end (``result.cash_flow``).
+    **kwargs
+        Passed to matplotlib's ``plot`` of the median.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax)
     flow = result.cash_flow(freq)
     x = np.array(flow.index, dtype="datetime64[s]")

@@ -8,7 +8,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..analysis.sample import Result
 
-from ..analysis.resources import bottleneck
+from ..analysis.resources import bottleneck, nearest_capacity
 from ._style import BLUE, GREY, RED, _axes, _date_axis, _dates, plain_text
 
 __all__ = ["role_demand"]
@@ -16,10 +16,26 @@ __all__ = ["role_demand"]
 
 def role_demand(result: Result, role: str | None = None, ax: Axes | None = None,
                 **kwargs) -> Axes:
-    """FTE of ``role`` demanded per week had nobody waited (median and P90 of the futures)
-    and at work once people wait (median), against its capacity; default role: the one
-    whose median demand is over capacity most often, else the one whose P90 demand comes
-    nearest its capacity. ``**kwargs`` go to the demand lines' ``step``."""
+    """FTE of a role demanded per week had nobody waited (median and P90 of the futures)
+    and at work once people wait (median), against its capacity.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+    role : str, optional
+        Default: the role whose median demand is over capacity most often
+        (``analysis.resources.bottleneck``), else the one whose P90 demand comes nearest
+        its capacity (``nearest_capacity``).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    **kwargs
+        Passed to the demand lines' ``step``.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax)
     tables = result.role_demand()
     if not tables:
@@ -28,10 +44,7 @@ def role_demand(result: Result, role: str | None = None, ax: Axes | None = None,
         ax.set_axis_off()
         return ax
     worst = bottleneck(tables)
-    nearest = max(tables, key=lambda r: float(
-        (tables[r]["demand_p90"] / tables[r]["capacity"].where(tables[r]["capacity"] > 0))
-        .max(skipna=True) if (tables[r]["capacity"] > 0).any() else 0.0))
-    role = role or (worst[0] if worst else nearest)
+    role = role or (worst[0] if worst else nearest_capacity(tables))
     if role not in tables:
         raise ValueError(f"no capacity-limited role '{role}'; roles: {', '.join(tables)}")
     t = tables[role]

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..analysis.sample import Result
 
+from ..formatting import axis_percent
 from ._style import BLUE, GREY, ORANGE, RED, _axes, _barh, _money, plain_text
 
 __all__ = ["risk_tornado", "risk_removal"]
@@ -31,9 +32,27 @@ _TORNADO = {
 
 def risk_tornado(result: Result, ax: Axes | None = None, top: int = 8,
                  measure: str = "weeks", **kwargs) -> Axes:
-    """Risks ranked by what they add to the P80 finish (``weeks``), to the mean finish
-    (``expected``), to the P90 finish (``p90``: a rare, large risk shows here, not at
-    P80) or to the P80 cost (``cost``); ``**kwargs`` go to matplotlib's ``barh``."""
+    """Risks ranked by what they add to the finish or the cost, on the same draws without
+    each risk.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Result``).
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    top : int
+        How many risks at most.
+    measure : {"weeks", "expected", "p90", "cost"}
+        What they add to the P80 finish (default), to the mean finish, to the P90
+        finish (a rare, large risk shows here, not at P80) or to the P80 cost.
+    **kwargs
+        Passed to matplotlib's ``barh``.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     if measure not in _TORNADO:
         raise ValueError(f"measure must be one of {', '.join(_TORNADO)}, got {measure!r}")
     ax = _axes(ax)
@@ -52,8 +71,20 @@ def risk_removal(table, ax: Axes | None = None, names: Mapping[str, str] | None 
     """P(meet) as the top 1, 2, ..., k risks are removed together, on the same draws,
     with the P80 date gained beside what the risks' separate shifts would add up to.
 
-    ``table`` is ``riskmodel.compare.risk_removal``'s; ``names`` maps risk ids to names;
-    ``**kwargs`` go to matplotlib's ``plot`` of P(meet).
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``riskmodel.compare.risk_removal``'s.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    names : mapping of str to str, optional
+        Risk names by id (default: the ids).
+    **kwargs
+        Passed to matplotlib's ``plot`` of P(meet).
+
+    Returns
+    -------
+    matplotlib Axes
     """
     ax = _axes(ax)
     names = names or {}
@@ -61,7 +92,7 @@ def risk_removal(table, ax: Axes | None = None, names: Mapping[str, str] | None 
     ax.plot(k, table["p_meet"], "o-", **{"color": BLUE, "lw": 2.2,
                                          "label": "P(meet), risks removed together", **kwargs})
     ax.set_ylim(0, 1.01)
-    ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
+    ax.yaxis.set_major_formatter(axis_percent())
     ax.set_ylabel("Probability of meeting the target")
     # the axis counts the risks removed; the first one is named, the rest are in order
     # in the table beside the chart (names at every tick would overlap)

@@ -95,7 +95,17 @@ def _worker_init(parent: int) -> None:
 def inputs_hash(item: BatchItem, batch: Batch) -> str | None:
     """SHA-256 of what a scenario's report is made from: its parameters, the scenario
     file and every file it reads (extends, CSV tables), the notebook and riskmodel's
-    version. ``None`` if the scenario cannot be read (then it always runs)."""
+    version. ``None`` if the scenario cannot be read (then it always runs).
+
+    Parameters
+    ----------
+    item : BatchItem
+    batch : Batch
+
+    Returns
+    -------
+    str or None
+    """
     from .. import __version__
     from ..scenario.load import source_hashes
 
@@ -209,6 +219,25 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
     any other is run again. Returns the batch record (also written as ``batch.json``);
     its ``failed`` count says whether all scenarios passed, ``output_errors`` lists
     batch-level outputs that could not be made.
+
+    Parameters
+    ----------
+    path : str or Path
+        The batch YAML file.
+    output : str or Path
+        The folder the batch's folder is made in.
+    jobs : int
+        Scenarios run at once.
+    resume : bool
+        Skip scenarios already made from the same inputs.
+    progress : bool
+        Show a progress bar.
+    executor : concurrent.futures.Executor, optional
+        Where the scenarios run (default: local worker processes).
+
+    Returns
+    -------
+    dict
     """
     from tqdm import tqdm
 

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..formatting import long_date, money, signed_money, target_name
+from ..formatting import long_date, money, percent, signed_money, target_name
 from .slides import (
     CHAR_WIDTH,
     LINE_HEIGHT,
@@ -64,7 +64,22 @@ def _chunks(items: list, n: int) -> list[list]:
 def write_deck(path: Path, batch, summaries: dict[str, dict], labels: dict[str, str],
                batch_dir: Path, record: dict[str, Any]) -> None:
     """Write the deck (see the module's docstring for the slides). ``batch_dir`` is not
-    read: every chart is drawn from ``summaries``."""
+    read: every chart is drawn from ``summaries``.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.pptx`` to write.
+    batch : Batch
+    summaries : dict of str to dict
+        Each scenario's ``summary.json`` that ran.
+    labels : dict of str to str
+        Scenario labels by id.
+    batch_dir : Path
+        The batch's folder (not read; the charts are drawn in a temporary folder).
+    record : dict
+        The batch record.
+    """
     from pptx import Presentation
     from pptx.util import Inches
 
@@ -153,7 +168,7 @@ def _option_slides(titled, summaries, labels, ok, pick, charts) -> None:
         png = _options_chart(summaries, labels, ids, pick["baseline"], charts, f"options{k}",
                              (12.3, h))
         _picture(slide, png, 0.5, 1.2, 12.3, h)
-        note = [f"Green: at least {CONFIDENCE:.0%}. Points and mean cost are the "
+        note = [f"Green: at least {percent(CONFIDENCE)}. Points and mean cost are the "
                  "change from the baseline, on the same simulated futures."]
         if pick["other_target"]:
             note.append("Grey: another target, not compared with the baseline.")
@@ -191,10 +206,10 @@ def _answer(slide, summaries, labels, pick):
     tid, t = target_of(b)
     c, band = b["cost"], b["cost_band"]
     lines: list[tuple[str, bool]] = [
-        (f"{labels.get(base, base)}: {t['probability']:.0%} chance of being "
+        (f"{labels.get(base, base)}: {percent(t['probability'])} chance of being "
          f"{target_words(tid, t)}", True),
         (f"It costs {money(c['mean'], cur)} on average (P50 {money(c['p50'], cur)}, "
-         f"P80 {money(c['p80'], cur)}); {band['p_within']:.0%} of futures fall within the "
+         f"P80 {money(c['p80'], cur)}); {percent(band['p_within'])} of futures fall within the "
          f"{money(band['low'], cur)}–{money(band['high'], cur)} band.", False),
         ("", False),
     ]
@@ -202,7 +217,7 @@ def _answer(slide, summaries, labels, pick):
     lines.append((f"To promise a date and a budget together (80% joint confidence): "
                   f"{promise_text(s)}.", False))
     lines.append((f"Not a pair to promise: the separate P80 date and P80 cost both hold in "
-                  f"only {s['jcl']['at_p80']['probability']:.0%} of futures.", False))
+                  f"only {percent(s['jcl']['at_p80']['probability'])} of futures.", False))
     lines += _shape_and_waiting(b, s)
     lines += _others_waiting(summaries, labels, pick, b, s)
     lines += _other_targets(summaries, labels, pick)
@@ -221,14 +236,14 @@ def _recommendation(lines: list[tuple[str, bool]], summaries, labels, pick) -> d
     choice = pick["choice"]
     if choice is None and pick["comparable"] == [base]:
         lines.append((f"It is the only option for this target, and it does not reach "
-                      f"{CONFIDENCE:.0%}.", True))
+                      f"{percent(CONFIDENCE)}.", True))
         return b
     if choice is None:
         best = summaries[pick["best"]]
         btid, bt = target_of(best)
-        lines.append((f"No option reaches {CONFIDENCE:.0%}. The highest is "
+        lines.append((f"No option reaches {percent(CONFIDENCE)}. The highest is "
                       f"{labels.get(pick['best'], pick['best'])}: "
-                      f"{bt['probability']:.0%} chance of being {target_words(btid, bt)}, "
+                      f"{percent(bt['probability'])} chance of being {target_words(btid, bt)}, "
                       f"at {money(best['cost']['mean'], best['cost']['currency'])} on "
                       "average.", True))
         return best
@@ -238,10 +253,10 @@ def _recommendation(lines: list[tuple[str, bool]], summaries, labels, pick) -> d
     dc = s["cost"]["mean"] - b["cost"]["mean"]
     if choice == base:
         lines.append((f"Recommended: keep the baseline; it already reaches "
-                      f"{CONFIDENCE:.0%}.", True))
+                      f"{percent(CONFIDENCE)}.", True))
     else:
         lines.append((f"Recommended: {labels.get(choice, choice)}, the cheapest option "
-                      f"with at least {CONFIDENCE:.0%} chance: {ct['probability']:.0%} "
+                      f"with at least {percent(CONFIDENCE)} chance: {percent(ct['probability'])} "
                       f"of being {target_words(ctid, ct)}, at {money(s['cost']['mean'], ccur)}"
                       f" on average ({signed_money(dc, ccur)} against the baseline).",
                       True))
@@ -294,7 +309,8 @@ def _other_targets(summaries, labels, pick) -> list[tuple[str, bool]]:
         o = summaries[top]
         _, ot = target_of(o)
         text = (f"{target_words(otid, ot)}: the highest is {labels.get(top, top)}, "
-                f"{ot['probability']:.0%}, at {money(o['cost']['mean'], o['cost']['currency'])}"
+                f"{percent(ot['probability'])}, at "
+                f"{money(o['cost']['mean'], o['cost']['currency'])}"
                 " on average")
         peak = peak_text(o, "finish")
         lines.append((text + (f"; its dates have a {peak}." if peak else "."), False))
@@ -324,7 +340,7 @@ def _cost_slide(slide, summaries, labels, ids, charts, name):
                  f"{money(k['from_risks']['cost'], cc, True)}"
                  if "from_risks" in k else money(k["cost"], cc, True))
         rows.append([labels.get(ident, ident), money(c["mean"], cc), money(c["p50"], cc),
-                     money(c["p80"], cc), f"{s['cost_band']['p_within']:.0%}", split])
+                     money(c["p80"], cc), percent(s['cost_band']['p_within']), split])
     table = _table(slide, 0.5, 1.65, 12.3, rows, [3.4, 1.5, 1.5, 1.5, 1.3, 3.1], size=13,
                    row_height=0.36)
     top = 1.65 + table.height / 914400 + 0.15
@@ -375,7 +391,7 @@ def _scenario_slide(slide, s, labels, ident, charts):
     lines: list[tuple[str, bool]] = [
         (f"Finish P50 {long_date(fd['p50'])}, P80 {long_date(fd['p80'])}", False),
         (f"Cost P50 {money(c['p50'], cur)}, P80 {money(c['p80'], cur)}", False),
-        (f"P80 date and P80 cost both met: {s['jcl']['at_p80']['probability']:.0%}", False),
+        (f"P80 date and P80 cost both met: {percent(s['jcl']['at_p80']['probability'])}", False),
         (f"Promise at 80% joint confidence: {promise_text(s)}", True),
     ]
     if "from_risks" in k:
@@ -400,7 +416,7 @@ def _scenario_slide(slide, s, labels, ident, charts):
     lines.append(("Top risks (expected / at P90):", False))
     for r in risks + tail:
         name, chance = risk_words(s, r)
-        text = (f"{r['name']} ({r['probability']:.0%})" if name == r["name"] else
+        text = (f"{r['name']} ({percent(r['probability'])})" if name == r["name"] else
                 f"{name[:-1]}; {chance} of futures)")  # "(100% if ...; 54% of futures)"
         lines.append((f"• {text}: "
                       f"+{r['mean_finish_impact']:.1f} / +{r['p90_finish_shift']:.1f} wk",

@@ -25,7 +25,15 @@ def umask() -> int:
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write through a temporary file in the same folder, then move it into place; the
-    file gets the permissions the umask gives (``mkstemp`` alone makes 0600)."""
+    file gets the permissions the umask gives (``mkstemp`` alone makes 0600).
+
+    Parameters
+    ----------
+    path : Path
+        The file to write.
+    write : callable
+        Called with the temporary file's path; writes the content there.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
     try:
@@ -38,5 +46,11 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """``atomic_write`` of UTF-8 text."""
+    """``atomic_write`` of UTF-8 text.
+
+    Parameters
+    ----------
+    path : Path
+    text : str
+    """
     atomic_write(Path(path), lambda p: p.write_text(text, encoding="utf-8"))

@@ -55,7 +55,20 @@ def _exporter():
 
 
 def export_html(notebook: str | Path, title: str) -> str:
-    """The executed ``notebook`` as one offline HTML page titled ``title``."""
+    """The executed ``notebook`` as one offline HTML page titled ``title``.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        An executed notebook.
+    title : str
+        The page's title.
+
+    Returns
+    -------
+    str
+        The HTML.
+    """
     import nbformat
 
     nb = nbformat.read(str(notebook), as_version=4)
@@ -75,7 +88,16 @@ def _is_number(text: str) -> bool:
 
 def styled(table):
     """A report table for display: words left-aligned, numbers right-aligned, names (the
-    index) left-aligned, and no cell cut short. Returns a pandas ``Styler``."""
+    index) left-aligned, and no cell cut short. Returns a pandas ``Styler``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
     import pandas as pd
 
     with pd.option_context("display.max_colwidth", None):

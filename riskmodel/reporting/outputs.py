@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..document import summary_row
 from .files import atomic_write, umask
 
-__all__ = ["write_batch_outputs", "summary_table", "atomic_write", "csv_safe"]
+__all__ = ["write_batch_outputs", "summary_table", "csv_safe"]
 
 
 def _joint_columns(s: dict) -> dict[str, Any]:
@@ -51,31 +52,29 @@ def _joint_columns(s: dict) -> dict[str, Any]:
 
 
 def summary_table(summaries: dict[str, dict], record: dict[str, Any]) -> pd.DataFrame:
-    """One row per scenario of the batch (failed ones with their error)."""
+    """One row per scenario of the batch (failed ones with their error).
+
+    Parameters
+    ----------
+    summaries : dict of str to dict
+        Each scenario's ``summary.json`` that ran.
+    record : dict
+        The batch record (``batch.json``): every scenario's label and status.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scenario``, ``label``, ``status``, ``error``, then ``document.summary_row``'s
+        columns and the batch's own (currency, band, joint confidence, promise,
+        contingency split, second peaks, waiting, checks).
+    """
     rows = []
     for ident, info in record["scenarios"].items():
         row: dict[str, Any] = {"scenario": ident, "label": info["label"],
                                "status": info["status"], "error": info.get("error", "")}
         s = summaries.get(ident)
         if s is not None:
-            target_id, target = next(iter(s["targets"].items()))
-            row.update({
-                "target": target_id, "target_date": target["date"],
-                "p_meet": target["probability"], "std_error": target["std_error"],
-                "p50_date": s["finish_date"]["p50"], "p80_date": s["finish_date"]["p80"],
-                "cost_mean": s["cost"]["mean"], "cost_p10": s["cost"]["p10"],
-                "cost_p50": s["cost"]["p50"], "cost_p80": s["cost"]["p80"],
-                "cost_p90": s["cost"]["p90"],
-                "p_below_band": s["cost_band"]["p_below"],
-                "p_within_band": s["cost_band"]["p_within"],
-                "p_above_band": s["cost_band"]["p_above"],
-                "contingency_p80_weeks": s["contingency"]["p80"]["weeks"],
-                "contingency_p80_cost": s["contingency"]["p80"]["cost"],
-                "jcl": s["jcl"]["probability"],
-                "expected_cost_of_delay": next(iter(
-                    s["report"]["cost_of_delay"].values()))["expected_cost_of_delay"],
-                "iterations": s["iterations"], "seed": s["seed"],
-            })
+            row.update(summary_row(s))  # the headline row, read from summary.json
             row.update(_joint_columns(s))
         rows.append(row)
     return pd.DataFrame(rows)
@@ -94,7 +93,9 @@ def _s_curves_png(summaries: dict[str, dict], labels: dict[str, str], folder: Pa
     """comparison.png: the scenarios' S-curves, a panel per headline target."""
     import matplotlib.pyplot as plt
 
+    from ..formatting import target_name
     from ..plots import probability_curves
+    from .words import s_curve_of
 
     groups: dict[str, list[str]] = {}  # one panel per headline target (readiness, report...)
     for ident, s in summaries.items():
@@ -103,17 +104,9 @@ def _s_curves_png(summaries: dict[str, dict], labels: dict[str, str], folder: Pa
     fig, axes = plt.subplots(len(groups), 1, figsize=(11, 5.2 * len(groups)),
                              layout="constrained", squeeze=False)
     for ax, (target_id, idents) in zip(axes[:, 0], groups.items()):
-        curves = []
-        for ident in idents:
-            s = summaries[ident]
-            start = np.datetime64(s["report"]["start_date"], "s")
-            weeks = np.array(s["report"]["finish_quantiles"]["weeks"])
-            target = s["targets"][target_id]
-            curves.append((labels[ident],  # probability_curves makes it plain text
-                           start + np.round(weeks * 7 * 86400).astype("timedelta64[s]"),
-                           np.linspace(0, 1, len(weeks)), target["date"],
-                           target["probability"]))
-        what = "being audit-ready" if target_id == "audit" else target_id.replace("_", " ")
+        # probability_curves makes the labels plain text
+        curves = [s_curve_of(summaries[ident], labels[ident]) for ident in idents]
+        what = "being audit-ready" if target_id == "audit" else target_name(target_id)
         probability_curves(curves, ax, f"Probability of {what}, by scenario")
     atomic_write(folder / "comparison.png", lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
@@ -182,7 +175,7 @@ def _blank(x) -> bool:
 def _comparison_cells(r) -> list[str]:
     """The comparison page's cells (HTML) of a scenario that ran: a row of
     ``summary_table``."""
-    from ..formatting import long_date, money, target_name
+    from ..formatting import long_date, money, percent, target_name
 
     e = html.escape
     cur = str(r.get("currency", "USD") or "USD")
@@ -205,14 +198,14 @@ def _comparison_cells(r) -> list[str]:
     peaks = "<br>".join(f"{n}: {p}" for n, p in zip(("dates", "costs"), found) if p)
     return [
         f"{e(what)} by {e(long_date(str(r.target_date)))}",
-        f"<b>{r.p_meet:.0%}</b>",
+        f"<b>{percent(r.p_meet)}</b>",
         f"{e(long_date(str(r.p50_date)))} / {e(long_date(str(r.p80_date)))}",
         f"{m(r.cost_p50)} / {m(r.cost_p80)}",
-        f"{m(r.band_low)}–{m(r.band_high)}<br><small>{r.p_below_band:.0%} below, "
-        f"{r.p_within_band:.0%} within, {r.p_above_band:.0%} above</small>",
-        f"{r.jcl:.0%}<br><small>by the target date, cost ≤ {m(r.jcl_budget)} "
+        f"{m(r.band_low)}–{m(r.band_high)}<br><small>{percent(r.p_below_band)} below, "
+        f"{percent(r.p_within_band)} within, {percent(r.p_above_band)} above</small>",
+        f"{percent(r.jcl)}<br><small>by the target date, cost ≤ {m(r.jcl_budget)} "
         f"({source})</small>",
-        f"{r.jcl_at_p80:.0%}",
+        percent(r.jcl_at_p80),
         "; ".join(promise) or "not reachable at 80%",
         f"{r.contingency_p80_weeks:+.1f} wk, {m(r.contingency_p80_cost)}{split}",
         peaks or "none",
@@ -263,7 +256,16 @@ or a P50 hides it.</dd>
 
 def csv_safe(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab,
-    CR first) gets a leading ``'`` (OWASP's advice for CSV injection); other values pass."""
+    CR first) gets a leading ``'`` (OWASP's advice for CSV injection); other values pass.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    object
+    """
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
@@ -283,6 +285,21 @@ def write_batch_outputs(batch_dir: Path, batch, summaries: dict[str, dict],
     that cannot be drawn...) is recorded in ``record["output_errors"]`` (and so in
     ``batch.json``) and the others are still written; a write error (a full disk)
     moves nothing and raises ``OSError`` naming the file.
+
+    Parameters
+    ----------
+    batch_dir : Path
+        The batch's folder.
+    batch : Batch
+        The batch read (``title``, ``items``).
+    summaries : dict of str to dict
+        Each scenario's ``summary.json`` that ran.
+    record : dict
+        The batch record; gets ``output_errors``.
+
+    Returns
+    -------
+    dict of str to str
     """
     import shutil
 

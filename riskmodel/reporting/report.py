@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.risks import condition_text
-from ..formatting import long_date, money, target_name
+from ..formatting import long_date, money, percent, points, target_name
 from ..results import SimulationResult
 from ..scenario import Scenario, load_scenario
 from ..scenario.changes import apply_changes, move_dates
@@ -27,10 +27,6 @@ __all__ = ["ScenarioReport", "FIGURES", "long_date"]
 FIGURES = ("s_curve", "cost_distribution", "driver_tornado", "risk_tornado", "risk_tail",
            "risk_removal", "jcl_scatter", "cash_flow_fan", "gantt", "role_demand")
 """Figures a report draws and saves, in reading order."""
-
-
-def _money(x: float, currency: str) -> str:
-    return money(x, currency)
 
 
 def _spread(dist, fmt, unit: str = "") -> str:
@@ -141,7 +137,7 @@ class ScenarioReport:
         """``P(audit-ready by 1 Mar 2027) = 46%``."""
         t = self.result.primary_target
         p = self.result.p_meet(t.date, t.milestone)
-        return f"P({target_name(t.id)} by {long_date(t.date)}) = {p:.0%}"
+        return f"P({target_name(t.id)} by {long_date(t.date)}) = {percent(p)}"
 
     def reading(self) -> str:
         """A few sentences reading the forecast for a director (Markdown).
@@ -161,25 +157,26 @@ class ScenarioReport:
         p = r.p_meet(t.date, t.milestone)
         se = d["targets"][t.id]["std_error"]
         lines = [
-            f"- **Chance of making {long_date(t.date)}: {p:.0%}** (± {se:.1%} Monte Carlo "
-            "error). " + ("More likely than not." if p >= 0.5 else "Less likely than not."),
+            f"- **Chance of making {long_date(t.date)}: {percent(p)}** (± {percent(se, 1)} "
+            "Monte Carlo error). "
+            + ("More likely than not." if p >= 0.5 else "Less likely than not."),
             f"- **P50**: half the simulated futures finish by "
-            f"{long_date(r.date_of(q['p50']))}; half cost less than {_money(c['p50'], cur)}.",
+            f"{long_date(r.date_of(q['p50']))}; half cost less than {money(c['p50'], cur)}.",
             f"- **P80**: four futures in five finish by {long_date(r.date_of(q['p80']))}, and "
-            f"four in five cost less than {_money(c['p80'], cur)}, but **both hold together "
-            f"in only {j['at_p80']['probability']:.0%}** of futures: they are not a pair "
+            f"four in five cost less than {money(c['p80'], cur)}, but **both hold together "
+            f"in only {percent(j['at_p80']['probability'])}** of futures: they are not a pair "
             "to promise.",
             self._promise_sentence(),
             f"- The deterministic plan ({r.plan['finish']:.1f} weeks, "
-            f"{_money(r.plan['cost'], cur)}) is met in only {plan['finish']:.0%} of "
+            f"{money(r.plan['cost'], cur)}) is met in only {percent(plan['finish'])} of "
             f"futures; reaching P80 needs {cont['weeks']:+.1f} weeks and "
-            f"{_money(cont['cost'], cur)} of contingency"
+            f"{money(cont['cost'], cur)} of contingency"
             + (f", of which the risks cause {cont['from_risks']['weeks']:+.1f} weeks and "
-               f"{_money(cont['from_risks']['cost'], cur)} and estimate uncertainty (merge "
+               f"{money(cont['from_risks']['cost'], cur)} and estimate uncertainty (merge "
                f"bias included) the rest." if "from_risks" in cont else "."),
-            f"- Cost against the {_money(band['low'], cur)}–{_money(band['high'], cur)} "
-            f"band: {band['p_below']:.0%} below, {band['p_within']:.0%} within, "
-            f"{band['p_above']:.0%} above.",
+            f"- Cost against the {money(band['low'], cur)}–{money(band['high'], cur)} "
+            f"band: {percent(band['p_below'])} below, {percent(band['p_within'])} within, "
+            f"{percent(band['p_above'])} above.",
             *self._shape_sentences(),
             *self._people_sentences(),
         ]
@@ -198,10 +195,10 @@ class ScenarioReport:
             return ("No workstream waits for people: the roles' capacities cover every set "
                     "of workstreams that can run at once.")
         if text is None:
-            return (f"Workstreams wait for people in {wait['share_waiting']:.0%} of futures, "
+            return (f"Workstreams wait for people in {percent(wait['share_waiting'])} of futures, "
                     f"but it moves the P80 date by only {wait['p80_shift_weeks']:.1f} weeks "
                     f"and the chance of making the date by "
-                    f"{abs(wait['p_meet_change']) * 100:.0f} points.")
+                    f"{points(abs(wait['p_meet_change']))}.")
         return markdown_text(text) + "."  # markdown_text escapes every $
 
     def _role_names(self) -> dict[str, str]:
@@ -234,18 +231,18 @@ class ScenarioReport:
         r, cur = self.result, self.scenario.currency
         t = r.primary_target
         for what, of, fmt in (("finish", t.milestone, lambda w: long_date(r.date_of(w))),
-                              ("cost", "cost", lambda x: _money(x, cur))):
+                              ("cost", "cost", lambda x: money(x, cur))):
             shape = r.modes(of)
             if shape is None:
                 continue
             main, second = shape["main"], shape["second"]
             noun = "dates" if what == "finish" else "costs"
             cause = second.get("cause")
-            why = (f", {cause['share']:.0%} of them with: "
+            why = (f", {percent(cause['share'])} of them with: "
                    f"*{markdown_text(cause['name'])}*" if cause else "")
             out.append(
                 f"- **The {noun} have two peaks**: most futures near {fmt(main['value'])}, "
-                f"and a second group ({second['share']:.0%} of futures{why}) near "
+                f"and a second group ({percent(second['share'])} of futures{why}) near "
                 f"{fmt(second['value'])}. An average or a P50 hides this second group; plan "
                 "for it as a separate outcome.")
         return out
@@ -255,7 +252,19 @@ class ScenarioReport:
         """The risks with the largest expected impact (``by="p90"`` for the tail): what
         each adds to the mean finish and cost, to the P80 and the P90, on the same draws
         without it. ``chance`` is the share of futures in which it occurs; a conditional
-        risk's name says its condition, and its ``probability`` holds given that."""
+        risk's name says its condition, and its ``probability`` holds given that.
+
+        Parameters
+        ----------
+        n : int
+            How many risks.
+        by : {"expected", "p80", "p90", "cost"}
+            The order (``SimulationResult.risks``).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         rk = self.result.risks(by=by).head(n)
         named = [f"{name} ({cond})" if cond else name
                  for name, cond in zip(rk["name"], rk["condition"])]
@@ -269,13 +278,13 @@ class ScenarioReport:
         rk = self.result.risks()
         return pd.DataFrame({
             "Risk": rk["name"],
-            "Probability": [f"{p:.0%} {cond} ({f:.0%} of futures)" if cond else f"{p:.0%}"
+            "Probability": [f"{percent(p)} {cond} ({percent(f)} of futures)" if cond else percent(p)
                             for p, cond, f in zip(rk["probability"], rk["condition"],
                                                   rk["fired"])],
             "Mean delay added (weeks)": rk["mean_finish_impact"].map(
                 lambda x: _signed(x, "{:+.2f}")),
-            "Mean cost added": rk["mean_cost_impact"].map(lambda x: _money(x, cur)),
-            "of which its own cost": rk["own_cost"].map(lambda x: _money(x, cur)),
+            "Mean cost added": rk["mean_cost_impact"].map(lambda x: money(x, cur)),
+            "of which its own cost": rk["own_cost"].map(lambda x: money(x, cur)),
             "P80 / P90 date shift (weeks)": [
                 f"{_signed(a, '{:+.1f}')} / {_signed(b, '{:+.1f}')}"
                 for a, b in zip(rk["p80_finish_shift"], rk["p90_finish_shift"])],
@@ -297,7 +306,7 @@ class ScenarioReport:
         table, names = self.removal(), {r.id: r.name or r.id for r in self.scenario.risks}
         return pd.DataFrame({
             "Risks removed": ["none"] + [f"+ {names[x]}" for x in table["removed"][1:]],
-            "P(meet)": table["p_meet"].map("{:.0%}".format).to_numpy(),
+            "P(meet)": table["p_meet"].map(percent).to_numpy(),
             "P80 date": table["p80_date"].map(long_date).to_numpy(),
             "P80 earlier by (weeks)": table["p80_shift"].map("{:.1f}".format).to_numpy(),
             "if separate shifts added": table["p80_shift_if_additive"].map(
@@ -315,7 +324,7 @@ class ScenarioReport:
         lead = ("Risk shifts do not add up: removing" if together != added else
                 "Here the shifts happen to add up; in general they do not: removing")
         return (f"{lead} the top {k} risks together moves the P80 date by {together} weeks "
-                f"and P(meet) to {row.p_meet:.0%}, against {added} weeks if their separate "
+                f"and P(meet) to {percent(row.p_meet)}, against {added} weeks if their separate "
                 "P80 shifts are added. The table below removes them one more at a time, on "
                 "the same simulated futures.")
 
@@ -369,9 +378,9 @@ class ScenarioReport:
         def team(staffing) -> str:
             lo, plan, hi = self._team_cost(staffing)
             if lo == hi:
-                return _money(plan, cur)
-            spread = f"{_money(lo, cur)}–{_money(hi, cur)}" if np.isfinite(hi) else "uncertain"
-            return f"{_money(plan, cur)} at plan rates ({spread})"
+                return money(plan, cur)
+            spread = f"{money(lo, cur)}–{money(hi, cur)}" if np.isfinite(hi) else "uncertain"
+            return f"{money(plan, cur)} at plan rates ({spread})"
 
         return pd.DataFrame([{
             "Workstream": names[w.id],
@@ -397,7 +406,7 @@ class ScenarioReport:
 
         return pd.DataFrame([{
             "Role": r.name or r.id,
-            "Weekly rate": _spread(r.weekly_rate, lambda x: _money(x, cur)),
+            "Weekly rate": _spread(r.weekly_rate, lambda x: money(x, cur)),
             "Capacity": capacity(r),
             "To add one (weeks)": f"{r.lead_time:g}" if r.capacity is not None else "-",
         } for r in self.scenario.roles]).set_index("Role")
@@ -410,14 +419,14 @@ class ScenarioReport:
         risk_names = {r.id: r.name or r.id for r in self.scenario.risks}
         return pd.DataFrame([{
             "Risk": r.name or r.id,
-            "Probability": (f"{r.probability:.0%} "
+            "Probability": (f"{percent(r.probability)} "
                             + condition_text(self.scenario, r, risk_names)).strip(),
             "Affects": "; ".join(names.get(a, a) for a in r.affects) or "-",
             "Impact if it happens": (
                 "+" + _spread(r.delay, _number, " weeks") if r.delay is not None
                 else "duration × " + _spread(r.factor, lambda x: f"{round(x, 2):g}")
                 if r.factor is not None else "-"),
-            "Cost if it happens": _spread(r.cost, lambda x: _money(x, cur)),
+            "Cost if it happens": _spread(r.cost, lambda x: money(x, cur)),
         } for r in self.scenario.risks]).set_index("Risk")
 
     def provenance_table(self) -> pd.DataFrame:
@@ -444,7 +453,17 @@ class ScenarioReport:
 
     # -- figures and files ---------------------------------------------------------
     def figure(self, name: str):
-        """Draw one of ``FIGURES``; returns the matplotlib Figure (shown inline)."""
+        """Draw one of ``FIGURES``; returns the matplotlib Figure (shown inline).
+
+        Parameters
+        ----------
+        name : str
+            One of ``FIGURES``.
+
+        Returns
+        -------
+        matplotlib Figure
+        """
         import matplotlib.pyplot as plt
 
         with plt.rc_context({"font.size": 12, "legend.fontsize": 11, "axes.titlesize": 14}):
@@ -497,7 +516,22 @@ class ScenarioReport:
         return {**r.to_dict(), "report": plain(extras), "provenance": self.provenance()}
 
     def save(self, folder: str | Path = ".") -> list[Path]:
-        """Write ``summary.json`` and every drawn figure (PNG) into ``folder``."""
+        """Write ``summary.json`` and every figure (PNG) into ``folder``, each atomically.
+
+        Parameters
+        ----------
+        folder : str or Path
+            Created if needed.
+
+        Returns
+        -------
+        list of Path
+            ``summary.json``, then the figures in ``FIGURES`` order.
+        """
+        from functools import partial
+
+        from .files import atomic_write, write_text_atomic
+
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         written = []
@@ -506,8 +540,9 @@ class ScenarioReport:
                 self.figure(name)
             path = folder / f"{name}.png"
             # "tight": long workstream names and titles are never cut at the edge
-            self.figures[name].savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.15)
+            atomic_write(path, partial(self.figures[name].savefig, dpi=110,
+                                       bbox_inches="tight", pad_inches=0.15, format="png"))
             written.append(path)
         path = folder / "summary.json"
-        path.write_text(json.dumps(self.summary(), indent=2, allow_nan=False) + "\n")
+        write_text_atomic(path, json.dumps(self.summary(), indent=2, allow_nan=False) + "\n")
         return [path, *written]

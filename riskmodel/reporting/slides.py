@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ..formatting import long_date, money, signed_money
-from .words import CONFIDENCE, target_of, target_words
+from ..formatting import axis_percent, long_date, money, percent, points, signed_money
+from .words import CONFIDENCE, s_curve_of, target_of, target_words
 
 __all__ = ["MIN_PT", "CHAR_WIDTH", "LINE_HEIGHT", "DPI", "ROWS_PER_SLIDE", "EMU_PER_PT",
            "text_height", "min_font", "risk_words"]
@@ -119,11 +119,11 @@ def risk_words(s: dict, r: dict) -> tuple[str, str]:
     chance = r.get("chance", r["probability"])  # reports before 0.3 have no chance
     name = r["name"]
     if not when:
-        return name, f"{chance:.0%}"
+        return name, percent(chance)
     suffix = f" ({when})"
     if name.endswith(suffix):
         name = name[:-len(suffix)]
-    return f"{name} ({r['probability']:.0%} {when})", f"{chance:.0%}"
+    return f"{name} ({percent(r['probability'])} {when})", percent(chance)
 
 
 # -- charts ------------------------------------------------------------------------
@@ -186,16 +186,16 @@ def _options_chart(summaries, labels, ids, base, folder, name, size):
                 color = "#bbbbbb"
             ax.barh(yi, p, color=color, height=0.7)
             if ident == base:
-                note = f"{p:.0%}  (baseline, {money(s['cost']['mean'], cur, True)} mean)"
+                note = f"{percent(p)}  (baseline, {money(s['cost']['mean'], cur, True)} mean)"
             elif not same:
-                note = f"{p:.0%}  (another target)"
+                note = f"{percent(p)}  (another target)"
             else:
                 dc = s["cost"]["mean"] - b["cost"]["mean"]
-                note = (f"{p:.0%}  ({(p - b_t['probability']) * 100:+.0f} pts, "
+                note = (f"{percent(p)}  ({points(p - b_t['probability'], True, 'pts')}, "
                         f"{signed_money(dc, s['cost']['currency'], True)} mean cost)")
             ax.text(p + 0.01, yi, plain_text(note), va="center", fontsize=13)
         ax.axvline(CONFIDENCE, color="#d62728", ls="--", lw=1.5)
-        ax.text(CONFIDENCE, len(ids) - 0.45, f" {CONFIDENCE:.0%} confidence", color="#d62728",
+        ax.text(CONFIDENCE, len(ids) - 0.45, f" {percent(CONFIDENCE)} confidence", color="#d62728",
                 fontsize=13, va="bottom")
         ticks = []
         for ident in ids:
@@ -210,7 +210,7 @@ def _options_chart(summaries, labels, ids, base, folder, name, size):
         ax.set_xlim(0, 1.6)
         ax.set_ylim(-0.6, len(ids) - 0.1)
         ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
-        ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+        ax.xaxis.set_major_formatter(axis_percent())
         ax.set_xlabel(plain_text(f"P(meet the target); baseline: {target_words(b_tid, b_t)}"))
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
@@ -249,19 +249,10 @@ def _cost_chart(summaries, labels, ids, folder, name, size):
 
 def _curves_chart(summaries, labels, ids, folder, name, size, title):
     import matplotlib.pyplot as plt
-    import numpy as np
 
     from ..plots import probability_curves
 
-    curves = []
-    for ident in ids:
-        s = summaries[ident]
-        start = np.datetime64(s["report"]["start_date"], "s")
-        weeks = np.array(s["report"]["finish_quantiles"]["weeks"])
-        _, t = target_of(s)
-        curves.append((labels.get(ident, ident),
-                       start + np.round(weeks * 7 * 86400).astype("timedelta64[s]"),
-                       np.linspace(0, 1, len(weeks)), t["date"], t["probability"]))
+    curves = [s_curve_of(summaries[ident], labels.get(ident, ident)) for ident in ids]
     with plt.rc_context(_rc()):
         fig, ax = plt.subplots(figsize=size, layout="constrained")
         probability_curves(curves, ax, title)  # it makes the title plain text

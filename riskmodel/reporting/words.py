@@ -8,9 +8,9 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from ..formatting import long_date, money, target_name
+from ..formatting import long_date, money, percent, target_name
 
-__all__ = ["CONFIDENCE", "weeks_date", "peak_text", "waiting_text", "budget_words",
+__all__ = ["CONFIDENCE", "weeks_date", "s_curve_of", "peak_text", "waiting_text", "budget_words",
            "promise_text",
            "target_of", "target_words", "baseline_id", "recommend", "warnings_text"]
 
@@ -25,6 +25,19 @@ def weeks_date(s: dict, weeks: float) -> str:
     return long_date(start + dt.timedelta(days=math.ceil(round(weeks * 7, 9))))
 
 
+def s_curve_of(s: dict, label: str) -> tuple:
+    """The headline target's S-curve of summary ``s`` as ``plots.probability_curves``
+    draws it: (label, finish dates, cumulative probabilities, target date, P(meet)),
+    from the report's 101 finish quantiles."""
+    import numpy as np
+
+    start = np.datetime64(s["report"]["start_date"], "s")
+    weeks = np.array(s["report"]["finish_quantiles"]["weeks"])
+    _, t = target_of(s)
+    return (label, start + np.round(weeks * 7 * 86400).astype("timedelta64[s]"),
+            np.linspace(0, 1, len(weeks)), t["date"], t["probability"])
+
+
 def peak_text(s: dict, which: str) -> str | None:
     """``second peak: 15% of futures near 9 Dec 2027`` (or near a cost); None if one peak."""
     shape = (s.get("report", {}).get("modes") or {}).get(which)
@@ -34,8 +47,8 @@ def peak_text(s: dict, which: str) -> str | None:
     where = weeks_date(s, second["value"]) if which == "finish" else \
         money(second["value"], s["cost"]["currency"])
     cause = second.get("cause")
-    why = (f" ({cause['share']:.0%} of them with: {cause['name']})" if cause else "")
-    return f"second peak: {second['share']:.0%} of futures near {where}{why}"
+    why = (f" ({percent(cause['share'])} of them with: {cause['name']})" if cause else "")
+    return f"second peak: {percent(second['share'])} of futures near {where}{why}"
 
 
 def waiting_text(s: dict) -> str | None:

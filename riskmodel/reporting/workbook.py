@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..formatting import excel_money_format, target_name
+from ..formatting import excel_money_format, points, target_name
 from .slides import risk_words
 from .words import budget_words, peak_text, waiting_text
 
@@ -296,7 +296,7 @@ def _waiting_row(book: _Book, ws, r: int) -> None:
                 "no role has a capacity" if not lev else
                 "nobody waits: the capacities cover the plan" if not lev["share_waiting"]
                 else f"little: it moves the P80 date by under {MATTERS_WEEKS} weeks and "
-                     f"P(meet) by under {MATTERS_POINTS * 100:.0f} points")
+                     f"P(meet) by under {points(MATTERS_POINTS)}")
             book.put(ws, r, c, text, "wrap")
             longest = max(longest, len(text))
     ws.set_row(r, 15 * -(-longest // 20))  # ~20 characters a line in a 22-wide column
@@ -536,7 +536,20 @@ SHEETS = (
 
 def write_workbook(path: Path, batch, summaries: dict[str, dict], table: pd.DataFrame,
                    record: dict[str, Any]) -> None:
-    """Write ``forecast.xlsx`` (see the module's docstring for the sheets)."""
+    """Write ``forecast.xlsx`` (see the module's docstring for the sheets).
+
+    Parameters
+    ----------
+    path : Path
+        The ``.xlsx`` to write.
+    batch : Batch
+    summaries : dict of str to dict
+        Each scenario's ``summary.json`` that ran.
+    table : pandas.DataFrame
+        ``outputs.summary_table``'s.
+    record : dict
+        The batch record.
+    """
     book = _Book(path, batch, summaries, table, record)
     for write_sheet in SHEETS:
         write_sheet(book)

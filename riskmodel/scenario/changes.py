@@ -128,7 +128,20 @@ def _factor_towards_one(dist, k: float):
 
 def scale_estimates(scenario: Scenario, factor: float,
                     workstreams: Sequence[str] | None = None) -> Scenario:
-    """Multiply the duration estimates of some (default: all) workstreams by ``factor``."""
+    """Multiply the duration estimates of some (default: all) workstreams by ``factor``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    factor : float
+        Multiplies every parameter of each duration distribution.
+    workstreams : sequence of str, optional
+        Workstream ids (default: all of them).
+
+    Returns
+    -------
+    Scenario
+    """
     chosen = [w for w in scenario.workstreams if workstreams is None or w.id in workstreams]
     if workstreams is not None:
         for ws in workstreams:
@@ -139,8 +152,21 @@ def scale_estimates(scenario: Scenario, factor: float,
 
 def add_workstream(scenario: Scenario, workstream: dict[str, Any],
                    before: Sequence[str] = ()) -> Scenario:
-    """Add a workstream (a mapping as in a scenario file); ``before`` lists workstreams
-    that must now wait for it."""
+    """Add a workstream; ``before`` lists workstreams that must now wait for it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    workstream : dict
+        The workstream as written in a scenario file (``id``, ``duration``,
+        ``depends_on``, ``staffing``...).
+    before : sequence of str
+        Workstreams that get a finish-to-start link to the new one.
+
+    Returns
+    -------
+    Scenario
+    """
     changes = {"workstreams": [workstream] + [
         {"id": b, "depends_on": _deps(scenario, b) + [{"id": workstream["id"]}]}
         for b in before]}
@@ -152,6 +178,16 @@ def remove_workstream(scenario: Scenario, workstream: str) -> Scenario:
 
     Risks lose it from ``affects``; a risk left affecting nothing keeps only its cost
     (or is dropped if it had no cost).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    workstream : str
+        Workstream id.
+
+    Returns
+    -------
+    Scenario
     """
     gone = find(scenario.workstreams, workstream, "workstream")
     inherited = [d.model_dump() for d in gone.depends_on]
@@ -180,8 +216,22 @@ def remove_workstream(scenario: Scenario, workstream: str) -> Scenario:
 
 def add_dependency(scenario: Scenario, workstream: str, on: str, lag: float = 0.0,
                    type: str = "FS") -> Scenario:
-    """Make ``workstream`` wait for ``on`` (``type`` FS, finish-to-start, by default; SS,
-    FF or SF), with a lag in weeks (negative: a lead); it replaces any link to ``on``."""
+    """Make ``workstream`` wait for ``on``; it replaces any link to ``on``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    workstream, on : str
+        Workstream ids: the successor and the workstream it waits for.
+    lag : float
+        Weeks (negative: a lead).
+    type : {"FS", "SS", "FF", "SF"}
+        Finish-to-start (default), start-to-start, finish-to-finish or start-to-finish.
+
+    Returns
+    -------
+    Scenario
+    """
     deps = [d for d in _deps(scenario, workstream) if d["id"] != on]
     link = {"id": on, "lag": lag, **({} if type == "FS" else {"type": type})}
     return scenario.with_changes({"workstreams": [
@@ -189,7 +239,18 @@ def add_dependency(scenario: Scenario, workstream: str, on: str, lag: float = 0.
 
 
 def remove_dependency(scenario: Scenario, workstream: str, on: str) -> Scenario:
-    """Stop ``workstream`` waiting for ``on``."""
+    """Stop ``workstream`` waiting for ``on``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    workstream, on : str
+        Workstream ids: the successor and the workstream it no longer waits for.
+
+    Returns
+    -------
+    Scenario
+    """
     deps = _deps(scenario, workstream)
     if not any(d["id"] == on for d in deps):
         raise ScenarioError(f"remove_dependency: '{workstream}' does not depend on '{on}'")
@@ -216,6 +277,21 @@ def apply_changes(scenario: Scenario, changes: Sequence[dict[str, Any]]) -> Scen
     Each item is ``{name: {arguments}}``, e.g. ``{"staffing": {"workstream":
     "sf_permissions", "staffing": {"sf_developer_contract": 2}}}`` or
     ``{"mitigate": {"risk": "evidence_gaps", "probability": 0.1, "cost": 15000}}``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    changes : sequence of dict
+        The changes, applied in order.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        Naming the change and the argument (``changes[0].staffing.arrives: ...``).
     """
     for where, func, args in _changes(changes):
         try:
@@ -229,10 +305,24 @@ def apply_changes(scenario: Scenario, changes: Sequence[dict[str, Any]]) -> Scen
 
 
 def check_changes(changes: Any, where: str = "changes") -> list[Problem]:
-    """What is wrong with a list of changes before any scenario is at hand (for a batch
-    file, before anything runs): its shape, the changes' names and arguments, and the
-    values of ``staffing``'s arguments; one problem at most per change, named as
-    ``apply_changes`` names it (``changes[0].staffing.arrives: ...``)."""
+    """What is wrong with a list of changes before any scenario is at hand.
+
+    For a batch file, before anything runs: its shape, the changes' names and
+    arguments, and the values of ``staffing``'s arguments; one problem at most per
+    change, named as ``apply_changes`` names it (``changes[0].staffing.arrives: ...``).
+
+    Parameters
+    ----------
+    changes : object
+        What a batch file or notebook parameter gives as ``changes``.
+    where : str
+        The key path the problems start with.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the changes are well formed.
+    """
     from .staffing import check_arguments
 
     if changes is None:  # no changes

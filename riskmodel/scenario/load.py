@@ -274,6 +274,15 @@ def source_hashes(path: str | Path) -> dict[str, str]:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (YAML, with optional CSV tables and ``extends``).
 
+    Parameters
+    ----------
+    path : str or Path
+        The scenario's YAML file.
+
+    Returns
+    -------
+    Scenario
+
     Raises
     ------
     ScenarioError

@@ -146,12 +146,6 @@ class Role(Model):
                 steps.append((p.start, p.fte))
         return steps
 
-    @property
-    def most_fte(self) -> float:
-        """The largest capacity the role ever has (inf: unlimited)."""
-        steps = self.capacity_steps()
-        return float("inf") if steps is None else max(f for _, f in steps)
-
 
 def _dependency(value: Any) -> Any:
     return {"id": value} if isinstance(value, str) else value

@@ -152,9 +152,14 @@ def test_bad_input_exits_2_with_one_line_per_problem(case, data, expected, tmp_p
 def test_several_problems_are_all_listed(tmp_path, capsys):
     data = edit(("risks", 0, "probability"), 2)
     data["workstreams"][1]["duration"] = {"dist": "pert", "min": 3, "mode": 2, "max": 4}
-    code = main(["validate", str(write_case(tmp_path, data))])
+    path = write_case(tmp_path, data)
+    code = main(["validate", str(path)])
     lines = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(lines) == 2
+    assert code == 2
+    assert lines == [
+        f"{path}: workstreams[1].duration: min 3 > mode 2",
+        f"{path}: risks[0].probability: input should be less than or equal to 1 (got 2)",
+    ]
 
 
 def test_field_and_cross_key_problems_come_in_one_pass(tmp_path, capsys):

@@ -1,0 +1,71 @@
+"""The batch-level outputs of ``riskmodel.reporting.outputs`` from summaries of short
+in-process runs (no papermill): summary.csv's rows, the comparison page and its charts."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from riskmodel.document import headline_row, summary_row
+from riskmodel.formatting import long_date, money, percent
+from riskmodel.reporting.outputs import _comparison_figures, _comparison_html, summary_table
+
+
+@pytest.fixture(scope="module")
+def batch():
+    from riskmodel.reporting.look import sample_batch
+
+    # the baseline, a failed scenario (second) and a EUR Type II scenario
+    return sample_batch(ids=["baseline", "type2-eur"], iterations=2000)
+
+
+def test_summary_table_rows_are_the_summary_rows_and_failed_ones_say_why(batch):
+    _, summaries, labels, record = batch
+    table = summary_table(summaries, record).set_index("scenario")
+    assert list(table.index) == ["baseline", "broken", "type2-eur"]
+    broken = table.loc["broken"]
+    assert broken["status"] == "failed" and "min 5 > mode 3" in broken["error"]
+    assert broken.isna()["p_meet"]
+    for ident, s in summaries.items():
+        row = table.loc[ident]
+        assert row["label"] == labels[ident] and row["status"] == "ok"
+        for key, value in summary_row(s).items():
+            assert row[key] == value, (ident, key)
+        target_id, target = next(iter(s["targets"].items()))
+        assert row["target"] == target_id and row["p_meet"] == target["probability"]
+        assert row["currency"] == s["cost"]["currency"]
+
+
+def test_summary_row_of_a_document_is_the_headline_row_of_its_result(default_result):
+    row, doc_row = headline_row(default_result), summary_row(default_result.to_dict())
+    for key in ("target", "p_meet", "std_error", "cost_mean", "cost_p50", "cost_p80",
+                "p_below_band", "p_within_band", "p_above_band", "jcl"):
+        assert doc_row[key] == row[key], key
+    for key in ("target_date", "p50_date", "p80_date"):  # the default's milestone is end
+        assert dt.date.fromisoformat(doc_row[key]) == row[key], key
+    assert doc_row["expected_cost_of_delay"] is None  # only summary.json's report has it
+
+
+def test_comparison_page_shows_each_scenario_in_words_and_its_currency(batch):
+    _, summaries, labels, record = batch
+    table = summary_table(summaries, record)
+    page = _comparison_html(table, "Options <&>", record)
+    assert "<title>Options &lt;&amp;&gt;</title>" in page
+    assert "failed: ScenarioError: workstreams[3].duration: min 5 &gt; mode 3" in page
+    for ident, s in summaries.items():
+        _, target = next(iter(s["targets"].items()))
+        cur = s["cost"]["currency"]
+        assert f'<a href="{ident}/report.html">' in page
+        assert f"<b>{percent(target['probability'])}</b>" in page
+        assert f"by {long_date(target['date'])}" in page
+        assert f"{money(s['cost']['p50'], cur)} / {money(s['cost']['p80'], cur)}" in page
+    assert "€" in page and "$" in page  # each scenario in its own currency
+    assert "http://" not in page and "https://" not in page  # self-contained
+
+
+def test_comparison_figures_are_written(batch, tmp_path):
+    _, summaries, labels, _ = batch
+    _comparison_figures(summaries, labels, tmp_path)
+    for name in ("comparison.png", "cost_band.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["comparison.png", "cost_band.png"]
