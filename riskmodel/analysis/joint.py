@@ -40,17 +40,30 @@ def jcl_frontier(result: Sample, confidence: float = 0.7,
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
     milestone = result.primary_target.milestone if milestone is None else milestone
-    finish, cost = result.finish_of(milestone), result.cost
-    n = len(finish)
-    need = math.ceil(confidence * n - 1e-9)
+    return _frontier(result, _by_finish(result, milestone), confidence, points)
+
+
+def _by_finish(result: Sample, milestone: str) -> tuple[np.ndarray, np.ndarray]:
+    """The finishes in order, and the costs in the same order."""
+    finish = result.finish_of(milestone)
     order = np.argsort(finish, kind="stable")
-    f_sorted, c_by_f = finish[order], cost[order]
+    return finish[order], result.cost[order]
+
+
+def _frontier(result: Sample, by_finish: tuple[np.ndarray, np.ndarray], confidence: float,
+              points: int) -> pd.DataFrame:
+    """``jcl_frontier`` from the finishes in order and their costs (``_by_finish``)."""
+    f_sorted, c_by_f = by_finish
+    need = math.ceil(confidence * len(f_sorted) - 1e-9)
     rows = []
+    bound = np.inf  # later dates never need more: only costs up to the last budget count
     for d in np.linspace(f_sorted[need - 1], f_sorted[-1], points):
         k = int(np.searchsorted(f_sorted, d, side="right"))
         if k < need:
             continue
-        budget = float(np.partition(c_by_f[:k], need - 1)[need - 1])
+        low = c_by_f[:k][c_by_f[:k] <= bound]  # holds the need smallest of c_by_f[:k]
+        budget = float(np.partition(low, need - 1)[need - 1])
+        bound = budget
         rows.append({"date": pd.Timestamp(result.date_of(d)), "weeks": float(d),
                      "budget": budget})
     return pd.DataFrame(rows, columns=["date", "weeks", "budget"]).set_index("date")
@@ -130,8 +143,9 @@ def jcl_summary(result: Sample, levels=(70, 80), points: int = 20) -> dict:
            "at_p80": {"date": p80_date.isoformat(), "budget": p80_cost,
                       "probability": result.jcl(p80_date, p80_cost)},
            "frontier": {}, "promise": {}}
+    by_finish = _by_finish(result, target.milestone)  # sorted once for every level
     for level in levels:
-        frontier = jcl_frontier(result, level / 100, points=points)
+        frontier = _frontier(result, by_finish, level / 100, points)
         out["frontier"][str(level)] = [
             {"date": d.isoformat(), "weeks": float(w), "budget": float(b)}
             for d, w, b in zip(frontier.index.date, frontier["weeks"], frontier["budget"])]

@@ -68,7 +68,7 @@ def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
                                              ("cost", "cost", cost_mean, cost_q)):
             alone = w.dense(name, i)  # one risk's whole vector at a time
             shift[f"mean_{what}_impact"][i] = mean - alone.mean()
-            q = np.percentile(alone, levels)
+            q = np.percentile(alone, levels, overwrite_input=True)  # a copy already
             for k, level in enumerate(levels):
                 shift[f"p{level}_{what}_shift"][i] = quantiles[k] - q[k]
             del alone
