@@ -139,6 +139,13 @@ def compare(scenarios: Mapping[str, Scenario], *, iterations: int | None = None,
     -------
     Comparison
 
+    Raises
+    ------
+    ValueError
+        No scenarios.
+    TypeError
+        A value that is not a ``Scenario`` (a path not loaded yet).
+
     Examples
     --------
     >>> from riskmodel import compare, load_scenario, move_dates
@@ -191,6 +198,13 @@ def staffing_options(base: Scenario, moves: Mapping[str, Mapping[str, Any]],
     -------
     dict of str to Scenario
         Labelled by the moves' labels joined with ``" + "``.
+
+    Raises
+    ------
+    ScenarioError
+        ``moves`` is not a mapping of labels to arguments, ``combine`` is not a whole
+        number of 1 or more, there would be more than ``MAX_OPTIONS`` combinations, or a
+        combination is not a valid scenario (named).
     """
     import itertools
     import math
@@ -240,6 +254,8 @@ def cheapest_to_reach(base: Scenario, options: Mapping[str, Scenario] | None = N
         "sf_permissions", "staffing": {"sf_developer_contract": 2}, "arrives": 3}}``.
         People added come with their onboarding and lead time, and wait for shared roles
         where the scenario has capacities.
+    combine : int
+        The most moves in one combination.
     budget : float, optional
         An option must also keep its mean cost within this to count as reaching.
     **kwargs
@@ -251,6 +267,13 @@ def cheapest_to_reach(base: Scenario, options: Mapping[str, Scenario] | None = N
     pandas.DataFrame
         Every option's P(meet) and cost with ``reaches`` (and ``within_budget``), the
         cheapest option that reaches the target first; the baseline is ``baseline``.
+
+    Raises
+    ------
+    ScenarioError
+        ``budget`` is not a finite number, or ``moves`` is refused (``staffing_options``).
+    TypeError
+        An option that is not a ``Scenario``.
     """
     import math
 
@@ -300,6 +323,11 @@ def risk_removal(scenario: Scenario, result: SimulationResult | None = None, *,
         end, as the risks' shifts are), ``cost_p80``, ``cost_mean``, and ``p80_shift``
         (weeks gained against k = 0) beside ``p80_shift_if_additive`` (the sum of the
         removed risks' separate P80 shifts of the end).
+
+    Raises
+    ------
+    ValueError
+        ``result`` was run without risk ranking, or ``by`` is not a known order.
     """
     if result is None:
         result = simulate(scenario, iterations=iterations, seed=seed, jobs=jobs,

@@ -24,6 +24,11 @@ class ScenarioError(ValueError):
 
     ``str(error)`` is one line per problem, e.g.
     ``data/x.yaml: workstreams[3].duration: min 5 > mode 4``.
+
+    Parameters
+    ----------
+    problems : list of Problem, Problem or str
+        Every issue; a string is one problem with no location.
     """
 
     def __init__(self, problems: list[Problem] | Problem | str):

@@ -164,6 +164,11 @@ class SimulationResult:
         -------
         float
             Weeks after the scenario's ``start_date``.
+
+        Raises
+        ------
+        ValueError
+            Text that is not an ISO date.
         """
         if isinstance(when, (int, float, np.floating)) and not isinstance(when, bool):
             return float(when)
@@ -204,6 +209,11 @@ class SimulationResult:
         -------
         ndarray
             One finish per iteration, in weeks from the start.
+
+        Raises
+        ------
+        ValueError
+            No per-iteration finish is kept for ``milestone``.
         """
         if milestone == RESERVED_MILESTONE:
             return self.finish
@@ -528,6 +538,11 @@ class SimulationResult:
             ``weeks`` and ``cost``, and how much of each comes from estimate uncertainty
             (merge bias included) and from the risks (``from_estimates``, ``from_risks``;
             absent without risk ranking).
+
+        Raises
+        ------
+        ValueError
+            ``confidence`` is not strictly between 0 and 1.
         """
         if not 0 < confidence < 1:
             raise ValueError(f"confidence is a share between 0 and 1 (0.8 for P80), got "

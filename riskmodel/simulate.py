@@ -149,13 +149,24 @@ def simulate(
         (e.g. 0.005), starting from ``iterations``, up to ``max_iterations``. The result
         equals a plain run with the final iteration count; ``result.convergence()`` says
         how many iterations it took.
-
+    max_iterations : int
+        The most iterations ``precision`` may add up to.
     status : Status, optional
         Re-forecast from this status (see ``riskmodel.reforecast``).
 
     Returns
     -------
     SimulationResult
+
+    Raises
+    ------
+    TypeError
+        ``scenario`` is not a ``Scenario`` (a path not loaded yet).
+    ScenarioError
+        ``iterations`` is not a whole number from 1 to 100,000,000 (``MAX_ITERATIONS``), or
+        ``disabled_risks`` names an unknown risk.
+    ValueError
+        ``precision`` is not between 0 and 0.5.
 
     Examples
     --------

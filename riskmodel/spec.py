@@ -82,7 +82,19 @@ def _not_before(scenario: Scenario) -> np.ndarray | None:
 
 
 def build_spec(scenario: Scenario, sampling: Sampling | None = None) -> EngineSpec:
-    """Translate a validated scenario into the engine's plain spec."""
+    """Translate a validated scenario into the engine's plain spec.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    sampling : {"lhs", "random"}, optional
+        Default: the scenario's ``simulation.sampling``.
+
+    Returns
+    -------
+    EngineSpec
+    """
     ws_ids = [w.id for w in scenario.workstreams]
     index = {w: j for j, w in enumerate(ws_ids)}
     # the certain part of the money (uncertain rates: ``_uncertain_money``)

@@ -34,6 +34,15 @@ class WhatIf:
     can be brought in soonest (shortest ``lead_time``; then the most FTE); duration
     follows ``change_staffing`` (elasticity 0.5, the lead time and onboarding), and a
     role with a capacity grows by the people added.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        The baseline, or its scenario file.
+    iterations : int
+        Monte Carlo iterations of every run.
+    seed : int, optional
+        The seed of every run (common random numbers); default the scenario's own, or 0.
     """
 
     def __init__(self, scenario: Scenario | str, iterations: int = 20_000,

@@ -126,6 +126,11 @@ def near_criticality(total_float: np.ndarray,
     -------
     ndarray, shape (workstreams,)
         Includes the iterations in which the workstream is critical (zero float).
+
+    Raises
+    ------
+    ValueError
+        ``threshold`` is negative.
     """
     if threshold < 0:
         raise ValueError(f"near-critical threshold must be >= 0 weeks, got {threshold}")

@@ -36,6 +36,11 @@ def jcl_frontier(result: Sample, confidence: float = 0.7,
     Returns
     -------
     pandas.DataFrame
+
+    Raises
+    ------
+    ValueError
+        ``confidence`` is not strictly between 0 and 1.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
@@ -95,6 +100,11 @@ def promise(result: Sample, confidence: float, budget: float | None = None,
     dict
         ``confidence``, ``budget``, ``date_at_budget``, ``weeks_at_budget``, ``date``,
         ``budget_at_date``.
+
+    Raises
+    ------
+    ValueError
+        ``confidence`` is not strictly between 0 and 1.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")

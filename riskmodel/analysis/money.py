@@ -200,6 +200,11 @@ def cash_flow(result: Sample, freq: str = "W",
     -------
     pandas.DataFrame
         On a ``DatetimeIndex`` named ``date``.
+
+    Raises
+    ------
+    ValueError
+        ``freq`` is neither ``"W"`` nor ``"M"``.
     """
     d, spec = result.detail, result.spec
     n = min(CASH_FLOW_SAMPLE, d["duration"].shape[1])

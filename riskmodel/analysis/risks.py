@@ -152,6 +152,11 @@ def risk_ranking(result: Sample,
     -------
     pandas.DataFrame
         Indexed by risk id, with the columns above and ``name``, ``probability``.
+
+    Raises
+    ------
+    ValueError
+        ``by`` is not one of ``RISK_ORDER``.
     """
     if by not in RISK_ORDER:
         raise ValueError(f"by must be one of {', '.join(RISK_ORDER)}, got {by!r}")

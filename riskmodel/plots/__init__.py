@@ -60,7 +60,13 @@ ALL = {
 
 
 class PlotAccessor:
-    """``result.plot.s_curve()`` and friends: the plots of one result."""
+    """``result.plot.s_curve()`` and friends: the plots of one result.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result every plot draws.
+    """
 
     def __init__(self, result: Result):
         self._result = result

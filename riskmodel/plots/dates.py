@@ -160,6 +160,11 @@ def driver_tornado(result: Result, ax: Axes | None = None, top: int = 10,
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        ``measure`` is not one of those above.
     """
     ax = _axes(ax)
     table = result.workstreams()

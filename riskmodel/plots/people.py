@@ -35,6 +35,11 @@ def role_demand(result: Result, role: str | None = None, ax: Axes | None = None,
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        ``role`` is not a role with a capacity.
     """
     ax = _axes(ax)
     tables = result.role_demand()

@@ -52,6 +52,11 @@ def risk_tornado(result: Result, ax: Axes | None = None, top: int = 8,
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    ValueError
+        ``measure`` is not one of those above.
     """
     if measure not in _TORNADO:
         raise ValueError(f"measure must be one of {', '.join(_TORNADO)}, got {measure!r}")

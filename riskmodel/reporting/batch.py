@@ -238,6 +238,13 @@ def run_batch(path: str | Path, *, output: str | Path = "reports", jobs: int = 1
     Returns
     -------
     dict
+
+    Raises
+    ------
+    ScenarioError
+        The batch file is not valid, the notebook's Jupyter kernel is not installed, or
+        the batch's folder exists and is not a folder. A scenario that fails does not
+        raise: the record counts it.
     """
     from tqdm import tqdm
 

@@ -11,7 +11,13 @@ __all__ = ["atomic_write", "write_text_atomic", "umask"]
 
 
 def umask() -> int:
-    """The process's umask (read without changing it where the system allows)."""
+    """The process's umask (read without changing it where the system allows).
+
+    Returns
+    -------
+    int
+        E.g. ``0o022``.
+    """
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("Umask:"):

@@ -31,7 +31,13 @@ def _curve() -> bool:
 
 
 class QuietKernelManager(AsyncKernelManager):
-    """An ``AsyncKernelManager`` with encrypted transport and no SIGINT at shutdown."""
+    """An ``AsyncKernelManager`` with encrypted transport and no SIGINT at shutdown.
+
+    Parameters
+    ----------
+    **kwargs
+        Passed to ``AsyncKernelManager``.
+    """
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -45,5 +51,11 @@ class QuietKernelManager(AsyncKernelManager):
 
 
 def papermill_options() -> dict[str, Any]:
-    """Keyword arguments for ``papermill.execute_notebook`` (passed on to nbclient)."""
+    """Keyword arguments for ``papermill.execute_notebook`` (passed on to nbclient).
+
+    Returns
+    -------
+    dict
+        ``{"kernel_manager_class": QuietKernelManager}``.
+    """
     return {"kernel_manager_class": QuietKernelManager}

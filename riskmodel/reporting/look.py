@@ -48,7 +48,27 @@ def _sample_scenarios() -> dict[str, tuple[str, dict]]:
 def sample_batch(ids=None, failed: bool = True, iterations: int = 3000, seed: int = 11):
     """``(batch, summaries, labels, record)`` from short runs of the shipped scenarios:
     a baseline, two options, a EUR Type II scenario (a second peak) and, with ``failed``,
-    a scenario that did not run (second in the batch)."""
+    a scenario that did not run (second in the batch).
+
+    Parameters
+    ----------
+    ids : iterable of str, optional
+        Which of ``"baseline"``, ``"contractor"``, ``"later"`` and ``"type2-eur"`` to run,
+        in that order (default: all four).
+    failed : bool
+        Also list a scenario that failed.
+    iterations : int
+        Iterations of each run.
+    seed : int
+        The seed of every run.
+
+    Returns
+    -------
+    tuple
+        ``(batch, summaries, labels, record)``: the batch (title, items, name), each
+        scenario's summary as read back from JSON, each item's label, and the batch
+        record, as ``write_batch_outputs`` receives them.
+    """
     from .batch import BatchItem
     from .report import ScenarioReport
 
@@ -94,7 +114,20 @@ def _tool(*names: str) -> str | None:
 
 def render(folder: Path, dpi: int = 60) -> list[str]:
     """Render ``folder``'s deck, workbook and pages into ``folder/_look``; returns one
-    line per tool that is missing or failed."""
+    line per tool that is missing or failed.
+
+    Parameters
+    ----------
+    folder : Path
+        A batch's output folder.
+    dpi : int
+        Resolution of the PNG pages of the deck and the workbook.
+
+    Returns
+    -------
+    list of str
+        Notes; empty when every tool ran.
+    """
     out = folder / "_look"
     out.mkdir(exist_ok=True)
     notes = _office_pages(folder, out, dpi)
@@ -178,7 +211,19 @@ def _screenshots(pages: list[tuple[str, Path]], out: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """``make look``: render a batch folder's outputs into ``<folder>/_look/``; returns the
-    exit code (2 when the folder is not a batch's)."""
+    exit code (2 when the folder is not a batch's).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``): a batch folder, ``--sample``,
+        ``--dpi N``.
+
+    Returns
+    -------
+    int
+        0, or 2 when the folder is not a batch's.
+    """
     parser = argparse.ArgumentParser(prog="make look", description=__doc__.split("\n")[0])
     parser.add_argument("folder", nargs="?", default="",
                         help="a batch folder (default: reports/leadership)")

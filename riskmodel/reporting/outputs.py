@@ -300,6 +300,11 @@ def write_batch_outputs(batch_dir: Path, batch, summaries: dict[str, dict],
     Returns
     -------
     dict of str to str
+
+    Raises
+    ------
+    OSError
+        A write error (a full disk), naming the file; nothing is moved into place.
     """
     import shutil
 

@@ -10,7 +10,24 @@ __all__ = ["provenance", "plain"]
 
 
 def plain(value: Any) -> Any:
-    """Parameters as plain JSON types (dates as ISO text, paths as text, tuples as lists)."""
+    """Parameters as plain JSON types (dates as ISO text, paths as text, tuples as lists).
+
+    Parameters
+    ----------
+    value : object
+        A value, or dicts and lists of them (converted all the way down).
+
+    Returns
+    -------
+    object
+        Dict keys become text; NumPy scalars become Python numbers; anything else is
+        returned as it is.
+
+    Examples
+    --------
+    >>> plain({"audit_date": dt.date(2027, 3, 15), "levels": (0.5, 0.8)})
+    {'audit_date': '2027-03-15', 'levels': [0.5, 0.8]}
+    """
     import pathlib
 
     import numpy as np
@@ -36,7 +53,23 @@ def _relative(path: str) -> str:
 
 
 def provenance(result, parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The provenance block every output carries."""
+    """The provenance block every output carries.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        Read: ``seed``, ``iterations``, ``sampling`` and the scenario's ``sha256`` and
+        ``sources``.
+    parameters : dict, optional
+        The parameters the output was made with (stored as ``plain`` JSON types).
+
+    Returns
+    -------
+    dict
+        riskmodel, Python and NumPy versions, the time it was made (UTC), seed,
+        iterations, sampling, the scenario's hash, each input file's hash and the
+        parameters.
+    """
     import numpy
 
     from .. import __version__

@@ -110,6 +110,15 @@ class ScenarioReport:
             Default: the scenario's own seed.
         title : str, optional
             The report's title (default: the scenario's name).
+
+        Returns
+        -------
+        ScenarioReport
+
+        Raises
+        ------
+        ScenarioError
+            The scenario file, the overrides, the changes or the audit date are not valid.
         """
         s = load_scenario(scenario)
         if overrides:
@@ -130,11 +139,23 @@ class ScenarioReport:
     # -- words ---------------------------------------------------------------------
     def heading(self) -> str:
         """Title and headline as Markdown; the scenario's name is shown as written
-        (HTML and Markdown escaped: never a link, an image or a script)."""
+        (HTML and Markdown escaped: never a link, an image or a script).
+
+        Returns
+        -------
+        str
+            Two Markdown headings.
+        """
         return f"# {markdown_text(self.scenario.name)}\n## {markdown_text(self.headline())}"
 
     def headline(self) -> str:
-        """``P(audit-ready by 1 Mar 2027) = 46%``."""
+        """``P(audit-ready by 1 Mar 2027) = 46%``.
+
+        Returns
+        -------
+        str
+            For the primary target.
+        """
         t = self.result.primary_target
         p = self.result.p_meet(t.date, t.milestone)
         return f"P({target_name(t.id)} by {long_date(t.date)}) = {percent(p)}"
@@ -146,6 +167,11 @@ class ScenarioReport:
         presented as a joint commitment (the date and budget to promise come from the
         joint frontier), a second peak in the dates or costs is named, and the
         contingency says how much of it the risks cause.
+
+        Returns
+        -------
+        str
+            A Markdown list, one sentence an item.
         """
         r, cur = self.result, self.scenario.currency
         d = r.to_dict()
@@ -183,7 +209,12 @@ class ScenarioReport:
         return _no_math("\n".join(line for line in lines if line))
 
     def people(self) -> str:
-        """Whether work waits for people, in a sentence (Markdown)."""
+        """Whether work waits for people, in a sentence (Markdown).
+
+        Returns
+        -------
+        str
+        """
         from .words import waiting_text
 
         wait = self.result.waiting()
@@ -273,7 +304,13 @@ class ScenarioReport:
             "p80_finish_shift", "p90_finish_shift", "p90_cost_shift", "p_meet_shift"]]
 
     def risk_table(self) -> pd.DataFrame:
-        """Every risk as a person reads it: names, percentages, weeks and money."""
+        """Every risk as a person reads it: names, percentages, weeks and money.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the risk's name.
+        """
         cur = self.scenario.currency
         rk = self.result.risks()
         return pd.DataFrame({
@@ -294,7 +331,13 @@ class ScenarioReport:
 
     def removal(self) -> pd.DataFrame:
         """P(meet) and the P80 date with the top 1, 2, ... risks removed together (same
-        draws); cached. See ``riskmodel.compare.risk_removal``."""
+        draws); cached. See ``riskmodel.compare.risk_removal``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A row for none removed, then one more risk a row.
+        """
         if "removal" not in self._cache:
             from ..compare import risk_removal
 
@@ -302,7 +345,13 @@ class ScenarioReport:
         return self._cache["removal"]
 
     def removal_table(self) -> pd.DataFrame:
-        """``removal()`` as a person reads it."""
+        """``removal()`` as a person reads it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the risks removed.
+        """
         table, names = self.removal(), {r.id: r.name or r.id for r in self.scenario.risks}
         return pd.DataFrame({
             "Risks removed": ["none"] + [f"+ {names[x]}" for x in table["removed"][1:]],
@@ -314,7 +363,13 @@ class ScenarioReport:
         }).set_index("Risks removed")
 
     def non_additivity(self) -> str:
-        """One sentence: risk shifts do not add up (Markdown)."""
+        """One sentence: risk shifts do not add up (Markdown).
+
+        Returns
+        -------
+        str
+            Empty with fewer than two risks.
+        """
         table = self.removal()
         k = min(3, len(table) - 1)
         if k < 2:
@@ -329,7 +384,12 @@ class ScenarioReport:
                 "the same simulated futures.")
 
     def warnings(self) -> str:
-        """The schedule health check's findings as Markdown (empty when there are none)."""
+        """The schedule health check's findings as Markdown (empty when there are none).
+
+        Returns
+        -------
+        str
+        """
         found = self.result.to_dict()["warnings"]
         if not found:
             return ""
@@ -347,7 +407,13 @@ class ScenarioReport:
 
     def assumptions(self) -> dict[str, pd.DataFrame]:
         """Workstream estimates and staffing, and the risk register, as tables (a weekly
-        cost at the plan's rates where a rate is uncertain)."""
+        cost at the plan's rates where a rate is uncertain).
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+            ``{"workstreams": ..., "risks": ...}``.
+        """
         ws = pd.DataFrame([{
             "workstream": w.name or w.id, "duration (weeks)": w.duration.describe(),
             "depends on": ", ".join(d.describe() for d in w.depends_on) or "-",
@@ -364,7 +430,13 @@ class ScenarioReport:
         return {"workstreams": ws, "risks": risks}
 
     def provenance(self) -> dict[str, Any]:
-        """Version, inputs and hashes, seed, iterations, time, parameters."""
+        """Version, inputs and hashes, seed, iterations, time, parameters.
+
+        Returns
+        -------
+        dict
+            ``riskmodel.reporting.provenance.provenance`` of the result.
+        """
         return provenance(self.result, self.parameters)
 
     # -- the same, as a person reads them (the notebook shows these) -------------------
@@ -372,7 +444,13 @@ class ScenarioReport:
         return {w.id: w.name or w.id for w in self.scenario.workstreams}
 
     def workstream_table(self) -> pd.DataFrame:
-        """``assumptions()["workstreams"]`` as a person reads it: names, weeks, money."""
+        """``assumptions()["workstreams"]`` as a person reads it: names, weeks, money.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the workstream's name.
+        """
         cur, names = self.scenario.currency, self._names()
 
         def team(staffing) -> str:
@@ -393,7 +471,13 @@ class ScenarioReport:
 
     def role_table(self) -> pd.DataFrame:
         """The roles as a person reads them: weekly rate, how many exist (capacity) and
-        how long one more takes to bring in."""
+        how long one more takes to bring in.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the role's name.
+        """
         cur = self.scenario.currency
 
         def capacity(role) -> str:
@@ -414,7 +498,13 @@ class ScenarioReport:
     def risk_register(self) -> pd.DataFrame:
         """``assumptions()["risks"]`` as a person reads it: names, percent, weeks, money;
         a conditional risk's probability with its condition ("60% if not audit-ready by
-        1 Mar 2027")."""
+        1 Mar 2027").
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the risk's name.
+        """
         cur, names = self.scenario.currency, self._names()
         risk_names = {r.id: r.name or r.id for r in self.scenario.risks}
         return pd.DataFrame([{
@@ -430,7 +520,13 @@ class ScenarioReport:
         } for r in self.scenario.risks]).set_index("Risk")
 
     def provenance_table(self) -> pd.DataFrame:
-        """``provenance()`` as a small two-column table."""
+        """``provenance()`` as a small two-column table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One ``Value`` column, indexed by what each row is.
+        """
         p = self.provenance()
         params = p.get("parameters") or {}
         rows = [
@@ -482,7 +578,13 @@ class ScenarioReport:
         return ax.figure
 
     def summary(self) -> dict[str, Any]:
-        """``summary.json``: the JSON contract, provenance and the report's extras."""
+        """``summary.json``: the JSON contract, provenance and the report's extras.
+
+        Returns
+        -------
+        dict
+            ``SimulationResult.to_dict()`` with ``report`` and ``provenance``.
+        """
         r = self.result
         t = r.primary_target
         weeks = r.percentiles(t.milestone, range(101)).to_numpy()

@@ -18,11 +18,36 @@ _PUNCT: dict[str, str | int | None] = {c: "\\" + c for c in string.punctuation
 
 
 def one_line(text: object) -> str:
-    """``text`` on one line: runs of whitespace become one space."""
+    """``text`` on one line: runs of whitespace become one space.
+
+    Parameters
+    ----------
+    text : object
+        Converted with ``str``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> one_line("Audit two weeks\\n  later\\t(EUR)")
+    'Audit two weeks later (EUR)'
+    """
     return " ".join(str(text).split())
 
 
 def markdown_text(text: object) -> str:
-    """``text`` as literal Markdown inline text (HTML-escaped, punctuation escaped)."""
+    """``text`` as literal Markdown inline text (HTML-escaped, punctuation escaped).
+
+    Parameters
+    ----------
+    text : object
+        Converted with ``str`` and put on one line (``one_line``).
+
+    Returns
+    -------
+    str
+    """
     escaped = html.escape(one_line(text), quote=False)  # only &amp; &lt; &gt; entities
     return escaped.translate(str.maketrans(_PUNCT))

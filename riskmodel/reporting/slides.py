@@ -24,7 +24,20 @@ EMU_PER_PT = 12700
 # -- fitting text ----------------------------------------------------------------------
 def text_height(paragraphs: list[tuple[str, float]], width_pt: float) -> float:
     """Estimated height (points) of ``(text, size)`` paragraphs in a box ``width_pt`` wide:
-    each wraps to ceil(chars x CHAR_WIDTH x size / width) lines of LINE_HEIGHT x size."""
+    each wraps to ceil(chars x CHAR_WIDTH x size / width) lines of LINE_HEIGHT x size.
+
+    Parameters
+    ----------
+    paragraphs : list of (str, float)
+        Each paragraph's text and font size in points.
+    width_pt : float
+        The box's inner width in points.
+
+    Returns
+    -------
+    float
+        Points.
+    """
     total = 0.0
     for text, size in paragraphs:
         lines = max(1, math.ceil(len(text) * CHAR_WIDTH * size / width_pt))
@@ -114,7 +127,21 @@ def risk_words(s: dict, r: dict) -> tuple[str, str]:
     """A top risk of summary ``s`` as a reader needs it: (name, chance). A conditional
     risk's probability holds only given its condition, so its name carries both (``Late
     readiness moves the window (100% if not audit-ready by 1 Mar 2027)``) and the chance
-    is the share of all futures in which it occurs; otherwise (name, probability)."""
+    is the share of all futures in which it occurs; otherwise (name, probability).
+
+    Parameters
+    ----------
+    s : dict
+        A scenario's ``summary.json``.
+    r : dict
+        One of its top risks: ``name``, ``probability``, and ``id`` and ``chance`` where
+        the report has them.
+
+    Returns
+    -------
+    tuple of (str, str)
+        The name and the chance as a percentage.
+    """
     when = ((s.get("risks") or {}).get(r.get("id")) or {}).get("when")
     chance = r.get("chance", r["probability"])  # reports before 0.3 have no chance
     name = r["name"]
@@ -135,7 +162,20 @@ def _rc():
 
 def min_font(fig, size: float = MIN_PT + 1) -> float:
     """Raise every text of ``fig`` (labels, ticks, legends, annotations the shared plot
-    functions write at 10 pt) to at least ``size`` points; returns the smallest after."""
+    functions write at 10 pt) to at least ``size`` points; returns the smallest after.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        Changed in place.
+    size : float
+        The smallest font size allowed, in points.
+
+    Returns
+    -------
+    float
+        The smallest font size of a text in ``fig`` after (``size`` if it has no text).
+    """
     from matplotlib.text import Text
 
     texts = [t for t in fig.findobj(Text) if t.get_text()]

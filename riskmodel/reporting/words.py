@@ -20,7 +20,25 @@ CONFIDENCE = 0.8
 
 # -- words shared with the workbook and the comparison page --------------------------
 def weeks_date(s: dict, weeks: float) -> str:
-    """The date ``weeks`` after the scenario's start, rounded up to a day (as the results)."""
+    """The date ``weeks`` after the scenario's start, rounded up to a day (as the results).
+
+    Parameters
+    ----------
+    s : dict
+        A scenario's ``summary.json``.
+    weeks : float
+        Weeks from the start.
+
+    Returns
+    -------
+    str
+        A long date, e.g. ``14 Sep 2026``.
+
+    Examples
+    --------
+    >>> weeks_date({"report": {"start_date": "2026-09-07"}}, 1.01)
+    '15 Sep 2026'
+    """
     start = dt.date.fromisoformat(s["report"]["start_date"])
     return long_date(start + dt.timedelta(days=math.ceil(round(weeks * 7, 9))))
 
@@ -28,7 +46,21 @@ def weeks_date(s: dict, weeks: float) -> str:
 def s_curve_of(s: dict, label: str) -> tuple:
     """The headline target's S-curve of summary ``s`` as ``plots.probability_curves``
     draws it: (label, finish dates, cumulative probabilities, target date, P(meet)),
-    from the report's 101 finish quantiles."""
+    from the report's 101 finish quantiles.
+
+    Parameters
+    ----------
+    s : dict
+        A scenario's ``summary.json``.
+    label : str
+        The curve's label.
+
+    Returns
+    -------
+    tuple
+        (label, datetime64 finish dates, probabilities from 0 to 1, the target's date,
+        its P(meet)).
+    """
     import numpy as np
 
     start = np.datetime64(s["report"]["start_date"], "s")
@@ -39,7 +71,19 @@ def s_curve_of(s: dict, label: str) -> tuple:
 
 
 def peak_text(s: dict, which: str) -> str | None:
-    """``second peak: 15% of futures near 9 Dec 2027`` (or near a cost); None if one peak."""
+    """``second peak: 15% of futures near 9 Dec 2027`` (or near a cost); None if one peak.
+
+    Parameters
+    ----------
+    s : dict
+        A scenario's ``summary.json``.
+    which : {"finish", "cost"}
+        The distribution whose peaks to describe.
+
+    Returns
+    -------
+    str or None
+    """
     shape = (s.get("report", {}).get("modes") or {}).get(which)
     if not shape:
         return None
@@ -55,7 +99,17 @@ def waiting_text(s: dict) -> str | None:
     """``Waiting for people moves the P50 date 1.6 weeks later and the P80 date 1.6 weeks later,
     and takes 39 points off the chance of being audit-ready; Security engineer is needed
     beyond capacity from 21 Dec 2026 to 4 Jan 2027 in half of futures or more`` when it
-    matters (``levelling.matters``), else None."""
+    matters (``levelling.matters``), else None.
+
+    Parameters
+    ----------
+    s : dict
+        A scenario's ``summary.json``.
+
+    Returns
+    -------
+    str or None
+    """
     lev = s.get("levelling")
     if not lev or not lev.get("matters"):
         return None
@@ -79,7 +133,23 @@ def waiting_text(s: dict) -> str | None:
 
 
 def budget_words(s: dict) -> str:
-    """``$400,000 (the top of the cost band)`` or ``$450,000 (the budget)``."""
+    """``$400,000 (the top of the cost band)`` or ``$450,000 (the budget)``.
+
+    Parameters
+    ----------
+    s : dict
+        A scenario's ``summary.json``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> budget_words({"jcl": {"budget": 450_000, "budget_source": "budget"},
+    ...               "cost": {"currency": "USD"}})
+    '$450,000 (the budget)'
+    """
     j = s["jcl"]
     source = "the budget" if j["budget_source"] == "budget" else "the top of the cost band"
     return f"{money(j['budget'], s['cost']['currency'])} ({source})"
@@ -87,7 +157,19 @@ def budget_words(s: dict) -> str:
 
 def promise_text(s: dict, level: str = "80") -> str:
     """The date and budget to promise together at ``level``% joint confidence, in words
-    (the joint frontier; says so when neither is reachable)."""
+    (the joint frontier; says so when neither is reachable).
+
+    Parameters
+    ----------
+    s : dict
+        A scenario's ``summary.json``.
+    level : str
+        The joint confidence in percent, a key of the summary's ``jcl.promise``.
+
+    Returns
+    -------
+    str
+    """
     j, cur = s["jcl"], s["cost"]["currency"]
     p = j["promise"][level]
     date_ok, budget_ok = bool(p["date_at_budget"]), p["budget_at_date"] is not None
@@ -101,17 +183,63 @@ def promise_text(s: dict, level: str = "80") -> str:
 
 
 def target_of(s: dict) -> tuple[str, dict]:
-    """The headline target: (id, {milestone, date, probability, ...})."""
+    """The headline target: (id, {milestone, date, probability, ...}).
+
+    Parameters
+    ----------
+    s : dict
+        A scenario's ``summary.json``.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The first of the summary's ``targets``.
+    """
     return next(iter(s["targets"].items()))
 
 
 def target_words(target_id: str, target: dict) -> str:
-    """``audit-ready by 1 Mar 2027`` / ``report in hand by 30 Jul 2027``."""
+    """``audit-ready by 1 Mar 2027`` / ``report in hand by 30 Jul 2027``.
+
+    Parameters
+    ----------
+    target_id : str
+        The target's id.
+    target : dict
+        The target's summary; ``date`` is read.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> target_words("report_in_hand", {"date": "2027-07-30"})
+    'report in hand by 30 Jul 2027'
+    """
     return f"{target_name(target_id)} by {long_date(target['date'])}"
 
 
 def baseline_id(summaries: dict[str, dict], order: Iterable[str]) -> str | None:
-    """The baseline: the first scenario of the batch that ran."""
+    """The baseline: the first scenario of the batch that ran.
+
+    Parameters
+    ----------
+    summaries : dict of str to dict
+        Each scenario's ``summary.json`` that ran.
+    order : iterable of str
+        The batch's scenario ids in order.
+
+    Returns
+    -------
+    str or None
+        None when none ran.
+
+    Examples
+    --------
+    >>> baseline_id({"b": {}, "c": {}}, ["a", "b", "c"])
+    'b'
+    """
     return next((i for i in order if i in summaries), None)
 
 
@@ -121,8 +249,20 @@ def recommend(summaries: dict[str, dict], order: Iterable[str],
     among those with the baseline's headline target (another target, such as the report
     in hand, answers another question).
 
-    Returns ``{"baseline", "choice" (None when none reaches it), "best" (the highest
-    P(meet)), "comparable" (ids), "other_target" (ids)}``.
+    Parameters
+    ----------
+    summaries : dict of str to dict
+        Each scenario's ``summary.json`` that ran.
+    order : iterable of str
+        The batch's scenario ids in order (the first that ran is the baseline).
+    confidence : float
+        The P(meet) an option must reach.
+
+    Returns
+    -------
+    dict
+        ``{"baseline", "choice" (None when none reaches it), "best" (the highest
+        P(meet)), "comparable" (ids), "other_target" (ids)}``.
     """
     order = [i for i in order if i in summaries]
     base = baseline_id(summaries, order)
@@ -141,7 +281,20 @@ def recommend(summaries: dict[str, dict], order: Iterable[str],
 
 
 def warnings_text(s: dict, limit: int = 1) -> str | None:
-    """``Check first (2 checks, all in the workbook's Checks sheet): <message>`` or None."""
+    """``Check first (2 checks, all in the workbook's Checks sheet): <message>`` or None.
+
+    Parameters
+    ----------
+    s : dict
+        A scenario's ``summary.json``.
+    limit : int
+        How many checks' messages to give.
+
+    Returns
+    -------
+    str or None
+        None when there are no checks to make.
+    """
     found = s.get("warnings") or []
     if not found:
         return None

@@ -59,6 +59,12 @@ def move_dates(scenario: Scenario, *, start_date=None, audit_date=None,
     Returns
     -------
     Scenario
+
+    Raises
+    ------
+    ScenarioError
+        A date that is not a date, or a changed scenario that is not valid (a target
+        before the start date...).
     """
     changes: dict[str, Any] = {}
     if start_date is not None:
@@ -95,6 +101,13 @@ def mitigate_risk(scenario: Scenario, risk: str, *, probability: float | None = 
     Returns
     -------
     Scenario
+
+    Raises
+    ------
+    ScenarioError
+        An unknown risk, or a changed scenario that is not valid (a probability above 1...).
+    DistributionError
+        ``impact_factor`` is not positive.
     """
     r = find(scenario.risks, risk, "risk")
     change: dict[str, Any] = {"id": risk}
@@ -141,6 +154,13 @@ def scale_estimates(scenario: Scenario, factor: float,
     Returns
     -------
     Scenario
+
+    Raises
+    ------
+    ScenarioError
+        An unknown workstream, or a changed scenario that is not valid.
+    DistributionError
+        ``factor`` is not positive.
     """
     chosen = [w for w in scenario.workstreams if workstreams is None or w.id in workstreams]
     if workstreams is not None:
@@ -166,6 +186,12 @@ def add_workstream(scenario: Scenario, workstream: dict[str, Any],
     Returns
     -------
     Scenario
+
+    Raises
+    ------
+    ScenarioError
+        An unknown workstream in ``before``, or a changed scenario that is not valid (a
+        workstream without a duration, a dependency cycle...).
     """
     changes = {"workstreams": [workstream] + [
         {"id": b, "depends_on": _deps(scenario, b) + [{"id": workstream["id"]}]}
@@ -188,6 +214,11 @@ def remove_workstream(scenario: Scenario, workstream: str) -> Scenario:
     Returns
     -------
     Scenario
+
+    Raises
+    ------
+    ScenarioError
+        An unknown workstream, or a changed scenario that is not valid.
     """
     gone = find(scenario.workstreams, workstream, "workstream")
     inherited = [d.model_dump() for d in gone.depends_on]
@@ -231,6 +262,12 @@ def add_dependency(scenario: Scenario, workstream: str, on: str, lag: float = 0.
     Returns
     -------
     Scenario
+
+    Raises
+    ------
+    ScenarioError
+        An unknown workstream, or a changed scenario that is not valid (a dependency
+        cycle, a lag out of range...).
     """
     deps = [d for d in _deps(scenario, workstream) if d["id"] != on]
     link = {"id": on, "lag": lag, **({} if type == "FS" else {"type": type})}
@@ -250,6 +287,11 @@ def remove_dependency(scenario: Scenario, workstream: str, on: str) -> Scenario:
     Returns
     -------
     Scenario
+
+    Raises
+    ------
+    ScenarioError
+        An unknown workstream, or ``workstream`` does not depend on ``on``.
     """
     deps = _deps(scenario, workstream)
     if not any(d["id"] == on for d in deps):

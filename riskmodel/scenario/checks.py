@@ -296,7 +296,19 @@ def correlation_inputs(s: Scenario) -> dict[str, list[tuple[str, str, Distributi
     distribution) for each table that has the id. A workstream is its duration, a risk
     its delay or factor (its cost if it has neither), a role its weekly rate, a
     programme fixed cost its cost and an overhead its weekly cost (None: priced by its
-    staffing, whose roles are correlated instead)."""
+    staffing, whose roles are correlated instead).
+
+    Parameters
+    ----------
+    s : Scenario
+        A field-valid scenario.
+
+    Returns
+    -------
+    dict of str to list of (str, str, Distribution or None)
+        By id: one entry for each table that has the id (more than one entry is a clash
+        of ids).
+    """
     out: dict[str, list[tuple[str, str, Distribution | None]]] = {}
     for w in s.workstreams:
         out.setdefault(w.id, []).append(("workstream", f"duration:{w.id}", w.duration))
@@ -320,7 +332,19 @@ _CORRELATED_VALUE = {"workstream": "duration", "risk": "impact", "role": "weekly
 
 def correlation_matrix(s: Scenario) -> tuple[list[str], np.ndarray]:
     """Ids that take part in correlations (in the order first named) and their Spearman
-    target matrix (``correlation_inputs`` says what each id stands for)."""
+    target matrix (``correlation_inputs`` says what each id stands for).
+
+    Parameters
+    ----------
+    s : Scenario
+        A field-valid scenario.
+
+    Returns
+    -------
+    ids : list of str
+    matrix : ndarray
+        len(ids) x len(ids), symmetric, ones on the diagonal.
+    """
     index: dict[str, int] = {}
     for c in s.correlations:
         for ws in c.between:
@@ -397,7 +421,24 @@ def _correlations(s: Scenario) -> list[Problem]:
 
 
 def check_scenario(s: Scenario) -> list[Problem]:
-    """Every cross-key problem in a field-valid scenario."""
+    """Every cross-key problem in a field-valid scenario.
+
+    Parameters
+    ----------
+    s : Scenario
+        A scenario whose fields passed validation.
+
+    Returns
+    -------
+    list of Problem
+        Empty when there is none.
+
+    Warns
+    -----
+    ScenarioWarning
+        The correlations are inconsistent and ``simulation.strict`` is off (the nearest
+        consistent values are used; with ``strict`` it is a problem instead).
+    """
     out: list[Problem] = []
     for table in ("roles", "workstreams", "risks", "fixed_costs", "overhead", "targets"):
         out += _duplicates(table, (x.id for x in getattr(s, table)))
@@ -440,7 +481,17 @@ def _partial_table(name: str, items) -> list:
 def check_partial(data: dict) -> list[Problem]:
     """Cross-key problems (duplicate ids, unknown references, cycles) of scenario data
     that did not pass field validation, from the items that did; nothing about the
-    items that failed (the schema reports those)."""
+    items that failed (the schema reports those).
+
+    Parameters
+    ----------
+    data : dict
+        The scenario as read from its file.
+
+    Returns
+    -------
+    list of Problem
+    """
     from types import SimpleNamespace
 
     tables = {name: _partial_table(name, data.get(name))

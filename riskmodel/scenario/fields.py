@@ -34,7 +34,23 @@ _ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_
 
 
 def short(value: Any, width: int = 60) -> str:
-    """``repr(value)``, cut to ``width`` characters (never quote an input at length)."""
+    """``repr(value)``, cut to ``width`` characters (never quote an input at length).
+
+    Parameters
+    ----------
+    value : object
+    width : int
+        The most characters, ``...`` included.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> short("x" * 100, width=10)
+    "'xxxxxx..."
+    """
     text = repr(value)
     return text if len(text) <= width else text[:width - 3] + "..."
 
@@ -70,7 +86,23 @@ def _check_date(value: Any) -> dt.date:
 
 def finite_number(value: Any) -> Any:
     """Refuse true/false and NaN/infinity as a number, in a sentence (pydantic reads
-    true as 1 and says "Input should be a finite number"); the rest is pydantic's."""
+    true as 1 and says "Input should be a finite number"); the rest is pydantic's.
+
+    Parameters
+    ----------
+    value : object
+        A field's value as given.
+
+    Returns
+    -------
+    object
+        ``value`` unchanged, for pydantic to check and convert.
+
+    Raises
+    ------
+    ValueError
+        ``value`` is true or false, or a NaN or an infinity (a number or short text).
+    """
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")
     number = value
@@ -127,7 +159,22 @@ def _positive(d: Distribution) -> Distribution:
 
 
 def plain(d: Distribution) -> Any:
-    """A distribution as a scenario file writes it: a number when fixed, else its spec."""
+    """A distribution as a scenario file writes it: a number when fixed, else its spec.
+
+    Parameters
+    ----------
+    d : Distribution
+
+    Returns
+    -------
+    float or dict
+
+    Examples
+    --------
+    >>> from riskmodel.sim.distributions import from_spec
+    >>> plain(from_spec(3))
+    3.0
+    """
     return d.support[0] if d.name == "fixed" else d.to_spec()
 
 

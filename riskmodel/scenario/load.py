@@ -151,7 +151,26 @@ def _read_bytes(path: Path, label: str) -> bytes:
 
 
 def read_yaml(path: str | Path) -> tuple[Any, str]:
-    """Parse a YAML file safely; returns (data, sha256). Raises ``ScenarioError``."""
+    """Parse a YAML file safely; returns (data, sha256). Raises ``ScenarioError``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file (at most ``MAX_BYTES``).
+
+    Returns
+    -------
+    data : object
+        What the file holds (a mapping, for a scenario).
+    sha256 : str
+        The file's SHA-256, in hex.
+
+    Raises
+    ------
+    ScenarioError
+        The file cannot be read, is over ``MAX_BYTES``, is not UTF-8 text or is not
+        valid YAML.
+    """
     path = Path(path)
     raw = _read_bytes(path, str(path))
     try:
@@ -211,6 +230,18 @@ def check_scenario_shape(data: Any, label: str) -> None:
     least one of them a scenario key; anything else (a password file read as YAML, a
     list, a bare value) is "not a riskmodel scenario file", so that no other file's
     content ever reaches a message or an output.
+
+    Parameters
+    ----------
+    data : object
+        What the file holds (``read_yaml``).
+    label : str
+        The file's name, for the message.
+
+    Raises
+    ------
+    ScenarioError
+        ``data`` is not a scenario: empty, not a mapping, or without a scenario key.
     """
     if not isinstance(data, dict) or not data:
         what = "empty" if data is None or data == {} else "not a mapping of keys to values"
@@ -265,7 +296,24 @@ def _audit_as_target(data: dict[str, Any], full: bool) -> dict[str, Any]:
 
 
 def source_hashes(path: str | Path) -> dict[str, str]:
-    """SHA-256 of a scenario file and of every file it reads (extends, CSV tables)."""
+    """SHA-256 of a scenario file and of every file it reads (extends, CSV tables).
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario's YAML file.
+
+    Returns
+    -------
+    dict of str to str
+        The SHA-256 in hex, by file path.
+
+    Raises
+    ------
+    ScenarioError
+        A file cannot be read or is not a scenario (as ``load_scenario``; the fields are
+        not validated).
+    """
     sources: dict[str, str] = {}
     _resolve(Path(path), (), sources, {})
     return sources

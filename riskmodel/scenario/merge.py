@@ -13,6 +13,26 @@ def merge_scenarios(base: dict[str, Any], child: dict[str, Any]) -> dict[str, An
 
     In a table, an item whose id is in the base updates that item's keys, a new id is
     appended, and ``{id: x, remove: true}`` drops item x.
+
+    Parameters
+    ----------
+    base : dict
+        The scenario data to change.
+    child : dict
+        A partial scenario.
+
+    Returns
+    -------
+    dict
+        A new mapping; ``base`` and ``child`` are not changed.
+
+    Examples
+    --------
+    >>> base = {"workstreams": [{"id": "scoping", "duration": 2},
+    ...                         {"id": "pen_test", "duration": 3}]}
+    >>> merge_scenarios(base, {"workstreams": [{"id": "scoping", "duration": 1},
+    ...                                        {"id": "pen_test", "remove": True}]})
+    {'workstreams': [{'id': 'scoping', 'duration': 1}]}
     """
     out = dict(base)
     for key, value in child.items():

@@ -135,7 +135,18 @@ class Role(Model):
 
     def capacity_steps(self) -> list[tuple[dt.date | None, float]] | None:
         """Capacity as (from date, FTE) steps, the first from None (the beginning of
-        time); None for an unlimited role."""
+        time); None for an unlimited role.
+
+        Returns
+        -------
+        list of (date or None, float), or None
+            Periods that do not change the FTE are left out.
+
+        Examples
+        --------
+        >>> Role(id="grc_analyst", weekly_rate=3000, capacity=2).capacity_steps()
+        [(None, 2.0)]
+        """
         if self.capacity is None:
             return None
         if not isinstance(self.capacity, list):
@@ -172,7 +183,22 @@ class Dependency(Model):
 
     def describe(self, name: str | None = None) -> str:
         """As people read it: the workstream's ``name`` (default its id), then the type
-        unless FS and the lag unless 0, as in "Permission sets (SS +2 wk)"."""
+        unless FS and the lag unless 0, as in "Permission sets (SS +2 wk)".
+
+        Parameters
+        ----------
+        name : str, optional
+            The predecessor's name.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> Dependency(id="sf_permissions", type="SS", lag=2).describe("Permission sets")
+        'Permission sets (SS +2 wk)'
+        """
         parts = ([] if self.type == "FS" else [self.type]) + (
             [f"{self.lag:+g} wk"] if self.lag else [])
         return (name or self.id) + (f" ({' '.join(parts)})" if parts else "")
@@ -233,7 +259,24 @@ class Condition(Model):
                  target: Callable[[str, float], str] | None = None) -> str:
         """The clause in words, "if ...": a risk by ``names[id]`` if given; a target by
         ``target(id, weeks)`` if given ("audit-ready by 15 Mar 2027": the target met
-        ``by`` weeks late at most), else by its id."""
+        ``by`` weeks late at most), else by its id.
+
+        Parameters
+        ----------
+        names : dict of str to str, optional
+            Risks' names by id.
+        target : callable, optional
+            ``target(id, weeks)``: a target in words, met at most ``weeks`` late.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> Condition(late="audit", by=2).describe()
+        'if audit is missed by more than 2 weeks'
+        """
         ref = (names or {}).get(self.ref, self.ref)
         if self.kind in ("risk", "not_risk"):
             return f"if {ref} {'occurs' if self.kind == 'risk' else 'does not occur'}"
@@ -396,7 +439,13 @@ class ScenarioFields(Model):
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (JSON/YAML-ready) that ``from_dict`` turns back into this scenario."""
+        """Plain data (JSON/YAML-ready) that ``from_dict`` turns back into this scenario.
+
+        Returns
+        -------
+        dict
+            Keys as a scenario file writes them; unset keys left out.
+        """
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
     # -- derived -----------------------------------------------------------------
@@ -431,11 +480,35 @@ class ScenarioFields(Model):
         return next((t for t in self.all_targets if t.id == "audit"), self.all_targets[0])
 
     def weeks_from_start(self, date: dt.date) -> float:
-        """Weeks between the start date and ``date``."""
+        """Weeks between the start date and ``date``.
+
+        Parameters
+        ----------
+        date : datetime.date
+
+        Returns
+        -------
+        float
+            Negative before the start date.
+        """
         return (date - self.start_date).days / 7.0
 
     def workstream(self, ws_id: str) -> Workstream:
-        """The workstream with this id."""
+        """The workstream with this id.
+
+        Parameters
+        ----------
+        ws_id : str
+
+        Returns
+        -------
+        Workstream
+
+        Raises
+        ------
+        KeyError
+            No workstream has this id.
+        """
         for ws in self.workstreams:
             if ws.id == ws_id:
                 return ws

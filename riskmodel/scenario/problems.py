@@ -23,7 +23,25 @@ def _safe_key(part: Any) -> str:
 
 
 def nearest(name: str, known: typing.Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest known name, or an empty string."""
+    """`` (did you mean 'x'?)`` for the closest known name, or an empty string.
+
+    Parameters
+    ----------
+    name : str
+        The name given.
+    known : iterable of str
+        The names it could have meant.
+
+    Returns
+    -------
+    str
+        Starts with a space, to follow a message.
+
+    Examples
+    --------
+    >>> nearest("gap", ["gap_analysis", "pen_test"])
+    " (did you mean 'gap_analysis'?)"
+    """
     name, known = str(name), [str(k) for k in known]
     match = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if not match:  # a shortened or lengthened id: 'gap' for 'gap_analysis' and back
@@ -32,7 +50,23 @@ def nearest(name: str, known: typing.Iterable[str]) -> str:
 
 
 def format_loc(loc: tuple[Any, ...]) -> str:
-    """``('workstreams', 3, 'duration')`` -> ``workstreams[3].duration``."""
+    """``('workstreams', 3, 'duration')`` -> ``workstreams[3].duration``.
+
+    Parameters
+    ----------
+    loc : tuple
+        Keys (str) and list positions (int); a key that is not a short name is shown
+        as ``?``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_loc(("workstreams", 3, "duration"))
+    'workstreams[3].duration'
+    """
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -99,7 +133,23 @@ def problems_from_validation(
     source: str | None = None,
     table_sources: dict[str, str] | None = None,
 ) -> list[Problem]:
-    """One ``Problem`` per pydantic error, naming the key path or the CSV row."""
+    """One ``Problem`` per pydantic error, naming the key path or the CSV row.
+
+    Parameters
+    ----------
+    exc : pydantic.ValidationError
+    root : type of BaseModel
+        The model the data was validated against (for suggesting known keys).
+    source : str, optional
+        The file the data came from.
+    table_sources : dict of str to str, optional
+        The CSV file each table came from, by table name.
+
+    Returns
+    -------
+    list of Problem
+        In the order of the errors, without repeats.
+    """
     table_sources = table_sources or {}
     problems = []
     seen = set()
@@ -119,7 +169,27 @@ def problems_from_validation(
 
 def find(items, key: str, kind: str):
     """The item of ``items`` whose id is ``key``, or a ``ScenarioError`` naming the nearest
-    (``unknown workstream 'gap' (did you mean 'gap_analysis'?)``)."""
+    (``unknown workstream 'gap' (did you mean 'gap_analysis'?)``).
+
+    Parameters
+    ----------
+    items : iterable
+        Items with an ``id``, e.g. a scenario's workstreams.
+    key : str
+        The id to find.
+    kind : str
+        What the items are, for the message (``"workstream"``).
+
+    Returns
+    -------
+    object
+        The first item with that id.
+
+    Raises
+    ------
+    ScenarioError
+        No item has that id.
+    """
     for item in items:
         if item.id == key:
             return item

@@ -78,6 +78,13 @@ def change_staffing(scenario: Scenario, workstream: str, staffing: dict[str, flo
         cost follows the new staffing over the whole new duration: onboarding is paid,
         and time before a bought-in person arrives is counted too (an upper bound).
 
+    Raises
+    ------
+    ScenarioError
+        An argument that is wrong (``check_arguments``), an unknown workstream, a role
+        that cannot do the work, no one left who can do it, or a changed scenario that
+        is not valid.
+
     Notes
     -----
     Limits: adding people never makes a workstream later here (Brooks's law is in the
@@ -148,7 +155,18 @@ def check_arguments(workstream: Any, staffing: Any, *,
     """Check ``change_staffing``'s arguments as far as no scenario is needed (a batch file
     can do it before anything runs): a ``ScenarioError`` of one sentence naming the first
     argument that is wrong (``change_staffing: arrives: expected a number from 0 to
-    10,000 (weeks), got -3``)."""
+    10,000 (weeks), got -3``).
+
+    Parameters
+    ----------
+    workstream, staffing, elasticity, floor, onboarding, arrives, hire
+        As for ``change_staffing`` (any values: they are what is checked).
+
+    Raises
+    ------
+    ScenarioError
+        The first argument that is wrong.
+    """
     import math
 
     args = {"elasticity": elasticity, "floor": floor, "onboarding": onboarding,

@@ -77,7 +77,18 @@ class Status(Model):
         return self._source
 
     def pace_of(self, workstream: str) -> str:
-        """The pace that forecasts ``workstream``'s remaining work from its progress."""
+        """The pace that forecasts ``workstream``'s remaining work from its progress.
+
+        Parameters
+        ----------
+        workstream : str
+            A workstream id.
+
+        Returns
+        -------
+        {"planned", "observed"}
+            The workstream's own ``pace`` if it has one, else the report's.
+        """
         st = self.workstreams.get(workstream)
         return st.pace if st is not None and st.pace is not None else self.pace
 
@@ -95,6 +106,11 @@ class Status(Model):
         Returns
         -------
         Status
+
+        Raises
+        ------
+        ScenarioError
+            ``data`` is not a mapping, or is not a valid status (every problem listed).
         """
         if not isinstance(data, dict):
             raise ScenarioError(Problem("", "a status file must be a mapping", source))
@@ -117,6 +133,11 @@ def load_status(path: str | Path) -> Status:
     Returns
     -------
     Status
+
+    Raises
+    ------
+    ScenarioError
+        The file cannot be read, is not YAML or is not a valid status.
     """
     data, _ = read_yaml(path)
     return Status.from_dict(data, str(path))
@@ -133,6 +154,12 @@ def check_status(scenario: Scenario, status: Status, source: str | None = None) 
         The status to check.
     source : str, optional
         The file to name in problems; default ``status.source``.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem: dates out of order or outside the plan, unknown
+        workstreams or risks, progress that contradicts itself.
     """
     source = source or status.source
     problems: list[Problem] = []

@@ -33,7 +33,24 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,63}")
 
 
 def table_columns(table: str) -> set[str]:
-    """The first parts of the column headers a table may have."""
+    """The first parts of the column headers a table may have.
+
+    Parameters
+    ----------
+    table : str
+        One of ``TABLE_KEYS``.
+
+    Returns
+    -------
+    set of str
+        The table's field names and ``remove`` (and, for workstreams and fixed costs, the
+        distribution parameters written without a prefix).
+
+    Examples
+    --------
+    >>> sorted(table_columns("targets"))
+    ['date', 'id', 'milestone', 'remove']
+    """
     from . import models as schema
 
     models: dict[str, type[BaseModel]] = {
@@ -52,6 +69,23 @@ def check_header(table: str, header: list[str]) -> str | None:
 
     A header that is not made of names (a password file, a spreadsheet export of
     something else) makes the file "not a riskmodel table", with nothing quoted.
+
+    Parameters
+    ----------
+    table : str
+        One of ``TABLE_KEYS``.
+    header : list of str
+        The CSV file's column headers.
+
+    Returns
+    -------
+    str or None
+        The first thing wrong, in words.
+
+    Examples
+    --------
+    >>> check_header("workstreams", ["id", "duraton.min"])
+    "unknown column 'duraton.min' (did you mean 'duration'?)"
     """
     names = [str(h).strip() for h in header]
     if not names or not all(all(_NAME.fullmatch(part) for part in h.split(".")) for h in names):
@@ -132,7 +166,34 @@ def _cell(column: str, value: Any, row: int) -> Any:
 
 def rows_to_records(table: str, rows: list[dict[str | None, Any]]) -> list[dict[str, Any]]:
     """Nest flat rows (from CSV or a DataFrame) into the records the schema expects (a
-    ``None`` column holds a CSV row's cells beyond the header)."""
+    ``None`` column holds a CSV row's cells beyond the header).
+
+    Parameters
+    ----------
+    table : str
+        One of ``TABLE_KEYS``.
+    rows : list of dict
+        Each row's cells by column header.
+
+    Returns
+    -------
+    list of dict
+        One record per row.
+
+    Raises
+    ------
+    TableError
+        A row with more cells than the header, a ``staffing`` cell not read as
+        ``role=FTE``, or a header that is both a value and a group.
+
+    Examples
+    --------
+    >>> rows_to_records("workstreams", [{"id": "scoping", "min": "1", "mode": "2",
+    ...                                  "max": "3", "depends_on": "kickoff:SS:2"}])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'id': 'scoping', 'duration': {'min': 1, 'mode': 2, 'max': 3},
+      'depends_on': [{'id': 'kickoff', 'type': 'SS', 'lag': 2}]}]
+    """
     records = []
     bare = _BARE_DIST_TARGET.get(table)
     for i, row in enumerate(rows):
@@ -161,7 +222,23 @@ def rows_to_records(table: str, rows: list[dict[str | None, Any]]) -> list[dict[
 
 
 def normalise_tables(data: dict[str, Any]) -> dict[str, Any]:
-    """Replace DataFrame tables by lists of records (other values are left alone)."""
+    """Replace DataFrame tables by lists of records (other values are left alone).
+
+    Parameters
+    ----------
+    data : dict
+        Scenario data; the tables are the keys of ``TABLE_KEYS``.
+
+    Returns
+    -------
+    dict
+        A shallow copy of ``data``.
+
+    Raises
+    ------
+    TableError
+        A cell that cannot be read (``rows_to_records``), with ``table`` set.
+    """
     out = dict(data)
     for key in TABLE_KEYS:
         value: Any = out.get(key)

@@ -42,6 +42,18 @@ class Distribution:
     Subclasses set ``name``, ``required`` and ``optional`` (parameter names with
     defaults) and implement ``_check`` (raise ``DistributionError``) and ``ppf``; they
     override ``support`` and ``plan_value`` unless they have ``min``, ``mode``, ``max``.
+
+    Parameters
+    ----------
+    **params
+        The family's parameters by name (``required`` ones and any of ``optional``);
+        each becomes a float attribute (``values``, a list, stays as given).
+
+    Raises
+    ------
+    DistributionError
+        A parameter the family does not take, a required one missing, one that is not a
+        finite number, or parameters that are inconsistent (the family's ``_check``).
     """
 
     name: ClassVar[str] = ""
@@ -82,11 +94,33 @@ class Distribution:
         raise NotImplementedError
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Inverse CDF at probabilities ``u`` in [0, 1)."""
+        """Inverse CDF at probabilities ``u`` in [0, 1).
+
+        Parameters
+        ----------
+        u : ndarray
+            Probabilities in [0, 1).
+
+        Returns
+        -------
+        ndarray
+            The values, in the shape of ``u``.
+        """
         raise NotImplementedError
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
-        """P(X <= x), the inverse of ``ppf`` (right-continuous for discrete families)."""
+        """P(X <= x), the inverse of ``ppf`` (right-continuous for discrete families).
+
+        Parameters
+        ----------
+        x : ndarray
+            Values.
+
+        Returns
+        -------
+        ndarray
+            Probabilities in [0, 1], in the shape of ``x``.
+        """
         raise NotImplementedError
 
     @property
@@ -111,6 +145,18 @@ class Distribution:
         """Each distribution's inverse CDF on its row of ``u`` (k x n).
 
         One call for many inputs of the same family; subclasses vectorise it.
+
+        Parameters
+        ----------
+        dists : sequence of Distribution
+            k distributions of this family.
+        u : ndarray
+            k x n uniforms, one row per distribution.
+
+        Returns
+        -------
+        ndarray
+            k x n values.
         """
         return np.stack([d.sample(row) for d, row in zip(dists, u)]) if len(dists) else \
             np.empty_like(u)
@@ -119,11 +165,34 @@ class Distribution:
     def ppf_rows_into(cls, dists: Sequence[Distribution], u: np.ndarray, out: np.ndarray,
                       rows: Sequence[int] | None = None) -> None:
         """``ppf_rows`` written straight into rows ``rows`` of ``out`` (default: the same
-        rows as ``u``); families with compiled loops avoid the intermediate array."""
+        rows as ``u``); families with compiled loops avoid the intermediate array.
+
+        Parameters
+        ----------
+        dists : sequence of Distribution
+            k distributions of this family.
+        u : ndarray
+            k x n uniforms, one row per distribution.
+        out : ndarray
+            Where the values go (written in place), n columns.
+        rows : sequence of int, optional
+            The k rows of ``out`` to write (default: rows 0 to k - 1).
+        """
         out[slice(None) if rows is None else list(rows)] = cls.ppf_rows(dists, u)
 
     def sample(self, u: np.ndarray) -> np.ndarray:
-        """Values at uniforms ``u`` (alias of ``ppf`` that always returns float64)."""
+        """Values at uniforms ``u`` (alias of ``ppf`` that always returns float64).
+
+        Parameters
+        ----------
+        u : array_like
+            Uniforms in [0, 1).
+
+        Returns
+        -------
+        ndarray of float64
+            The values, in the shape of ``u``.
+        """
         return np.asarray(self.ppf(np.asarray(u, dtype=float)), dtype=float)
 
     def given_above(self, lo: float) -> Distribution:
@@ -131,6 +200,21 @@ class Distribution:
 
         Itself when nothing is at or below ``lo``; raises ``DistributionError`` when
         nothing is above it.
+
+        Parameters
+        ----------
+        lo : float
+            The lower bound, e.g. the weeks a workstream has already been under way.
+
+        Returns
+        -------
+        Distribution
+            ``self`` or a ``Conditioned``.
+
+        Raises
+        ------
+        DistributionError
+            Nothing is above ``lo``.
         """
         p = float(self.cdf(np.array(float(lo))))
         if p <= 0.0:
@@ -140,7 +224,13 @@ class Distribution:
         return Conditioned(self, lo)
 
     def to_spec(self) -> dict[str, Any]:
-        """The spec this distribution was built from (round-trips through ``from_spec``)."""
+        """The spec this distribution was built from (round-trips through ``from_spec``).
+
+        Returns
+        -------
+        dict
+            ``{"dist": name, **parameters}``.
+        """
         return {"dist": self.name, **self.params}
 
     SCALE_FREE: ClassVar[frozenset[str]] = frozenset({"lambda", "low_pct", "high_pct"})
@@ -150,6 +240,21 @@ class Distribution:
 
         Parameters that are values (min, mode, max, mean, sd, percentiles...) scale;
         shape parameters (lambda, low_pct, high_pct) do not.
+
+        Parameters
+        ----------
+        factor : float
+            The multiplier, greater than 0.
+
+        Returns
+        -------
+        Distribution
+            A new distribution of the same family.
+
+        Raises
+        ------
+        DistributionError
+            ``factor`` is not positive, or the scaled parameters are not valid.
         """
         if not factor > 0:
             raise DistributionError(f"scale factor must be positive, got {factor}")
@@ -159,7 +264,12 @@ class Distribution:
         return type(self)(**params)
 
     def describe(self) -> str:
-        """Short text for people, e.g. ``PERT(1.5, 2, 3)``."""
+        """Short text for people, e.g. ``PERT(1.5, 2, 3)``.
+
+        Returns
+        -------
+        str
+        """
         args = ", ".join(
             _fmt(v) if not isinstance(v, list) else f"{len(v)} values"
             for v in self.params.values()
@@ -214,6 +324,18 @@ class Conditioned(Distribution):
     so its futures keep the estimate's shape beyond the time spent. The uniform is
     transformed row by row, so Latin hypercube strata and rank correlation carry over.
     Draws are never below ``lo``. Build it with ``base.given_above(lo)``.
+
+    Parameters
+    ----------
+    base : Distribution
+        The unconditioned distribution.
+    lo : float
+        The lower bound the draws exceed.
+
+    Raises
+    ------
+    DistributionError
+        ``lo`` is not a finite number, or nothing in ``base`` is above it.
     """
 
     name = ""  # not a scenario-file family: ``from_spec`` does not know it
@@ -238,7 +360,19 @@ class Conditioned(Distribution):
 
     @classmethod
     def ppf_rows_into(cls, dists, u, out, rows=None):
-        """Lift each row's uniforms onto (F(lo), 1), then one call per base family."""
+        """Lift each row's uniforms onto (F(lo), 1), then one call per base family.
+
+        Parameters
+        ----------
+        dists : sequence of Conditioned
+            k conditioned distributions (of any base families).
+        u : ndarray
+            k x n uniforms, one row per distribution.
+        out : ndarray
+            Where the values go (written in place), n columns.
+        rows : sequence of int, optional
+            The k rows of ``out`` to write (default: rows 0 to k - 1).
+        """
         dest = np.arange(len(dists)) if rows is None else np.asarray(rows, dtype=np.intp)
         p = np.array([d.p_lo for d in dists], dtype=float)[:, None]
         lifted = p + np.asarray(u, dtype=float) * (1.0 - p)

@@ -75,6 +75,25 @@ def sample_block(spec: EngineSpec, root: np.random.SeedSequence, block: int, n: 
     """Draw every uncertain input of block ``block`` (``n`` iterations).
 
     With a ``work`` space, the durations live in it until the next block.
+
+    Parameters
+    ----------
+    spec : EngineSpec
+        The compiled scenario.
+    root : SeedSequence
+        The run's root seed; every input draws from its own stream under it.
+    block : int
+        The block's number (its streams' key).
+    n : int
+        Iterations in the block.
+    work : Workspace, optional
+        Reused arrays for the durations.
+
+    Returns
+    -------
+    Draws
+        Base durations, fixed costs, which risks fired, their impacts and costs,
+        programme costs and (with uncertain rates) rates, each inputs x ``n``.
     """
     given = _correlated_uniforms(spec, root, block, n)
 
@@ -100,7 +119,18 @@ def sample_block(spec: EngineSpec, root: np.random.SeedSequence, block: int, n: 
 
 
 def plan_draws(spec: EngineSpec) -> Draws:
-    """The deterministic plan as a one-iteration draw: plan values, no risk fired."""
+    """The deterministic plan as a one-iteration draw: plan values, no risk fired.
+
+    Parameters
+    ----------
+    spec : EngineSpec
+        The compiled scenario.
+
+    Returns
+    -------
+    Draws
+        One column: every input at its plan value, no risk fired.
+    """
     col = lambda values: np.array(values, dtype=float).reshape(-1, 1)  # noqa: E731
     n_risk = len(spec.risks)
     return Draws(
@@ -144,7 +174,22 @@ def _schedule(spec: EngineSpec, duration: np.ndarray, work: Workspace | None = N
 def start_of(spec: EngineSpec, finish: np.ndarray, duration: np.ndarray) -> np.ndarray:
     """Each workstream's start (workstreams x iterations) in a schedule with these
     finishes and working durations: the forward pass's rule, or, where people were
-    waited for (levelling), the start that ends at the finish."""
+    waited for (levelling), the start that ends at the finish.
+
+    Parameters
+    ----------
+    spec : EngineSpec
+        The compiled scenario.
+    finish : ndarray
+        Finishes in weeks from the start, workstreams x iterations.
+    duration : ndarray
+        Working durations in weeks, workstreams x iterations.
+
+    Returns
+    -------
+    ndarray
+        Starts in weeks from the start, workstreams x iterations.
+    """
     if not spec.levelling:
         return start_times(finish, spec.order, spec.preds, spec.lags, spec.earliest,
                            spec.pinned, types=spec.link_types, duration=duration,
@@ -181,6 +226,23 @@ def evaluate(spec: EngineSpec, draws: Draws, work: Workspace | None = None,
     live in it until the next block. ``brief``: no backward pass (``critical`` and
     ``late_start`` empty) and no unlevelled schedule, for re-runs that need the end, the
     finishes and the cost only.
+
+    Parameters
+    ----------
+    spec : EngineSpec
+        The compiled scenario.
+    draws : Draws
+        The block's inputs (``sample_block`` or ``plan_draws``).
+    work : Workspace, optional
+        Reused arrays for the workstream-by-iteration results.
+    brief : bool
+        Skip the backward pass and the unlevelled schedule.
+
+    Returns
+    -------
+    Outcome
+        Working durations, finishes, the end, cost, the critical mask, late starts,
+        time-dependent cost, the risks that fired and the unlevelled finishes.
     """
     fired = resolve_fired(spec, draws.fired, lambda fired: _schedule(
         spec, _apply_risks(spec, draws.duration, fired, draws.impact)))

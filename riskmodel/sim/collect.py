@@ -18,6 +18,11 @@ class Collector:
     memory holds one copy of them however many blocks there are; the blocks keep their
     small sums and the detail. A block added again (a partial last block re-run whole)
     replaces the earlier one.
+
+    Parameters
+    ----------
+    n : int
+        Iterations to make room for (``grow`` adds more).
     """
 
     PER_ITERATION = ("end", "cost", "milestones")
@@ -29,7 +34,13 @@ class Collector:
         self.risk_parts: list[dict[int, tuple]] = []  # per risk: block -> (cols, values)
 
     def grow(self, n: int) -> None:
-        """Make room for ``n`` iterations in all."""
+        """Make room for ``n`` iterations in all.
+
+        Parameters
+        ----------
+        n : int
+            Iterations in all; no change if there is room already.
+        """
         if n <= self.n:
             return
         for name, old in self.arrays.items():
@@ -44,7 +55,13 @@ class Collector:
         self.arrays[name][..., at:at + value.shape[-1]] = value
 
     def add(self, block: BlockResult) -> None:
-        """Copy a block's per-iteration results into place and keep its sums."""
+        """Copy a block's per-iteration results into place and keep its sums.
+
+        Parameters
+        ----------
+        block : BlockResult
+            Its per-iteration arrays are moved out (set to None).
+        """
         at = block.index * BLOCK
         for name in self.PER_ITERATION:
             self._put(name, getattr(block, name), at)
@@ -72,12 +89,22 @@ class Collector:
         return sum(b.size for b in self.blocks.values())
 
     def ordered(self) -> list[BlockResult]:
-        """The blocks in iteration order."""
+        """The blocks in iteration order.
+
+        Returns
+        -------
+        list of BlockResult
+        """
         return [self.blocks[i] for i in sorted(self.blocks)]
 
     def risk_off(self) -> RiskOff | None:
         """The per-risk variants gathered into a ``RiskOff`` (None without ranking);
-        the parts are released risk by risk as they are joined."""
+        the parts are released risk by risk as they are joined.
+
+        Returns
+        -------
+        RiskOff or None
+        """
         if not self.risk_parts:
             return None
         n = self.size
@@ -107,6 +134,16 @@ class RiskOff(Mapping):
     without risk i, built on demand from the run itself (``base``) with its fired
     iterations replaced; ``dense(name, i)`` is the same. ``np.asarray(risk_off["end"])``
     builds every risk's at once (risks x iterations: large for long runs).
+
+    Parameters
+    ----------
+    base : dict of str to ndarray
+        The run itself: ``"end"``, ``"cost"`` (iterations) and ``"milestones"``
+        (milestones x iterations).
+    cols : list of ndarray
+        For each risk, the iterations where it fired (sorted).
+    values : dict of str to list of ndarray
+        For each name in ``NAMES``, each risk's values at its ``cols``.
     """
 
     NAMES = ("end", "cost", "milestones")
@@ -134,7 +171,19 @@ class RiskOff(Mapping):
         return len(self.cols)
 
     def dense(self, name: str, i: int) -> np.ndarray:
-        """The whole run's ``name`` with risk ``i`` switched off (a new array)."""
+        """The whole run's ``name`` with risk ``i`` switched off (a new array).
+
+        Parameters
+        ----------
+        name : {"end", "cost", "milestones"}
+        i : int
+            The risk's index.
+
+        Returns
+        -------
+        ndarray
+            The shape of ``base[name]``.
+        """
         full = self.base[name].copy()
         full[..., self.cols[i]] = self.values[name][i]
         return full

@@ -37,7 +37,20 @@ class _Spec(Protocol):  # what this module reads of an EngineSpec
 
 def upstream(preds: Sequence[Sequence[int]], milestone: int) -> set[int]:
     """The workstreams whose finish can move ``milestone``'s finish (itself included);
-    every workstream for the programme end (-1)."""
+    every workstream for the programme end (-1).
+
+    Parameters
+    ----------
+    preds : sequence of sequence of int
+        Each workstream's predecessors (indices).
+    milestone : int
+        The milestone workstream's index, or -1 for the programme end.
+
+    Returns
+    -------
+    set of int
+        Workstream indices.
+    """
     if milestone < 0:
         return set(range(len(preds)))
     seen, todo = {milestone}, [milestone]
@@ -52,7 +65,23 @@ def upstream(preds: Sequence[Sequence[int]], milestone: int) -> set[int]:
 def risk_stages(spec: _Spec) -> list[list[int]]:
     """Risk indices by stage, each stage in an order where a risk comes after the risks
     its clauses name. Raises ``ValueError`` for a loop (a risk conditioned on a target it
-    delays, or conditions that go round)."""
+    delays, or conditions that go round).
+
+    Parameters
+    ----------
+    spec : EngineSpec
+        Read: ``risks``, ``risk_links`` and ``preds``.
+
+    Returns
+    -------
+    list of list of int
+        Stage 0 first; without conditional risks, one stage holding every risk.
+
+    Raises
+    ------
+    ValueError
+        A risk depends on a finish it delays, or risk conditions go round.
+    """
     risks = spec.risks
     if not any(r.when for r in risks):
         return [list(range(len(risks)))]
@@ -124,6 +153,20 @@ def resolve_fired(spec: _Spec, drawn: np.ndarray, schedule: Schedule) -> np.ndar
 
     ``schedule(fired)`` gives (finish, end) with the risks ``fired``; it is called once
     per stage after the first, with the later stages' risks not (yet) fired.
+
+    Parameters
+    ----------
+    spec : EngineSpec
+        Read: ``risks``, ``risk_stages`` and ``conditional``.
+    drawn : ndarray of bool
+        Whether each risk was drawn to fire, risks x iterations.
+    schedule : callable
+        ``schedule(fired) -> (finish, end)``.
+
+    Returns
+    -------
+    ndarray of bool
+        Risks x iterations; ``drawn`` itself when no risk is conditional.
     """
     if not spec.conditional:
         return drawn

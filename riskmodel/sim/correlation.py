@@ -24,12 +24,47 @@ __all__ = [
 
 
 def is_psd(matrix: np.ndarray, tol: float = 1e-10) -> bool:
-    """True when the symmetric matrix has no eigenvalue below ``-tol``."""
+    """True when the symmetric matrix has no eigenvalue below ``-tol``.
+
+    Parameters
+    ----------
+    matrix : ndarray
+        A symmetric k x k matrix.
+    tol : float
+        How far below 0 the smallest eigenvalue may be.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_psd(np.array([[1.0, 0.9], [0.9, 1.0]]))
+    True
+    >>> is_psd(np.array([[1.0, 1.1], [1.1, 1.0]]))
+    False
+    """
     return bool(np.linalg.eigvalsh(matrix).min() >= -tol)
 
 
 def nearest_correlation(matrix: np.ndarray, tol: float = 1e-10, max_iter: int = 500) -> np.ndarray:
-    """Nearest correlation matrix in the Frobenius norm (Higham 2002, alternating projections)."""
+    """Nearest correlation matrix in the Frobenius norm (Higham 2002, alternating projections).
+
+    Parameters
+    ----------
+    matrix : ndarray
+        A symmetric k x k matrix with a unit diagonal.
+    tol : float
+        Stop when an iteration moves the matrix by less than this (relative).
+    max_iter : int
+        The most iterations.
+
+    Returns
+    -------
+    ndarray
+        A symmetric k x k correlation matrix, its smallest eigenvalue nudged above 0 so
+        that it has a Cholesky factor.
+    """
     a = np.array(matrix, dtype=float)
     y = a.copy()
     ds = np.zeros_like(a)
@@ -54,12 +89,37 @@ def nearest_correlation(matrix: np.ndarray, tol: float = 1e-10, max_iter: int = 
 
 
 def spearman_to_pearson(rho: np.ndarray) -> np.ndarray:
-    """Pearson correlation of a bivariate normal whose Spearman correlation is ``rho``."""
+    """Pearson correlation of a bivariate normal whose Spearman correlation is ``rho``.
+
+    Parameters
+    ----------
+    rho : array_like
+        Spearman rank correlations.
+
+    Returns
+    -------
+    ndarray
+        2 sin(pi rho / 6), in the shape of ``rho``.
+    """
     return 2.0 * np.sin(np.pi * np.asarray(rho, dtype=float) / 6.0)
 
 
 def copula_factor(spearman: np.ndarray) -> np.ndarray:
-    """Lower Cholesky factor to apply to independent normals (input must be PSD)."""
+    """Lower Cholesky factor to apply to independent normals.
+
+    The Pearson matrix of the targets (``spearman_to_pearson``) is replaced by the nearest
+    correlation matrix (``nearest_correlation``) when it is not positive semi-definite.
+
+    Parameters
+    ----------
+    spearman : ndarray
+        Target Spearman rank correlations, k x k.
+
+    Returns
+    -------
+    ndarray
+        The k x k lower-triangular factor for ``correlate_uniforms``.
+    """
     pearson = spearman_to_pearson(spearman)
     np.fill_diagonal(pearson, 1.0)
     if not is_psd(pearson, tol=0.0):
@@ -69,7 +129,25 @@ def copula_factor(spearman: np.ndarray) -> np.ndarray:
 
 def correlate_uniforms(u: np.ndarray, factor: np.ndarray) -> np.ndarray:
     """Give the rows of ``u`` (k inputs x n iterations) the rank correlation whose
-    lower Cholesky ``factor`` is given (``copula_factor``)."""
+    lower Cholesky ``factor`` is given (``copula_factor``).
+
+    Parameters
+    ----------
+    u : ndarray
+        Independent uniforms, k x n.
+    factor : ndarray
+        k x k lower-triangular factor (``copula_factor``).
+
+    Returns
+    -------
+    ndarray
+        Correlated uniforms, k x n.
+
+    Raises
+    ------
+    ValueError
+        ``factor`` is not lower triangular.
+    """
     factor = np.ascontiguousarray(factor, dtype=float)
     if np.any(np.triu(factor, 1)):
         raise ValueError("factor must be lower triangular (use copula_factor)")
@@ -81,7 +159,20 @@ def correlate_uniforms(u: np.ndarray, factor: np.ndarray) -> np.ndarray:
 def rank_reorder(values: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Each row of ``values`` rearranged into the rank order of the same row of ``scores``
     (Iman and Conover's reordering: the values, and so their stratification, are kept;
-    the rank correlation between rows is that of the scores). Ties keep their order."""
+    the rank correlation between rows is that of the scores). Ties keep their order.
+
+    Parameters
+    ----------
+    values : ndarray
+        The values to rearrange, k x n.
+    scores : ndarray
+        The order to follow, k x n.
+
+    Returns
+    -------
+    ndarray
+        k x n: row i holds the values of ``values[i]`` in the rank order of ``scores[i]``.
+    """
     out = np.empty_like(values, dtype=float)
     rank_reorder_rows(np.ascontiguousarray(values, dtype=float),
                       np.ascontiguousarray(scores, dtype=float), out)

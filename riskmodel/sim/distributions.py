@@ -46,7 +46,13 @@ __all__ = [
 
 
 class Fixed(Distribution):
-    """A single value: ``{dist: fixed, value: 3}`` or just ``3``."""
+    """A single value: ``{dist: fixed, value: 3}`` or just ``3``.
+
+    Parameters
+    ----------
+    value : float
+        The value every draw takes.
+    """
 
     name = "fixed"
     required = ("value",)
@@ -70,7 +76,13 @@ class Fixed(Distribution):
 
 
 class Uniform(Distribution):
-    """Uniform on [min, max]."""
+    """Uniform on [min, max].
+
+    Parameters
+    ----------
+    min, max : float
+        The ends; ``min`` must be below ``max``.
+    """
 
     name = "uniform"
     required = ("min", "max")
@@ -111,7 +123,13 @@ def _triangular_cdf(a: float, c: float, b: float, x) -> np.ndarray:
 
 
 class Triangular(Distribution):
-    """Triangular on [min, max] with its peak at mode."""
+    """Triangular on [min, max] with its peak at mode.
+
+    Parameters
+    ----------
+    min, mode, max : float
+        The smallest, most likely and largest values (min <= mode <= max, min < max).
+    """
 
     name = "triangular"
     required = ("min", "mode", "max")
@@ -130,7 +148,15 @@ class Triangular(Distribution):
 
 
 class Trigen(Distribution):
-    """Triangular given by percentiles: low and high are the low_pct / high_pct points."""
+    """Triangular given by percentiles: low and high are the low_pct / high_pct points.
+
+    Parameters
+    ----------
+    low, mode, high : float
+        The low_pct point, the most likely value and the high_pct point.
+    low_pct, high_pct : float, default 10 and 90
+        The percentiles ``low`` and ``high`` stand at (0 <= low_pct < high_pct <= 100).
+    """
 
     name = "trigen"
     required = ("low", "mode", "high")
@@ -183,7 +209,17 @@ _Z90 = float(special.ndtri(0.9))
 
 
 class Lognormal(Distribution):
-    """Lognormal given by ``{p10, p90}`` or ``{median, p90}``."""
+    """Lognormal given by ``{p10, p90}`` or ``{median, p90}``.
+
+    Parameters
+    ----------
+    p10 : float, optional
+        The 10th percentile (positive); give it or ``median``, not both.
+    median : float, optional
+        The 50th percentile (positive).
+    p90 : float
+        The 90th percentile, above the other one.
+    """
 
     name = "lognormal"
     optional = {"p10": None, "median": None, "p90": None}
@@ -225,7 +261,15 @@ class Lognormal(Distribution):
 
 
 class Normal(Distribution):
-    """Normal with mean and sd, truncated at 0 (no quantity in a scenario is negative)."""
+    """Normal with mean and sd, truncated at 0 (no quantity in a scenario is negative).
+
+    Parameters
+    ----------
+    mean : float
+        The mean before truncation.
+    sd : float
+        The standard deviation before truncation, positive.
+    """
 
     name = "normal"
     required = ("mean", "sd")
@@ -261,7 +305,13 @@ class Normal(Distribution):
 
 
 class Empirical(Distribution):
-    """Equal-weight draws from a list of observed values."""
+    """Equal-weight draws from a list of observed values.
+
+    Parameters
+    ----------
+    values : list of float
+        The observed values (at least one).
+    """
 
     name = "empirical"
     required = ("values",)
@@ -283,7 +333,23 @@ class Empirical(Distribution):
 
     def given_above(self, lo):
         """The observed values above ``lo``, equally weighted (exactly the conditioned
-        distribution, without rounding at the edge of a step)."""
+        distribution, without rounding at the edge of a step).
+
+        Parameters
+        ----------
+        lo : float
+            The lower bound, e.g. the weeks a workstream has already been under way.
+
+        Returns
+        -------
+        Empirical
+            ``self`` when every value is above ``lo``.
+
+        Raises
+        ------
+        DistributionError
+            No value is above ``lo``.
+        """
         above = [v for v in self.params["values"] if v > lo]
         if not above:
             raise DistributionError(f"nothing is above {_fmt(lo)}")
@@ -300,6 +366,22 @@ class Empirical(Distribution):
 
 def from_spec(spec: Any) -> Distribution:
     """Build a distribution from a number or a mapping with a ``dist`` key.
+
+    Parameters
+    ----------
+    spec : float, dict or Distribution
+        A number (a ``Fixed`` value), a mapping such as ``{"dist": "pert", "min": 1,
+        "mode": 2, "max": 4}``, or a distribution (returned as it is).
+
+    Returns
+    -------
+    Distribution
+
+    Raises
+    ------
+    DistributionError
+        ``spec`` is neither a number nor a mapping, has no ``dist``, names an unknown
+        family, or has parameters that family does not accept.
 
     Examples
     --------

@@ -46,7 +46,29 @@ def run_block(
     spec: EngineSpec, root: np.random.SeedSequence, index: int, size: int, detail: bool = False,
     work: Workspace | None = None,
 ) -> BlockResult:
-    """Sample and evaluate one block and reduce it to what the results keep."""
+    """Sample and evaluate one block and reduce it to what the results keep.
+
+    Parameters
+    ----------
+    spec : EngineSpec
+        The compiled scenario.
+    root : SeedSequence
+        The run's root seed.
+    index : int
+        The block's number (which random numbers it draws).
+    size : int
+        Iterations in the block (``BLOCK``, or fewer for the last one).
+    detail : bool
+        Also keep the per-workstream arrays (sensitivities, float, cash flow, demand).
+    work : Workspace, optional
+        Reused arrays.
+
+    Returns
+    -------
+    BlockResult
+        Per-iteration end, cost and milestone finishes, per-block sums, and (with risk
+        ranking) each risk switched off in turn.
+    """
     draws = sample_block(spec, root, index, size, work)
     out = evaluate(spec, draws, work)
     fired = draws.fired if out.fired is None else out.fired
@@ -136,6 +158,21 @@ def _rate_sums(spec: EngineSpec, draws: Draws, out: Outcome) -> dict[str, np.nda
 def run_blocks(
     spec: EngineSpec, root: np.random.SeedSequence, blocks: Sequence[tuple[int, int, bool]]
 ) -> list[BlockResult]:
-    """Run several blocks given as (index, size, keep detail); the unit of work of a task."""
+    """Run several blocks given as (index, size, keep detail); the unit of work of a task.
+
+    Parameters
+    ----------
+    spec : EngineSpec
+        The compiled scenario.
+    root : SeedSequence
+        The run's root seed.
+    blocks : sequence of (int, int, bool)
+        Each block's index, size and whether to keep its detail.
+
+    Returns
+    -------
+    list of BlockResult
+        In the order of ``blocks``.
+    """
     work = Workspace()
     return [run_block(spec, root, i, n, d, work) for i, n, d in blocks]

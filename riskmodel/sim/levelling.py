@@ -33,7 +33,22 @@ FIT_TOLERANCE = 1e-9
 def priority_order(preds: Sequence[Sequence[int]], plan_start: np.ndarray,
                    plan_float: np.ndarray) -> list[int]:
     """Workstream indices in levelling priority: predecessors first; among the ready ones,
-    earliest planned start, then least total float, then file order."""
+    earliest planned start, then least total float, then file order.
+
+    Parameters
+    ----------
+    preds : sequence of sequence of int
+        Each workstream's predecessors (indices).
+    plan_start : ndarray
+        Each workstream's planned start in weeks (the plan without levelling).
+    plan_float : ndarray
+        Each workstream's total float in weeks in that plan.
+
+    Returns
+    -------
+    list of int
+        Every workstream index once.
+    """
     return topological_order(preds, key=lambda j: (round(float(plan_start[j]), 9),
                                                    round(float(plan_float[j]), 9)))
 
@@ -45,7 +60,25 @@ def can_bind(preds: Sequence[Sequence[int]], lags: Sequence[Sequence[float]],
     plus all the others needing it that the links let run at the same time (neither
     waits, through finish-to-start links without a lead, for the other) need more than
     the role's least capacity from the start on. If not, levelling changes nothing in
-    any iteration, and the engine skips it (the same numbers, at no cost)."""
+    any iteration, and the engine skips it (the same numbers, at no cost).
+
+    Parameters
+    ----------
+    preds : sequence of sequence of int
+        Each workstream's predecessors (indices).
+    lags : sequence of sequence of float
+        The lag of each of those links in weeks (negative: a lead).
+    types : sequence of sequence of int or None
+        Each link's type code (0 FS, 1 SS, 2 FF, 3 SF); None: every link FS.
+    demand : ndarray
+        FTE of each limited role each workstream needs, roles x workstreams.
+    capacity : sequence of (ndarray, ndarray)
+        Each limited role's capacity steps: (from times, FTE), the first time -inf.
+
+    Returns
+    -------
+    bool
+    """
     m = len(preds)
     before = [0] * m  # bit k of before[j]: k finishes before j starts (FS, lag >= 0)
     for j in topological_order(preds):

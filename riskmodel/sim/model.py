@@ -45,7 +45,22 @@ class Workspace:
         self._buffers: dict[tuple[str, np.dtype], np.ndarray] = {}
 
     def array(self, name: str, shape: tuple[int, ...], dtype=float) -> np.ndarray:
-        """An uninitialised array called ``name``, in memory kept from earlier blocks."""
+        """An uninitialised array called ``name``, in memory kept from earlier blocks.
+
+        Parameters
+        ----------
+        name : str
+            The buffer's name; one buffer per name and dtype.
+        shape : tuple of int
+            The array's shape.
+        dtype : dtype, default float
+
+        Returns
+        -------
+        ndarray
+            A view of the buffer (grown if it was too small), overwritten by the next use
+            of ``name``.
+        """
         key = (name, np.dtype(dtype))
         size = math.prod(shape)
         buf = self._buffers.get(key)
@@ -204,7 +219,18 @@ class EngineSpec:
     def labour_rates(self, rate: np.ndarray | None) -> np.ndarray:
         """Each workstream's labour cost per working week, per iteration of the
         uncertain rates' draws ``rate`` (rates x iterations): workstreams x iterations
-        (x 1 without uncertain rates)."""
+        (x 1 without uncertain rates).
+
+        Parameters
+        ----------
+        rate : ndarray or None
+            Draws of the uncertain rates, rates x iterations (None when there are none).
+
+        Returns
+        -------
+        ndarray
+            Workstreams x iterations, or workstreams x 1 without uncertain rates.
+        """
         out = self.weekly_rate[:, None]
         if self.rates:
             assert rate is not None and self.rate_staffing is not None  # set together
@@ -213,7 +239,18 @@ class EngineSpec:
         return out
 
     def overhead_rates(self, rate: np.ndarray | None) -> list[float | np.ndarray]:
-        """Each overhead's cost per week: a number, or per iteration of ``rate``."""
+        """Each overhead's cost per week: a number, or per iteration of ``rate``.
+
+        Parameters
+        ----------
+        rate : ndarray or None
+            Draws of the uncertain rates, rates x iterations (None when there are none).
+
+        Returns
+        -------
+        list of float or ndarray
+            One entry per overhead (in the order of ``overhead``).
+        """
         out: list[float | np.ndarray] = [weekly for weekly, _ in self.overhead]
         if self.rates:
             assert rate is not None and self.overhead_staffing is not None  # set together
@@ -223,7 +260,18 @@ class EngineSpec:
         return out
 
     def without_risks(self, keys: Sequence[str]) -> EngineSpec:
-        """The same spec with the named risks switched off (their draws are still made)."""
+        """The same spec with the named risks switched off (their draws are still made).
+
+        Parameters
+        ----------
+        keys : sequence of str
+            The risks' keys.
+
+        Returns
+        -------
+        EngineSpec
+            A copy whose named risks have probability 0.
+        """
         off = set(keys)
         risks = tuple(replace(r, probability=0.0) if r.key in off else r for r in self.risks)
         return replace(self, risks=risks)

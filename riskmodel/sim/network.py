@@ -41,7 +41,13 @@ FS, SS, FF, SF = range(4)
 
 
 class CycleError(ValueError):
-    """The dependencies contain a cycle; ``cycle`` lists its node indices in order."""
+    """The dependencies contain a cycle; ``cycle`` lists its node indices in order.
+
+    Parameters
+    ----------
+    cycle : list of int
+        The cycle's node indices in dependency order, the first repeated at the end.
+    """
 
     def __init__(self, cycle: list[int]):
         super().__init__(f"dependency cycle through nodes {cycle}")
@@ -49,7 +55,25 @@ class CycleError(ValueError):
 
 
 def find_cycle(preds: Sequence[Sequence[int]]) -> list[int] | None:
-    """One cycle as a list of indices (first repeated at the end), or ``None``."""
+    """One cycle as a list of indices (first repeated at the end), or ``None``.
+
+    Parameters
+    ----------
+    preds : sequence of sequence of int
+        Each node's predecessors (indices).
+
+    Returns
+    -------
+    list of int or None
+        The cycle in dependency order, or None when there is none.
+
+    Examples
+    --------
+    >>> find_cycle([[1], [0]])
+    [0, 1, 0]
+    >>> find_cycle([[], [0]]) is None
+    True
+    """
     n = len(preds)
     state = [0] * n  # 0 new, 1 on stack, 2 done
     for root in range(n):
@@ -78,7 +102,30 @@ def find_cycle(preds: Sequence[Sequence[int]]) -> list[int] | None:
 def topological_order(preds: Sequence[Sequence[int]],
                       key: Callable[[int], Any] | None = None) -> list[int]:
     """Indices so that every node comes after its predecessors; among the nodes ready
-    at a time, the one with the least ``key(j)`` (default: input order) first."""
+    at a time, the one with the least ``key(j)`` (default: input order) first.
+
+    Parameters
+    ----------
+    preds : sequence of sequence of int
+        Each node's predecessors (indices).
+    key : callable, optional
+        ``key(j)``: the priority of node j among the ready ones (ties: input order).
+
+    Returns
+    -------
+    list of int
+        Every index once.
+
+    Raises
+    ------
+    CycleError
+        The predecessors contain a cycle.
+
+    Examples
+    --------
+    >>> topological_order([[1], [], []])
+    [1, 0, 2]
+    """
     n = len(preds)
     remaining = [len(set(p)) for p in preds]
     succs: list[list[int]] = [[] for _ in range(n)]
@@ -114,7 +161,23 @@ class WorkCalendar:
 
     @classmethod
     def from_blackouts(cls, blackouts: Sequence[tuple[float, float, float]]) -> WorkCalendar:
-        """Build from (from_week, to_week, capacity); overlaps take the lower capacity."""
+        """Build from (from_week, to_week, capacity); overlaps take the lower capacity.
+
+        Parameters
+        ----------
+        blackouts : sequence of (float, float, float)
+            Windows in weeks from the start and the fraction of pace kept in each.
+
+        Returns
+        -------
+        WorkCalendar
+
+        Examples
+        --------
+        >>> half_pace = WorkCalendar.from_blackouts([(2.0, 4.0, 0.5)])
+        >>> float(half_pace.work(6.0)), float(half_pace.time(5.0))
+        (5.0, 6.0)
+        """
         edges = sorted({0.0, *(max(0.0, b) for a, b, _ in blackouts),
                         *(max(0.0, a) for a, b, _ in blackouts)})
         t, w = [0.0], [0.0]
@@ -128,11 +191,33 @@ class WorkCalendar:
         return cls(np.array(t), np.array(w))
 
     def work(self, t: np.ndarray) -> np.ndarray:
-        """Working time done between 0 and calendar time ``t``."""
+        """Working time done between 0 and calendar time ``t``.
+
+        Parameters
+        ----------
+        t : array_like
+            Calendar times in weeks.
+
+        Returns
+        -------
+        ndarray
+            Working time in weeks, in the shape of ``t``.
+        """
         return _elementwise(kernels.calendar_work, self, t)
 
     def time(self, w: np.ndarray) -> np.ndarray:
-        """Earliest calendar time by which ``w`` working time is done."""
+        """Earliest calendar time by which ``w`` working time is done.
+
+        Parameters
+        ----------
+        w : array_like
+            Working time in weeks.
+
+        Returns
+        -------
+        ndarray
+            Calendar times in weeks, in the shape of ``w``.
+        """
         return _elementwise(kernels.calendar_time, self, w)
 
 
@@ -186,7 +271,25 @@ def end_nodes(succ_lags: Sequence[Sequence[float]],
     """The workstreams whose finish can be the programme's end: those that no FS link of
     lag >= 0 holds back (its successor then finishes later), so the end is the latest
     finish of these alone. Without typed links or leads, the workstreams without
-    successors."""
+    successors.
+
+    Parameters
+    ----------
+    succ_lags : sequence of sequence of float
+        The lags of each workstream's links to its successors.
+    succ_types : sequence of sequence of int, optional
+        Those links' type codes (default: every one FS).
+
+    Returns
+    -------
+    list of int
+        Workstream indices, ascending.
+
+    Examples
+    --------
+    >>> end_nodes([[0.0], [], []])  # 0 -> 1; 2 stands alone
+    [1, 2]
+    """
     if succ_types is None:
         succ_types = [[FS] * len(g) for g in succ_lags]
     return [j for j, (gs, ts) in enumerate(zip(succ_lags, succ_types))
@@ -203,7 +306,36 @@ def start_times(finish: np.ndarray, order: Sequence[int], preds, lags,
                 duration: np.ndarray | None = None,
                 calendar: WorkCalendar | None = None) -> np.ndarray:
     """Start times implied by finish times (the forward pass's own rule); FF and SF links
-    (``types``) also need the working ``duration`` and the ``calendar``."""
+    (``types``) also need the working ``duration`` and the ``calendar``.
+
+    Parameters
+    ----------
+    finish : ndarray
+        Finishes in weeks, workstreams x iterations.
+    order : sequence of int
+        A topological order of the workstreams.
+    preds : sequence of sequence of int
+        Each workstream's predecessors.
+    lags : sequence of sequence of float
+        Those links' lags in weeks.
+    earliest, pinned : ndarray, optional
+        Per workstream: the earliest start and an actual start (NaN where none).
+    types : sequence of sequence of int, optional
+        Those links' type codes (default: every one FS).
+    duration : ndarray, optional
+        Working durations, workstreams x iterations; needed with FF or SF links.
+    calendar : WorkCalendar, optional
+
+    Returns
+    -------
+    ndarray
+        Starts in weeks, workstreams x iterations.
+
+    Raises
+    ------
+    ValueError
+        FF or SF links without ``duration``, or ``types`` not aligned with ``preds``.
+    """
     finish = np.ascontiguousarray(finish, dtype=float)
     m = finish.shape[0]
     first, node, lag = _csr(preds, lags)
@@ -241,6 +373,34 @@ def forward_pass(
     (weeks, per workstream) is a date before which it cannot start (the status date, in a
     re-forecast); ``pinned`` fixes actual starts (NaN where none), whatever the links say.
     ``out``: an array to write the finishes into.
+
+    Parameters
+    ----------
+    duration : ndarray
+        Working durations in weeks, workstreams x iterations.
+    order : sequence of int
+        A topological order of the workstreams.
+    preds : sequence of sequence of int
+        Each workstream's predecessors.
+    lags : sequence of sequence of float
+        Those links' lags in weeks (negative: a lead).
+    calendar : WorkCalendar, optional
+    earliest, pinned : ndarray, optional
+        Per workstream: the earliest start and an actual start (NaN where none).
+    types : sequence of sequence of int, optional
+        Those links' type codes (default: every one FS).
+    out : ndarray, optional
+        Shaped like ``duration``.
+
+    Returns
+    -------
+    ndarray
+        Finishes in weeks, workstreams x iterations (``out`` when given).
+
+    Raises
+    ------
+    ValueError
+        ``types`` is not aligned with ``preds``.
     """
     duration = np.ascontiguousarray(duration, dtype=float)
     m = duration.shape[0]
@@ -271,6 +431,27 @@ def levelled_pass(
     its people are free: the FTE ``demand[r, j]`` of each capacity-limited role r fit
     beside the workstreams placed before it, for its whole run, within the role's
     ``capacity[r]`` (from times, the first -inf; FTE). Otherwise as ``forward_pass``.
+
+    Parameters
+    ----------
+    duration, order, preds, lags, calendar, earliest, pinned, types
+        As for ``forward_pass`` (``order``: the priority order, ``levelling.priority_order``).
+    demand : ndarray
+        FTE of each limited role each workstream needs, roles x workstreams.
+    capacity : sequence of (ndarray, ndarray)
+        Each limited role's capacity steps: (from times, FTE).
+    out : ndarray, optional
+        Where the finishes go, shaped like ``duration``.
+
+    Returns
+    -------
+    start, finish : ndarray
+        Weeks, workstreams x iterations.
+
+    Raises
+    ------
+    ValueError
+        ``types`` is not aligned with ``preds``.
     """
     duration = np.ascontiguousarray(duration, dtype=float)
     m = duration.shape[0]
@@ -310,6 +491,38 @@ def critical_mask(
     back is bounded by the end. ``succ_types`` are the successor links' types (None: all
     FS). ``out`` (bool) and ``scratch`` (float, receiving the latest starts), shaped like
     ``duration``, avoid allocating.
+
+    Parameters
+    ----------
+    duration : ndarray
+        Working durations in weeks, workstreams x iterations.
+    finish : ndarray
+        Finishes in weeks (the forward pass), workstreams x iterations.
+    end : ndarray
+        The programme end in each iteration.
+    order : sequence of int
+        A topological order of the workstreams (walked backwards).
+    succs : sequence of sequence of int
+        Each workstream's successors.
+    succ_lags : sequence of sequence of float
+        Those links' lags in weeks.
+    calendar : WorkCalendar, optional
+    rtol : float
+        Relative tolerance of "equals".
+    succ_types : sequence of sequence of int, optional
+        Those links' type codes (default: every one FS).
+    out, scratch : ndarray, optional
+        Where the mask and the latest starts go.
+
+    Returns
+    -------
+    ndarray of bool
+        Workstreams x iterations (``out`` when given).
+
+    Raises
+    ------
+    ValueError
+        ``succ_types`` is not aligned with ``succs``.
     """
     duration = np.ascontiguousarray(duration, dtype=float)
     critical = np.empty(duration.shape, dtype=bool) if out is None else out

@@ -195,6 +195,14 @@ class Pert(Distribution):
     the tails, down to e^-40 (below that, the exact inverse). Each table is checked
     against the exact inverse when built, and the exact inverse is used if a check
     fails. The error stays below 2e-8 of (max - min) (``benchmarks/run.py`` measures it).
+
+    Parameters
+    ----------
+    min, mode, max : float
+        The smallest, most likely and largest values (min <= mode <= max, min < max).
+    lambda : float, default 4
+        The weight of the mode, in (0, 50] (passed by name: ``Pert(**{"lambda": 6, ...})``
+        or ``lambda: 6`` in a scenario file).
     """
 
     name = "pert"
@@ -269,7 +277,18 @@ class Pert(Distribution):
         return _one_row(self, u)
 
     def cdf(self, x):
-        """P(X <= x): the regularised incomplete beta at (x - min) / (max - min)."""
+        """P(X <= x): the regularised incomplete beta at (x - min) / (max - min).
+
+        Parameters
+        ----------
+        x : array_like
+            Values.
+
+        Returns
+        -------
+        ndarray
+            Probabilities in [0, 1], in the shape of ``x``.
+        """
         z = np.clip((np.asarray(x, dtype=float) - self.min) / (self.max - self.min), 0, 1)
         return special.betainc(self.alpha, self.beta, z)
 

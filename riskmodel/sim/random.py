@@ -27,6 +27,25 @@ def as_seed_sequence(seed: SeedLike = None) -> np.random.SeedSequence:
 
     ``None`` draws fresh entropy (its ``entropy`` is what to record to re-run);
     an int is used as entropy; a ``Generator`` gives one draw to use as entropy.
+
+    Parameters
+    ----------
+    seed : int, SeedSequence, Generator or None
+        A ``SeedSequence`` is returned as it is.
+
+    Returns
+    -------
+    SeedSequence
+
+    Raises
+    ------
+    ValueError
+        ``seed`` is not a non-negative integer (a bool or a float is not one).
+
+    Examples
+    --------
+    >>> as_seed_sequence(7).entropy
+    7
     """
     if isinstance(seed, np.random.SeedSequence):
         return seed
@@ -48,7 +67,20 @@ def _key(entropy: int, spawn_key: tuple[int, ...], key: str) -> tuple[int, int]:
 
 
 def stream_keys(root: np.random.SeedSequence, keys: Sequence[str]) -> np.ndarray:
-    """The Philox key (two 32-bit words) of each input's stream under seed ``root``."""
+    """The Philox key (two 32-bit words) of each input's stream under seed ``root``.
+
+    Parameters
+    ----------
+    root : SeedSequence
+        The run's root seed (its entropy an int).
+    keys : sequence of str
+        Input keys, e.g. ``"duration:sf_permissions"``.
+
+    Returns
+    -------
+    ndarray of uint64
+        len(keys) x 2.
+    """
     spawn = tuple(int(k) for k in root.spawn_key)
     entropy = int(cast(int, root.entropy))  # an int (as_seed_sequence)
     return np.array([_key(entropy, spawn, k) for k in keys],
@@ -64,6 +96,30 @@ def uniforms(root: np.random.SeedSequence, block: int, keys: Sequence[str], n: i
     else: not on the other inputs, the worker or the chunking. ``"lhs"`` gives a Latin
     hypercube (one point per stratum of width 1/n, strata shuffled); ``"random"``
     plain uniforms. Written into ``out`` (len(keys) x n) when given.
+
+    Parameters
+    ----------
+    root : SeedSequence
+        The run's root seed.
+    block : int
+        The block's number.
+    keys : sequence of str
+        Input keys, one row each.
+    n : int
+        Iterations in the block.
+    sampling : {"lhs", "random"}
+    out : ndarray, optional
+        len(keys) x n, written in place.
+
+    Returns
+    -------
+    ndarray
+        len(keys) x n uniforms (``out`` when given).
+
+    Raises
+    ------
+    ValueError
+        ``sampling`` is neither ``"lhs"`` nor ``"random"``.
 
     Examples
     --------

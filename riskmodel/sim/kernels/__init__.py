@@ -104,7 +104,13 @@ def _load(backend: str) -> SimpleNamespace:
 
 
 def available_backends() -> tuple[str, ...]:
-    """The backends this install can run (``"numpy"`` always)."""
+    """The backends this install can run (``"numpy"`` always).
+
+    Returns
+    -------
+    tuple of str
+        Of ``BACKENDS``, in that order.
+    """
     found = []
     for backend in BACKENDS:
         try:
@@ -142,7 +148,24 @@ _impl: SimpleNamespace = _load(BACKEND)
 def using(backend: str) -> Iterator[None]:
     """Run the loops on ``backend`` inside the ``with`` block (this process only; for
     tests and benchmarks: it is not thread-safe, and worker processes follow
-    ``RISKMODEL_KERNELS``)."""
+    ``RISKMODEL_KERNELS``).
+
+    Parameters
+    ----------
+    backend : {"compiled", "numpy"}
+
+    Returns
+    -------
+    context manager
+        ``BACKEND`` is ``backend`` inside the block and what it was after.
+
+    Raises
+    ------
+    ImportError
+        ``backend`` is ``"compiled"`` and the compiled loops are not built.
+    ValueError
+        ``backend`` is not one of ``BACKENDS``.
+    """
     global BACKEND, _impl
     saved = BACKEND, _impl
     _impl, BACKEND = _load(backend), backend
@@ -188,7 +211,25 @@ def _ok(status: int) -> None:
 
 
 def philox4x32(counter, key) -> tuple[int, int, int, int]:
-    """Philox4x32-10 of a 4-word counter under a 2-word key (32-bit words)."""
+    """Philox4x32-10 of a 4-word counter under a 2-word key (32-bit words).
+
+    Parameters
+    ----------
+    counter : sequence of 4 int
+        The counter's words.
+    key : sequence of 2 int
+        The key's words.
+
+    Returns
+    -------
+    tuple of 4 int
+        The output words.
+
+    Examples
+    --------
+    >>> [hex(w) for w in philox4x32([0, 0, 0, 0], [0, 0])]  # Random123's known answer
+    ['0x6627e8d5', '0xe169c58d', '0xbc57ac4c', '0x9b00dbd8']
+    """
     out = np.empty(4, dtype=np.uint32)
     _impl.philox4x32_10(np.asarray(counter, dtype=np.uint32),
                         np.asarray(key, dtype=np.uint32), out)
@@ -209,6 +250,26 @@ def uniform_rows(keys: np.ndarray, block: int, latin: bool, out: np.ndarray,
     up to 0.2.0 used an inside-out Fisher-Yates shuffle instead, so its Latin hypercube
     draws differ). ``variant`` picks the C build (0 the best this CPU runs, 1 plain, 2 AVX2,
     3 AVX-512); all give the same numbers, and the NumPy backend ignores it.
+
+    Parameters
+    ----------
+    keys : ndarray of uint64
+        Each row's Philox key, rows x 2 (``random.stream_keys``).
+    block : int
+        The block's number b.
+    latin : bool
+        Latin hypercube (True) or plain (False) sampling.
+    out : ndarray of float64
+        Rows x n, written in place.
+    variant : int
+        The C build to run (0 to 3).
+
+    Raises
+    ------
+    ValueError
+        ``keys`` is not rows x 2, or this CPU cannot run ``variant``.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
     """
     if keys.shape != (out.shape[0], 2):
         raise ValueError("keys must be (rows, 2)")
@@ -234,7 +295,27 @@ def _destination(u: np.ndarray, out: np.ndarray, rows: np.ndarray | None) -> np.
 def triangular_rows(a: np.ndarray, c: np.ndarray, b: np.ndarray, u: np.ndarray,
                     out: np.ndarray, rows: np.ndarray | None = None) -> None:
     """Triangular inverse CDF: row k of ``u`` with min a[k], mode c[k], max b[k], into
-    row ``rows[k]`` of ``out`` (default row k)."""
+    row ``rows[k]`` of ``out`` (default row k).
+
+    Parameters
+    ----------
+    a, c, b : ndarray of float64
+        Each row's min, mode and max, one value per row of ``u``.
+    u : ndarray of float64
+        Uniforms, k x n.
+    out : ndarray of float64
+        n columns, written in place.
+    rows : ndarray of int64, optional
+        The row of ``out`` for each row of ``u``.
+
+    Raises
+    ------
+    ValueError
+        ``a``, ``c`` or ``b`` without a value per row, or ``rows`` not naming a row of
+        ``out`` for each row of ``u`` (without ``rows``: ``u`` and ``out`` differ in shape).
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     dest = _destination(u, out, rows)
     _lengths(u.shape[0], a, c, b)
     _impl.triangular_rows(a, c, b, u.shape[0], u.shape[1], u, dest, out)
@@ -242,7 +323,33 @@ def triangular_rows(a: np.ndarray, c: np.ndarray, b: np.ndarray, u: np.ndarray,
 
 def cubic_rows(coef: np.ndarray, x0: float, inv_h: float, last: int, x: np.ndarray,
                table: np.ndarray, out: np.ndarray) -> None:
-    """Read table ``table[i]`` of a stack of cubic tables (``coef``: cells x 4) at ``x[i]``."""
+    """Read table ``table[i]`` of a stack of cubic tables (``coef``: cells x 4) at ``x[i]``.
+
+    Parameters
+    ----------
+    coef : ndarray of float64
+        Each cell's four cubic coefficients, (tables x cells) x 4, table after table.
+    x0 : float
+        Where every table's grid starts.
+    inv_h : float
+        1 / the width of a cell.
+    last : int
+        The last cell's index (a table has ``last + 1`` cells).
+    x : ndarray of float64
+        The points.
+    table : ndarray of int64
+        The table each point reads, shaped like ``x``.
+    out : ndarray of float64
+        Shaped like ``x``, written in place.
+
+    Raises
+    ------
+    ValueError
+        ``x``, ``table`` and ``out`` differ in shape, ``coef`` is not (tables x cells) x 4,
+        or a table id is not in the stack.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     _same_shape(x, table, out)
     if coef.ndim != 2 or coef.shape[1] != 4 or (table.size and (
             table.min() < 0 or (table.max() + 1) * (last + 1) > coef.shape[0])):
@@ -259,6 +366,40 @@ def pert_rows(central, lower, upper, c_grid, t_grid, tail: float, floor: float,
     ``c_grid``/``t_grid`` are (x0, 1/h, last cell) of the central and tail tables; the
     tails are read on log(u) and log(1 - u). Beyond ``floor`` the result is NaN, for the
     caller to fill with the exact inverse; returns how many there are.
+
+    Parameters
+    ----------
+    central, lower, upper : ndarray of float64
+        Stacked cubic tables of the standard beta's inverse, (k x cells) x 4: on u, on
+        log(u) and on log(1 - u).
+    c_grid, t_grid : ndarray of float64
+        (x0, 1/h, last cell) of the central and of the tail tables.
+    tail : float
+        Where the central table hands over to the tails: u below ``tail`` or above
+        1 - ``tail``.
+    floor : float
+        u or 1 - u below it gives NaN.
+    lo, hi : ndarray of float64
+        Each row's min and max, one value per row of ``u``.
+    u : ndarray of float64
+        Uniforms, k x n.
+    out : ndarray of float64
+        n columns, written in place.
+    rows : ndarray of int64, optional
+        The row of ``out`` for each row of ``u``.
+
+    Returns
+    -------
+    int
+        How many values are NaN (beyond ``floor``).
+
+    Raises
+    ------
+    ValueError
+        A table stack that does not match the rows, ``lo`` or ``hi`` without a value per
+        row, or ``rows`` not naming a row of ``out`` for each row of ``u``.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
     """
     dest = _destination(u, out, rows)
     _lengths(u.shape[0], lo, hi)
@@ -274,7 +415,31 @@ def apply_risks(base: np.ndarray, fired: np.ndarray, impact: np.ndarray, kind: n
     """Working durations: ``base`` times the factors of the risks that fired, then plus
     their delays, risks in order. Risk r is a factor (``kind`` 1) or a delay (2) on the
     workstreams ``node[first[r]:first[r + 1]]``; ``fired`` (bool) and ``impact`` are
-    risks x iterations."""
+    risks x iterations.
+
+    Parameters
+    ----------
+    base : ndarray of float64
+        Base durations, workstreams x iterations.
+    fired : ndarray of bool
+        Whether each risk fired, risks x iterations.
+    impact : ndarray of float64
+        Each risk's impact draw, risks x iterations.
+    kind : ndarray of int64
+        Per risk: 1 a factor, 2 a delay, 0 neither (it changes no duration).
+    first, node : ndarray of int64
+        The workstreams each risk hits, in CSR form.
+    out : ndarray of float64
+        Shaped like ``base``, written in place.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, ``fired`` not boolean, or links not in CSR form or
+        naming a workstream that does not exist.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     _same_shape(base, out)
     _same_shape(fired, impact)
     risks = fired.shape[0]
@@ -287,7 +452,24 @@ def apply_risks(base: np.ndarray, fired: np.ndarray, impact: np.ndarray, kind: n
 
 
 def weighted_sum(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
-    """out = w @ x, summing the rows of ``x`` in order (no BLAS, so no threads)."""
+    """out = w @ x, summing the rows of ``x`` in order (no BLAS, so no threads).
+
+    Parameters
+    ----------
+    w : ndarray of float64
+        A weight per row of ``x``.
+    x : ndarray of float64
+        Rows x n.
+    out : ndarray of float64
+        A value per column of ``x``, written in place.
+
+    Raises
+    ------
+    ValueError
+        ``w`` without a weight per row, or ``out`` without a value per column.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     if w.shape != (x.shape[0],) or out.shape != (x.shape[1],):
         raise ValueError("weighted_sum: w must have a weight per row, out a value per column")
     _impl.weighted_sum(w, x, x.shape[0], x.shape[1], out)
@@ -296,7 +478,24 @@ def weighted_sum(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
 def gaussian_copula(u: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:
     """Rows of ``u`` (k x n) given the rank correlation of the lower Cholesky ``factor``:
     normal quantiles (Wichura's AS241; ``u`` kept within [eps, 1 - eps]), mixed by
-    ``factor``, and back through the normal CDF (0.5 erfc(-x / sqrt 2))."""
+    ``factor``, and back through the normal CDF (0.5 erfc(-x / sqrt 2)).
+
+    Parameters
+    ----------
+    u : ndarray of float64
+        Independent uniforms, k x n.
+    factor : ndarray of float64
+        Lower Cholesky factor, k x k.
+    out : ndarray of float64
+        k x n, written in place.
+
+    Raises
+    ------
+    ValueError
+        ``factor`` is not k x k, or ``out`` is not shaped like ``u``.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     k = u.shape[0]
     if factor.shape != (k, k):
         raise ValueError("gaussian_copula: factor must be square with a row per row of u")
@@ -312,12 +511,46 @@ def _calendar(name: str, kt: np.ndarray, kw: np.ndarray, x: np.ndarray, out: np.
 
 def calendar_work(kt, kw, t, out) -> None:
     """Working time done by calendar times ``t`` (flat): np.interp(t, kt, kw), for knots
-    ``kt`` (sorted) and cumulative working times ``kw`` (sorted), two or more."""
+    ``kt`` (sorted) and cumulative working times ``kw`` (sorted), two or more.
+
+    Parameters
+    ----------
+    kt, kw : ndarray of float64
+        The calendar's knots: times and the working time done by them.
+    t : ndarray of float64
+        Calendar times.
+    out : ndarray of float64
+        Shaped like ``t``, written in place.
+
+    Raises
+    ------
+    ValueError
+        ``t`` and ``out`` differ in shape, or the knots are fewer than two or not in order.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     _calendar("calendar_work", kt, kw, t, out)
 
 
 def calendar_time(kt, kw, w, out) -> None:
-    """Earliest calendar times by which working times ``w`` (flat) are done."""
+    """Earliest calendar times by which working times ``w`` (flat) are done.
+
+    Parameters
+    ----------
+    kt, kw : ndarray of float64
+        The calendar's knots, as ``calendar_work``'s.
+    w : ndarray of float64
+        Working times.
+    out : ndarray of float64
+        Shaped like ``w``, written in place.
+
+    Raises
+    ------
+    ValueError
+        ``w`` and ``out`` differ in shape, or the knots are fewer than two or not in order.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     _calendar("calendar_time", kt, kw, w, out)
 
 
@@ -337,7 +570,25 @@ def _knots_ok(kt: np.ndarray, kw: np.ndarray) -> None:
 def start_rows(finish, duration, order, first, pred, lag, kind, earliest, pinned, kt, kw,
                start) -> None:
     """Start times implied by finish times (the forward pass's rule, below); ``duration``
-    and the calendar are read for FF and SF links only."""
+    and the calendar are read for FF and SF links only.
+
+    Parameters
+    ----------
+    finish, duration : ndarray of float64
+        Finishes and working durations, workstreams x iterations.
+    order, first, pred, lag, kind, earliest, pinned, kt, kw
+        As ``forward_rows``'s.
+    start : ndarray of float64
+        Workstreams x iterations, written in place.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, links not in CSR form or naming a workstream that does
+        not exist, a link type outside 0 to 3, or knots out of order.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     _same_shape(finish, duration, start)
     _knots_ok(kt, kw)
     _lengths(finish.shape[0], order, earliest, pinned, first=first)
@@ -354,7 +605,35 @@ def forward_rows(duration, order, first, pred, lag, kind, earliest, pinned, kt, 
     calendar (``kt`` empty: none). Links are in CSR form: workstream j's predecessors are
     ``pred[first[j]:first[j + 1]]`` with lags ``lag[...]`` and types ``kind[...]``: 0 FS
     (the predecessor's finish + lag), 1 SS (its start + lag), 2 FF (the start that
-    finishes at its finish + lag), 3 SF (the start that finishes at its start + lag)."""
+    finishes at its finish + lag), 3 SF (the start that finishes at its start + lag).
+
+    Parameters
+    ----------
+    duration : ndarray of float64
+        Working durations, workstreams x iterations.
+    order : ndarray of int64
+        A topological order of the workstreams.
+    first, pred : ndarray of int64
+        Each workstream's predecessors, in CSR form.
+    lag : ndarray of float64
+        Each link's lag in weeks.
+    kind : ndarray of int64
+        Each link's type, 0 to 3.
+    earliest, pinned : ndarray of float64
+        Per workstream: the earliest start and the actual start (NaN where none).
+    kt, kw : ndarray of float64
+        The calendar's knots (empty: no calendar).
+    finish : ndarray of float64
+        Workstreams x iterations, written in place.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, links not in CSR form or naming a workstream that does
+        not exist, a link type outside 0 to 3, or knots out of order.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     _same_shape(duration, finish)
     _knots_ok(kt, kw)
     _lengths(duration.shape[0], order, earliest, pinned, first=first)
@@ -371,7 +650,30 @@ def level_rows(duration, order, first, pred, lag, kind, earliest, pinned, kt, kw
     run, the FTE ``demand[r, j]`` it needs of each limited role r fit beside the ones
     placed before it within the role's capacity: ``cap_fte[i]`` from ``cap_time[i]`` on,
     for i in ``cap_first[r]:cap_first[r + 1]`` (the first time -inf). A pinned start is
-    kept. Writes every workstream's ``start`` and ``finish``."""
+    kept. Writes every workstream's ``start`` and ``finish``.
+
+    Parameters
+    ----------
+    duration, order, first, pred, lag, kind, earliest, pinned, kt, kw
+        As ``forward_rows``'s (``order``: the priority order).
+    demand : ndarray of float64
+        FTE of each limited role each workstream needs, roles x workstreams.
+    cap_first : ndarray of int64
+        Each role's capacity steps in CSR form (roles + 1 values).
+    cap_time, cap_fte : ndarray of float64
+        Each step's from time and FTE.
+    start, finish : ndarray of float64
+        Workstreams x iterations, written in place.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, links not in CSR form, an order that is not a
+        permutation, a role without capacity steps, or capacity times that do not start
+        at -inf and rise.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     _same_shape(duration, finish, start)
     _knots_ok(kt, kw)
     m = duration.shape[0]
@@ -400,7 +702,40 @@ def critical_rows(duration, finish, end, order, first, succ, lag, kind, kt, kw, 
     """Zero total float: a backward pass from ``end`` gives each workstream's latest
     finish; critical where it equals the finish (within ``rtol`` of the end). Successor
     links (CSR) have lags and types as ``forward_rows``'s. ``late_start`` receives the
-    latest starts; ``critical`` is boolean."""
+    latest starts; ``critical`` is boolean.
+
+    Parameters
+    ----------
+    duration, finish : ndarray of float64
+        Working durations and finishes, workstreams x iterations.
+    end : ndarray of float64
+        The programme end, one value per iteration.
+    order : ndarray of int64
+        A topological order of the workstreams.
+    first, succ : ndarray of int64
+        Each workstream's successors, in CSR form.
+    lag : ndarray of float64
+        Each link's lag in weeks.
+    kind : ndarray of int64
+        Each link's type, 0 to 3.
+    kt, kw : ndarray of float64
+        The calendar's knots (empty: no calendar).
+    rtol : float
+        Relative tolerance of "equals".
+    late_start : ndarray of float64
+        Workstreams x iterations, written in place.
+    critical : ndarray of bool
+        Workstreams x iterations, written in place.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, links not in CSR form or naming a workstream that does
+        not exist, a link type outside 0 to 3, knots out of order, ``end`` without a
+        value per iteration, or ``critical`` not boolean.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     _same_shape(duration, finish, late_start, critical)
     _knots_ok(kt, kw)
     _lengths(duration.shape[0], order, first=first)
@@ -427,7 +762,45 @@ def reschedule_cols(duration, finish, cols, down, local, first, pred, lag, earli
     of ``out`` (scheduled before). Links in CSR form over the rows of ``down``, ``pred``
     naming workstreams; ``earliest``, ``pinned`` and ``hit_row`` per row of ``down``.
     ``out``: len(down) x len(cols); ``end``: per iteration the latest finish of the
-    workstreams ``sinks`` (one or more) in that schedule."""
+    workstreams ``sinks`` (one or more) in that schedule.
+
+    Parameters
+    ----------
+    duration, finish : ndarray of float64
+        The run's working durations and finishes, workstreams x iterations.
+    cols : ndarray of int64
+        The iterations to schedule again.
+    down : ndarray of int64
+        The workstreams to schedule again, in topological order.
+    local : ndarray of int64
+        Per workstream: its row in ``down``, or -1.
+    first, pred : ndarray of int64
+        The predecessors of each row of ``down``, in CSR form (workstream ids).
+    lag : ndarray of float64
+        Each link's lag in weeks.
+    earliest, pinned : ndarray of float64
+        Per row of ``down``: the earliest start and the actual start (NaN where none).
+    hit_row : ndarray of int64
+        Per row of ``down``: its row in ``dur_hit``, or -1.
+    dur_hit : ndarray of float64
+        The changed working durations, rows x len(cols).
+    kt, kw : ndarray of float64
+        The calendar's knots (empty: no calendar).
+    out : ndarray of float64
+        len(down) x len(cols), written in place.
+    sinks : ndarray of int64
+        The workstreams whose finish can be the end.
+    end : ndarray of float64
+        One value per iteration of ``cols``, written in place.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, links not in CSR form, or an index that names no
+        iteration, workstream or row.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     _same_shape(duration, finish)
     m, n = duration.shape
     nd, k = down.size, cols.size
@@ -453,7 +826,35 @@ def labour_cols(duration, cols, top: int, rate, hit_row, dur_hit, prefix, out) -
     rows before ``top``), then ``rate[j]`` times the working duration of each row ``j``
     from ``top`` on, in order, a row with ``hit_row[j - top] >= 0`` reading that row of
     ``dur_hit`` (rows x len(cols)) instead: ``weighted_sum``'s sum of those rows,
-    continued, so it equals the whole sum bit for bit."""
+    continued, so it equals the whole sum bit for bit.
+
+    Parameters
+    ----------
+    duration : ndarray of float64
+        The run's working durations, workstreams x iterations.
+    cols : ndarray of int64
+        The iterations to sum.
+    top : int
+        The first row summed here.
+    rate : ndarray of float64
+        Each workstream's labour cost per working week.
+    hit_row : ndarray of int64
+        Per row from ``top`` on: its row in ``dur_hit``, or -1.
+    dur_hit : ndarray of float64
+        The changed working durations, rows x len(cols).
+    prefix : ndarray of float64
+        Per iteration of the run, the sum over the rows before ``top``.
+    out : ndarray of float64
+        One value per iteration of ``cols``, written in place.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, ``top`` outside 0 to the number of workstreams, or an
+        index that names no iteration or row.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     m, n = duration.shape
     k = cols.size
     if (not 0 <= top <= m or rate.shape != (m,) or hit_row.shape != (m - top,)
@@ -468,7 +869,23 @@ def labour_cols(duration, cols, top: int, rate, hit_row, dur_hit, prefix, out) -
 def rank_reorder_rows(values: np.ndarray, scores: np.ndarray, out: np.ndarray) -> None:
     """Iman and Conover's reordering: row r of ``out`` is row r of ``values`` sorted, put
     in the rank order of row r of ``scores`` (``out[r, argsort(scores[r])] =
-    sort(values[r])``, both stable). Every value and score must be finite."""
+    sort(values[r])``, both stable). Every value and score must be finite.
+
+    Parameters
+    ----------
+    values, scores : ndarray of float64
+        Rows x iterations.
+    out : ndarray of float64
+        Rows x iterations, written in place.
+
+    Raises
+    ------
+    ValueError
+        The arrays differ in shape or are not two-dimensional, or a value or score is
+        not finite.
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
     _same_shape(values, scores, out)
     if values.ndim != 2:
         raise ValueError("rank_reorder_rows: values must be rows x iterations")
