@@ -25,7 +25,7 @@ def write_batch(folder: Path, scenarios: list[dict], name="test-batch") -> Path:
 @pytest.fixture(scope="module")
 def good_batch(executed_batch):
     """The session's real batch (tests/conftest.py): Baseline and "Add a Salesforce
-    contractor" of the default scenario, ITER iterations, seed 11, --jobs 2."""
+    contractor" of the default scenario, ITER iterations, seed 11, on a Dask cluster."""
     return executed_batch
 
 
@@ -213,14 +213,13 @@ def test_notebook_is_committed_clean_and_declares_typed_parameters():
     assert all(p["help"] for p in params.values())
 
 
-def test_batch_runs_on_a_dask_cluster(tmp_path, capsys):
-    distributed = pytest.importorskip("distributed")
-    path = write_batch(tmp_path, [{"name": "Baseline", "scenario": str(DEFAULT)}], name="dask")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        code = main(["batch", str(path), "--output", str(tmp_path / "out"), "--quiet",
-                     "--scheduler", cluster.scheduler_address])
-    assert code == 0, capsys.readouterr()
-    doc = json.loads((tmp_path / "out" / "dask" / "baseline" / "summary.json").read_text())
+def test_batch_runs_on_a_dask_cluster(executed_batch_run):
+    # the session's batch ran with --scheduler on the session's real LocalCluster
+    # (tests/conftest.py): the same command line and cluster this test used to start itself
+    pytest.importorskip("distributed")
+    run = executed_batch_run
+    assert run.scheduler is not None
+    assert run.code == 0, (run.out, run.err)
+    doc = json.loads((run.folder / "baseline" / "summary.json").read_text())
     local = rm.simulate(rm.load_scenario(DEFAULT), iterations=ITER, seed=11).to_dict()
     assert doc["targets"] == json.loads(json.dumps(local["targets"]))

@@ -21,10 +21,10 @@ EMU_PER_PT = 12700
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, sample_batch_outputs):
     from pptx import Presentation
 
-    batch, summaries, labels, record = sample_batch()
+    batch, summaries, labels, record = sample_batch_outputs  # sample_batch(), shared
     path = tmp_path_factory.mktemp("deck") / "deck.pptx"
     write_deck(path, batch, summaries, labels, path.parent, record)
     return Presentation(str(path)), summaries, labels, record

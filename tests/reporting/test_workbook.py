@@ -12,10 +12,10 @@ from riskmodel.reporting.workbook import SUMMARY_COLUMNS, money_format, write_wo
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, sample_batch_outputs):
     import openpyxl
 
-    batch, summaries, labels, record = sample_batch()
+    batch, summaries, labels, record = sample_batch_outputs  # sample_batch(), shared
     table = summary_table(summaries, record)
     path = tmp_path_factory.mktemp("wb") / "forecast.xlsx"
     write_workbook(path, batch, summaries, table, record)

@@ -71,15 +71,16 @@ def test_switching_a_risk_off_equals_removing_it():
     np.testing.assert_allclose(full.without_risk["cost"][1], gone.cost, rtol=1e-12)
 
 
-def test_serial_process_pool_and_dask_give_identical_results(scenario):
-    """One body over the execution back-ends: a real Dask LocalCluster included."""
-    distributed = pytest.importorskip("distributed")
+def test_serial_process_pool_and_dask_give_identical_results(scenario, dask_cluster):
+    """One body over the execution back-ends: a real Dask LocalCluster included (the
+    session's, tests/conftest.py: two worker processes, one thread each)."""
+    import distributed
+
     n = 2 * BLOCK + 77
     serial = simulate(scenario, iterations=n, seed=11)
     same(serial, simulate(scenario, iterations=n, seed=11, jobs=2, chunk_size=BLOCK))
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    cluster = dask_cluster
+    with distributed.Client(cluster) as client:
         same(serial, simulate(scenario, iterations=n, seed=11, executor=client.get_executor(),
                               chunk_size=BLOCK))
         # the command line on the same cluster prints the same document
