@@ -80,6 +80,7 @@ def run_block(
             norisk = evaluate(spec, replace(draws, fired=np.zeros_like(draws.fired)))
             rate_sums.update({f"norisk_{k}": v for k, v in
                               _rate_sums(spec, draws, norisk).items() if k != "rate"})
+    duration_sum, finish_sum = out.duration.sum(axis=1), out.finish.sum(axis=1)
     no_risks = norisk_duration_sum = norisk_finish_sum = without_risk = triggered = None
     if spec.rank_risks and spec.risks:
         prefix = {}
@@ -87,8 +88,8 @@ def run_block(
             plans, every = _variants(spec)
             prefix = _prefix_sums(spec, out.duration, [v.top for v in (*plans, every)
                                                        if v.top < out.duration.shape[0]])
-        no_risks, norisk_duration_sum, norisk_finish_sum = _without_any_risk(spec, draws, out,
-                                                                             prefix)
+        no_risks, norisk_duration_sum, norisk_finish_sum = _without_any_risk(
+            spec, draws, out, prefix, duration_sum.copy(), finish_sum.copy())
         without_risk, triggered = _without_each_risk(spec, draws, out, prefix)
     return BlockResult(
         index=index,
@@ -96,8 +97,8 @@ def run_block(
         end=out.end,
         cost=out.cost,
         milestones=out.finish[list(spec.milestones)] if spec.milestones else np.empty((0, size)),
-        duration_sum=out.duration.sum(axis=1),
-        finish_sum=out.finish.sum(axis=1),
+        duration_sum=duration_sum,
+        finish_sum=finish_sum,
         fixed_sum=_per_workstream(spec, draws.fixed.sum(axis=1)),
         risk_cost_sum=np.where(fired, draws.risk_cost, 0.0).sum(axis=1),
         programme_sum=draws.programme.sum(axis=1),

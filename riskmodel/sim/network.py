@@ -19,6 +19,7 @@ import numpy as np
 from . import kernels
 
 __all__ = [
+    "calendar_knots",
     "LINK_TYPES",
     "FS",
     "SS",
@@ -232,7 +233,18 @@ def _elementwise(kernel, calendar: WorkCalendar, x) -> np.ndarray:
     return out.reshape(x.shape)
 
 
-def _knots(calendar: WorkCalendar | None) -> tuple[np.ndarray, np.ndarray]:
+def calendar_knots(calendar: WorkCalendar | None) -> tuple[np.ndarray, np.ndarray]:
+    """A calendar's knots as the kernels take them (``kt``, ``kw``; both empty: none).
+
+    Parameters
+    ----------
+    calendar : WorkCalendar or None
+
+    Returns
+    -------
+    tuple of ndarray
+        Calendar times and the working time done by each.
+    """
     return (_NO_KNOTS, _NO_KNOTS) if calendar is None else (calendar.knots_t, calendar.knots_w)
 
 
@@ -347,7 +359,8 @@ def start_times(finish: np.ndarray, order: Sequence[int], preds, lags,
     start = np.empty_like(finish)
     kernels.start_rows(finish, np.ascontiguousarray(duration, dtype=float),
                        np.asarray(order, dtype=np.int64), first, node, lag, kinds,
-                       _per_node(earliest, m), _per_node(pinned, m), *_knots(calendar), start)
+                       _per_node(earliest, m), _per_node(pinned, m),
+                       *calendar_knots(calendar), start)
     return start
 
 
@@ -408,7 +421,7 @@ def forward_pass(
     first, node, lag = _csr(preds, lags)
     kernels.forward_rows(duration, np.asarray(order, dtype=np.int64), first, node, lag,
                          _kinds(types, node), _per_node(earliest, m), _per_node(pinned, m),
-                         *_knots(calendar), finish)
+                         *calendar_knots(calendar), finish)
     return finish
 
 
@@ -461,7 +474,8 @@ def levelled_pass(
     cap_first = np.concatenate([[0], np.cumsum([t.size for t, _ in capacity])]).astype(np.int64)
     kernels.level_rows(duration, np.asarray(order, dtype=np.int64), first, node, lag,
                        _kinds(types, node), _per_node(earliest, m), _per_node(pinned, m),
-                       *_knots(calendar), np.ascontiguousarray(demand, dtype=float), cap_first,
+                       *calendar_knots(calendar), np.ascontiguousarray(demand, dtype=float),
+                       cap_first,
                        np.concatenate([t for t, _ in capacity]).astype(float),
                        np.concatenate([f for _, f in capacity]).astype(float), start, finish)
     return start, finish
@@ -531,6 +545,6 @@ def critical_mask(
     kernels.critical_rows(duration, np.ascontiguousarray(finish, dtype=float),
                           np.ascontiguousarray(end, dtype=float),
                           np.asarray(order, dtype=np.int64), first, node, lag,
-                          _kinds(succ_types, node), *_knots(calendar), rtol, late_start,
+                          _kinds(succ_types, node), *calendar_knots(calendar), rtol, late_start,
                           critical)
     return critical

@@ -15,7 +15,7 @@ import numpy as np
 from .block import evaluate
 from .kernels import apply_risks, labour_cols, reschedule_cols, weighted_sum
 from .model import Draws, EngineSpec, Outcome
-from .network import _knots
+from .network import calendar_knots
 
 __all__ = ["_variants", "_prefix_sums", "_without_each_risk", "_without_any_risk"]
 
@@ -139,8 +139,8 @@ def _switched_off(spec: EngineSpec, draws: Draws, out: Outcome, v: _Variant,
             dur_hit += spec.duration_offset[v.hit][:, None]
     finish, end = np.empty((v.down.size, k)), np.empty(k)
     reschedule_cols(out.duration, out.finish, cols, v.down, v.local, v.first, v.pred, v.lag,
-                    v.earliest, v.pinned, v.hit_row, dur_hit, *_knots(spec.calendar), finish,
-                    v.sinks, end)
+                    v.earliest, v.pinned, v.hit_row, dur_hit, *calendar_knots(spec.calendar),
+                    finish, v.sinks, end)
     if v.hit.size:
         time_cost = np.empty(k)
         labour_cols(out.duration, cols, v.top, spec.weekly_rate, v.labour_hit, dur_hit,
@@ -221,12 +221,12 @@ def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome,
 
 
 def _without_any_risk(spec: EngineSpec, draws: Draws, out: Outcome,
-                      prefix: dict[int, np.ndarray]):
+                      prefix: dict[int, np.ndarray], duration_sum: np.ndarray,
+                      finish_sum: np.ndarray):
     """End, cost and milestone finishes (per iteration) with every risk switched off, on
     the same draws: what estimate uncertainty alone gives (the split of contingency,
     AACE 57R-09); and the sums over iterations of each workstream's working duration and
-    finish in that run."""
-    duration_sum, finish_sum = out.duration.sum(axis=1), out.finish.sum(axis=1)
+    finish in that run (``duration_sum``, ``finish_sum``: the run's own, changed here)."""
     if not spec.sparse_risk_off:
         end, cost = out.end.copy(), out.cost.copy()
         milestones = out.finish[list(spec.milestones)].copy()
