@@ -369,8 +369,7 @@ def _plan_waits(scenario: Scenario, spec, plan: Outcome) -> list[Finding]:
     late = [ids[j] for j in range(len(ids)) if start[j, 0] > allowed[j, 0] + 1e-9]
     if not late:
         return []
-    sinks = [j for j in range(len(ids)) if plan.finish[j, 0] == plan.end[0]]
-    moved = float(plan.end[0] - max(plan.unlevelled[j, 0] for j in sinks))
+    moved = float(plan.end[0] - plan.unlevelled[list(spec.sinks), 0].max())  # as the engine
     named = ", ".join(f"'{x}'" for x in late[:3]) + (" ..." if len(late) > 3 else "")
     return [Finding(
         "plan_waits", "roles",

@@ -36,12 +36,10 @@ def _rate_means(blocks, n: int) -> dict[str, np.ndarray] | None:
 
 
 def _plan_start(spec, plan) -> np.ndarray:
-    """The deterministic plan's starts (the forward pass's rule, every link type)."""
-    from .sim.network import start_times
+    """The deterministic plan's starts (after any wait for people)."""
+    from .sim.block import start_of
 
-    return start_times(plan.finish, spec.order, spec.preds, spec.lags, spec.earliest,
-                       spec.pinned, types=spec.link_types, duration=plan.duration,
-                       calendar=spec.calendar)[:, 0]
+    return start_of(spec, plan.finish, plan.duration)[:, 0]
 
 
 @dataclass

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .errors import ScenarioError
 from .scenario.checks import correlation_inputs, correlation_matrix
 from .scenario.schema import RESERVED_MILESTONE, Scenario
 from .sim.correlation import copula_factor, is_psd, nearest_correlation
@@ -215,4 +216,8 @@ def with_priority(spec: EngineSpec) -> EngineSpec:
                         calendar=spec.calendar)
     assert plan.late_start is not None  # evaluate always fills it
     total_float = (plan.late_start - start)[:, 0]
-    return replace(spec, priority=tuple(priority_order(spec.preds, start[:, 0], total_float)))
+    try:
+        return replace(spec, priority=tuple(priority_order(spec.preds, start[:, 0],
+                                                           total_float)))
+    except ValueError as exc:  # a condition on a finish the risk moves through people
+        raise ScenarioError(f"risks: {exc}, through the people it holds up") from None

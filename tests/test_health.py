@@ -334,3 +334,16 @@ def test_a_plan_that_waits_for_people_is_named():
         "its links say; add capacity, move work apart, or plan for the later date")]
     assert not [f for f in check(load_scenario(SCENARIOS / "soc2_readiness.yaml"))
                 if f.code == "plan_waits"]
+
+
+def test_the_plans_wait_is_measured_against_every_final_workstream():
+    # one engineer for a (3 weeks) and b (4 weeks); c (5.5 weeks) needs nobody. Unlevelled
+    # the plan ends with c at 5.5; levelled, b (less float) goes first and a waits: 4 + 3 =
+    # 7. So the plan ends 1.5 weeks later than its links say (not 7 - 3, a's own shift)
+    s = make([ws("a", {"dist": "fixed", "value": 3}, staffing={"eng": 1}),
+              ws("b", {"dist": "fixed", "value": 4}, staffing={"eng": 1}),
+              ws("c", {"dist": "fixed", "value": 5.5})],
+             roles=[{"id": "eng", "weekly_rate": 1000, "capacity": 1}])
+    found = [f.message for f in check(s) if f.code == "plan_waits"]
+    assert len(found) == 1 and "'a' waits for its people" in found[0]
+    assert "the plan ends 1.5 weeks later than its links say" in found[0]

@@ -130,3 +130,18 @@ def test_summary_and_repr_read_like_sentences(default_result):
     text = default_result.summary().to_string()
     assert "P(audit: end by 1 Mar 2027)" in text and "$" in text
     assert "P(audit by 2027-03-01)" in repr(default_result)
+
+
+def test_the_plan_starts_after_its_wait_for_people():
+    # one security engineer: integration_logging may start at week 2 by its links but waits
+    # 2.5 weeks for API hardening (tests/test_health.py), so it runs 4.5 to 7.0
+    from riskmodel import load_scenario
+
+    shared = load_scenario(DEFAULT).with_changes(
+        {"roles": [{"id": "security_engineer", "capacity": 1.0}]})
+    table = simulate(shared, iterations=1000, rank_risks=False).workstreams()
+    row = table.loc["integration_logging"]
+    assert row["plan_start"] == pytest.approx(4.5)
+    assert row["plan_finish"] == pytest.approx(7.0)
+    np.testing.assert_allclose(table["plan_start"] + table["plan_duration"],
+                               table["plan_finish"])

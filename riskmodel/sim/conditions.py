@@ -30,6 +30,7 @@ class _Spec(Protocol):  # what this module reads of an EngineSpec
     risks: tuple
     risk_links: tuple[np.ndarray, np.ndarray, np.ndarray]
     risk_stages: list[list[int]]
+    priority: tuple[int, ...] | None
 
     @property
     def conditional(self) -> bool: ...
@@ -62,6 +63,17 @@ def upstream(preds: Sequence[Sequence[int]], milestone: int) -> set[int]:
     return seen
 
 
+def _can_move(spec: _Spec, milestone: int) -> set[int]:
+    """The workstreams whose work can move ``milestone``'s finish: ``upstream`` by the
+    links; where people wait (``priority``: the order workstreams are placed in), also
+    every workstream placed before it, as it may hold people the milestone waits for."""
+    up = upstream(spec.preds, milestone)
+    if spec.priority is not None and milestone >= 0:
+        placed = list(spec.priority)
+        up |= set(placed[:placed.index(milestone) + 1])
+    return up
+
+
 def risk_stages(spec: _Spec) -> list[list[int]]:
     """Risk indices by stage, each stage in an order where a risk comes after the risks
     its clauses name. Raises ``ValueError`` for a loop (a risk conditioned on a target it
@@ -70,7 +82,7 @@ def risk_stages(spec: _Spec) -> list[list[int]]:
     Parameters
     ----------
     spec : EngineSpec
-        Read: ``risks``, ``risk_links`` and ``preds``.
+        Read: ``risks``, ``risk_links``, ``preds`` and ``priority``.
 
     Returns
     -------
@@ -102,7 +114,7 @@ def risk_stages(spec: _Spec) -> list[list[int]]:
             if clause in ("risk", "not_risk"):
                 lv = max(lv, level_of(target))
                 continue
-            up = upstream(spec.preds, target)
+            up = _can_move(spec, target)
             movers = [a for a in range(len(risks)) if hits[a] & up]
             if r in movers:
                 raise ValueError(f"risk {risks[r].key!r} depends on a finish it delays")

@@ -77,7 +77,8 @@ def run_block(
     if spec.rates:  # what the cost breakdown needs of E[rate x time]
         rate_sums = _rate_sums(spec, draws, out)
         if spec.rank_risks and spec.risks:
-            norisk = evaluate(spec, replace(draws, fired=np.zeros_like(draws.fired)))
+            norisk = evaluate(spec, replace(draws, fired=np.zeros_like(draws.fired)),
+                              brief=True)
             rate_sums.update({f"norisk_{k}": v for k, v in
                               _rate_sums(spec, draws, norisk).items() if k != "rate"})
     duration_sum, finish_sum = out.duration.sum(axis=1), out.finish.sum(axis=1)

@@ -106,3 +106,42 @@ def test_the_command_line_refuses_a_loop_with_exit_2(tmp_path, capsys):
     assert main(["simulate", str(path), "--iterations", "100", "--json"]) == 2
     err = capsys.readouterr().err
     assert "'r1' depends on 'audit', which it delays" in err and "Traceback" not in err
+
+
+def _shared_engineer(affects: str) -> dict:
+    """One engineer for w (3 weeks, no float: placed first) and m (2 weeks), which then
+    waits for w: a delay to w moves m's finish through the person, not a link; x follows m."""
+    return {
+        "name": "people", "start_date": "2027-01-04",
+        "roles": [{"id": "eng", "weekly_rate": 1000, "capacity": 1}],
+        "workstreams": [{"id": "w", "duration": 3, "staffing": {"eng": 1}},
+                        {"id": "m", "duration": 2, "staffing": {"eng": 1}},
+                        {"id": "x", "duration": 1, "depends_on": ["m"], "staffing": {"eng": 1}}],
+        "targets": [{"id": "audit", "milestone": "end", "date": "2027-03-01"},
+                    {"id": "report", "milestone": "m", "date": "2027-02-01"}],
+        "risks": [{"id": "r1", "probability": 0.5, "affects": [affects], "delay": 1,
+                   "when": [{"late": "report"}]}],
+    }
+
+
+def test_a_condition_on_a_finish_the_risk_moves_through_people_is_refused(tmp_path, capsys):
+    from riskmodel import simulate
+
+    data = _shared_engineer("w")
+    with pytest.raises(ScenarioError) as info:
+        simulate(Scenario.from_dict(data), iterations=100)
+    assert str(info.value) == ("risks: risk 'r1' depends on a finish it delays, through the "
+                               "people it holds up")
+    # placed after the milestone, or with nobody waiting (no capacity), the risk is fine
+    simulate(Scenario.from_dict(_shared_engineer("x")), iterations=100)
+    del data["roles"][0]["capacity"]
+    simulate(Scenario.from_dict(data), iterations=100)
+    # the command line: one sentence, exit 2
+    import yaml
+
+    path = tmp_path / "people.yaml"
+    path.write_text(yaml.safe_dump(_shared_engineer("w")))
+    assert main(["simulate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "depends on a finish it delays, through the people it holds up" in err
+    assert "Traceback" not in err
