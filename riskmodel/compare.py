@@ -203,8 +203,9 @@ def staffing_options(base: Scenario, moves: Mapping[str, Mapping[str, Any]],
     ------
     ScenarioError
         ``moves`` is not a mapping of labels to arguments, ``combine`` is not a whole
-        number of 1 or more, there would be more than ``MAX_OPTIONS`` combinations, or a
-        combination is not a valid scenario (named).
+        number of 1 or more, there would be more than ``MAX_OPTIONS`` combinations, a
+        move's label is also a combination's (``"a + b"``), or a combination is not a
+        valid scenario (named).
     """
     import itertools
     import math
@@ -225,8 +226,12 @@ def staffing_options(base: Scenario, moves: Mapping[str, Mapping[str, Any]],
                             f"the limit is {MAX_OPTIONS} (fewer moves or a smaller combine)")
     out: dict[str, Scenario] = {}
     labels = list(moves)
-    for k in range(1, max(1, combine) + 1):
+    for k in range(1, combine + 1):
         for combo in itertools.combinations(labels, k):
+            if " + ".join(combo) in out:
+                raise ScenarioError(f"staffing options: the label {' + '.join(combo)[:80]!r} "
+                                    "is both a move and a combination of moves; rename the "
+                                    "move")
             try:
                 out[" + ".join(combo)] = apply_changes(
                     base, [{"staffing": dict(moves[label])} for label in combo])
@@ -271,7 +276,9 @@ def cheapest_to_reach(base: Scenario, options: Mapping[str, Scenario] | None = N
     Raises
     ------
     ScenarioError
-        ``budget`` is not a finite number, or ``moves`` is refused (``staffing_options``).
+        ``budget`` is not a finite number, ``moves`` is refused (``staffing_options``),
+        or a label is used twice (an option or move named ``baseline``, or an option and a
+        move of the same name).
     TypeError
         An option that is not a ``Scenario``.
     """
@@ -283,7 +290,16 @@ def cheapest_to_reach(base: Scenario, options: Mapping[str, Scenario] | None = N
                                or not math.isfinite(budget)):
         raise ScenarioError(f"cheapest_to_reach: budget must be a finite number, got "
                             f"{budget!r}"[:200])
-    every = {**(options or {}), **(staffing_options(base, moves, combine) if moves else {})}
+    options = dict(options or {})
+    searched = staffing_options(base, moves, combine) if moves else {}
+    if "baseline" in options or "baseline" in searched:
+        raise ScenarioError("cheapest_to_reach: 'baseline' labels the base scenario; give the "
+                            "option or move labelled 'baseline' another label")
+    clash = [label for label in searched if label in options]
+    if clash:
+        raise ScenarioError(f"cheapest_to_reach: {clash[0][:80]!r} labels both an option and "
+                            "a staffing move; give one of them another label")
+    every = {**options, **searched}
     comparison = compare({"baseline": base, **every}, **kwargs)
     table = comparison.table()[["p_meet", "cost_mean", "cost_p80", "economic_cost"]]
     table["within_budget"] = True if budget is None else table["cost_mean"] <= budget

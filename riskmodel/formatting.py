@@ -164,10 +164,13 @@ def points(change: float, signed: bool = False, unit: str = "points") -> str:
 
     Examples
     --------
-    >>> points(0.123), points(-0.05, signed=True), points(0.2, True, "pts")
-    ('12 points', '-5 points', '+20 pts')
+    >>> points(0.123), points(-0.05, signed=True), points(0.2, True, "pts"), points(0.01)
+    ('12 points', '-5 points', '+20 pts', '1 point')
     """
-    return f"{change * 100:{'+' if signed else ''}.0f} {unit}"
+    number = f"{change * 100:{'+' if signed else ''}.0f}"
+    if unit == "points" and number.lstrip("+-") == "1":
+        unit = "point"
+    return f"{number} {unit}"
 
 
 def weeks(x: float, digits: int = 1, signed: bool = False) -> str:

@@ -96,3 +96,25 @@ def test_cheapest_to_reach_searches_staffing_moves_on_the_same_draws():
     tight = cheapest_to_reach(s, moves=moves, iterations=20_000, rank_risks=False,
                               budget=table.loc["baseline", "cost_mean"] + 1)
     assert not tight["reaches"].any()
+
+
+def test_a_label_that_would_replace_the_baseline_or_another_is_refused(scenarios):
+    from riskmodel.compare import cheapest_to_reach, staffing_options
+
+    base = scenarios["baseline"]
+    move = {"workstream": "sf_permissions", "staffing": {"sf_developer_contract": 2}}
+    with pytest.raises(rm.ScenarioError) as info:
+        cheapest_to_reach(base, {"baseline": scenarios["later"]}, iterations=100)
+    assert str(info.value) == ("cheapest_to_reach: 'baseline' labels the base scenario; give "
+                               "the option or move labelled 'baseline' another label")
+    with pytest.raises(rm.ScenarioError, match="'baseline' labels the base scenario"):
+        cheapest_to_reach(base, moves={"baseline": move}, iterations=100)
+    with pytest.raises(rm.ScenarioError) as info:
+        cheapest_to_reach(base, {"contractor": scenarios["contractor"]},
+                          moves={"contractor": move}, iterations=100)
+    assert str(info.value) == ("cheapest_to_reach: 'contractor' labels both an option and a "
+                               "staffing move; give one of them another label")
+    with pytest.raises(rm.ScenarioError) as info:
+        staffing_options(base, {"a": move, "b": move, "a + b": move})
+    assert str(info.value) == ("staffing options: the label 'a + b' is both a move and a "
+                               "combination of moves; rename the move")

@@ -69,3 +69,34 @@ def test_comparison_figures_are_written(batch, tmp_path):
     for name in ("comparison.png", "cost_band.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     assert sorted(p.name for p in tmp_path.iterdir()) == ["comparison.png", "cost_band.png"]
+
+
+def test_a_summary_json_that_is_not_a_riskmodel_summary_fails_its_scenario(batch, tmp_path):
+    import copy
+    import json
+
+    from riskmodel.reporting.batch import _read_summaries
+    from riskmodel.reporting.outputs import write_batch_outputs
+
+    sample, summaries, _, record = batch
+    bad = copy.deepcopy(summaries["type2-eur"])
+    del bad["targets"]  # a custom notebook's, or a stale one --resume kept
+    for ident, s in {**summaries, "type2-eur": bad}.items():
+        (tmp_path / ident).mkdir()
+        (tmp_path / ident / "summary.json").write_text(json.dumps(s))
+    status = {i.id: dict(record["scenarios"][i.id]) for i in sample.items}
+    read = _read_summaries(sample, tmp_path, status)
+    assert list(read) == ["baseline"]
+    assert status["type2-eur"] == {
+        "status": "failed",
+        "error": "its summary.json is not a riskmodel summary (no 'targets')"}
+    old = dict(summaries["baseline"], schema="riskmodel.summary/1")
+    (tmp_path / "baseline" / "summary.json").write_text(json.dumps(old))
+    again = {i.id: dict(record["scenarios"][i.id]) for i in sample.items}
+    assert _read_summaries(sample, tmp_path, again) == {}
+    assert "schema 'riskmodel.summary/1'" in again["baseline"]["error"]
+    # the batch's own outputs are still written, the scenario listed as failed
+    labels = {i.id: i.label for i in sample.items}
+    rec = dict(record, scenarios={k: {"label": labels[k], **v} for k, v in status.items()})
+    write_batch_outputs(tmp_path, sample, read, rec)
+    assert "not a riskmodel summary" in (tmp_path / "summary.csv").read_text()

@@ -342,12 +342,40 @@ def _read_summaries(batch: Batch, batch_dir: Path,
     for item in batch.items:
         if status[item.id]["status"] == "ok":
             try:
-                summaries[item.id] = json.loads(
-                    (batch_dir / item.id / "summary.json").read_text())
+                summary = json.loads((batch_dir / item.id / "summary.json").read_text())
             except (OSError, ValueError):
                 status[item.id] = {"status": "failed",
                                    "error": "its summary.json could not be read"}
+                continue
+            problem = _not_a_summary(summary)
+            if problem:  # a custom notebook's, or a stale one --resume kept
+                status[item.id] = {"status": "failed", "error": "its summary.json is not "
+                                   f"a riskmodel summary ({problem})"}
+            else:
+                summaries[item.id] = summary
     return summaries
+
+
+def _not_a_summary(d: Any) -> str | None:
+    """Why ``d`` is not a summary document the batch outputs can read (None: it is):
+    another ``schema``, or a key that ``summary.csv``'s row reads is missing."""
+    from ..document import SCHEMA, summary_row
+    from .outputs import _joint_columns
+
+    if not isinstance(d, dict):
+        return "not a JSON object"
+    if d.get("schema") != SCHEMA:
+        return f"schema {d.get('schema')!r}, not {SCHEMA!r}"
+    try:
+        summary_row(d)
+        _joint_columns(d)
+    except KeyError as exc:
+        return f"no {exc.args[0]!r}" if exc.args else "a key is missing"
+    except StopIteration:
+        return "no targets"
+    except (TypeError, AttributeError, IndexError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def _batch_record(batch: Batch, started: dt.datetime, digests: dict[str, str | None],

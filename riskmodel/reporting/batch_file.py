@@ -22,9 +22,9 @@ from pydantic import ValidationError
 from ..errors import Problem, ScenarioError
 from ..scenario.changes import check_changes
 from ..scenario.fields import MAX_ITERATIONS
-from ..scenario.load import read_yaml
+from ..scenario.load import identifier_like, quote_key, read_yaml
 from ..scenario.problems import nearest, problems_from_validation
-from .batch_model import BatchFile, GridEntry, is_name, plain_parameter
+from .batch_model import BatchFile, GridEntry, plain_parameter
 from .provenance import plain
 
 __all__ = ["BatchItem", "Batch", "load_batch", "slug", "plain_parameter", "NOTEBOOK",
@@ -161,7 +161,8 @@ def _check_is_batch(data: Any, src: str) -> None:
     if not isinstance(data, dict) or not data:
         raise ScenarioError(Problem("", "not a riskmodel batch file (a batch file is a "
                                         "mapping of keys to values)", src))
-    if not all(is_name(k) for k in data) or not any(k in BatchFile.model_fields for k in data):
+    if (not all(identifier_like(k) for k in data)
+            or not any(k in BatchFile.model_fields for k in data)):
         raise ScenarioError(Problem("", "not a riskmodel batch file (its keys are not batch "
                                         "keys)", src))
 
@@ -336,9 +337,8 @@ def _parameters(where: str, params: dict[Any, Any], r: _Reading) -> dict[str, An
     clean: dict[str, Any] = {}
     for key, value in params.items():
         if not isinstance(key, str) or key not in r.declared or key in _RESERVED:
-            quoted = f"'{key}'" if is_name(key) else "a key that is not a name"
-            r.add(f"{where}.{key}" if is_name(key) else where,
-                  f"unknown parameter {quoted}{nearest(str(key), known)}; the notebook "
+            r.add(f"{where}.{key}" if identifier_like(key) else where,
+                  f"unknown parameter {quote_key(key)}{nearest(str(key), known)}; the notebook "
                   f"takes {', '.join(known)}")
             continue
         try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import string
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -21,34 +20,19 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, model_validator
 
 from ..scenario.fields import Model
+from ..scenario.load import identifier_like
 
-__all__ = ["BatchFile", "ScenarioEntry", "GridEntry", "plain_parameter", "describe", "is_name",
+__all__ = ["BatchFile", "ScenarioEntry", "GridEntry", "plain_parameter", "describe",
            "MAX_LABEL"]
 
 MAX_LABEL = 200
 """Most characters in a batch's, scenario's or grid's name."""
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
 _WORDS = {str: "text", bool: "true/false", int: "a whole number", float: "a number",
           list: "a list", dict: "a mapping", type(None): "nothing (null)"}
 _DECLARED: dict[str, tuple[str, tuple[type, ...]]] = {
     "str": ("text", (str,)), "int": ("a whole number", (int,)),
     "float": ("a number", (int, float)), "bool": ("true or false", (bool,)),
     "dict": ("a mapping", (dict,)), "list": ("a list", (list,))}
-
-
-def is_name(key: Any) -> bool:
-    """True if ``key`` is a short name that a message may quote (``audit_date``).
-
-    Parameters
-    ----------
-    key : Any
-        A key as read from YAML.
-
-    Returns
-    -------
-    bool
-    """
-    return isinstance(key, str) and _NAME.fullmatch(key) is not None
 
 
 def describe(value: Any) -> str:
@@ -138,7 +122,7 @@ def _check_plain(value: Any, where: str, top: bool = False) -> None:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise ValueError(f"{where}: a mapping key must be text, got {describe(k)}")
-            _check_plain(v, f"{where}.{k}" if is_name(k) else f"{where}.?")
+            _check_plain(v, f"{where}.{k}" if identifier_like(k) else f"{where}.?")
         return
     raise ValueError(f"{where}: a notebook parameter must be plain data (text, numbers, "
                      f"true/false, lists, mappings), got {describe(value)}")
@@ -197,7 +181,7 @@ def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _kernel(value: Any) -> str:
-    if not is_name(value):
+    if not identifier_like(value):
         raise ValueError("expected the name of a Jupyter kernel")
     return value
 

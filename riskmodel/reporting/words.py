@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from ..formatting import long_date, money, percent, target_name
+from ..formatting import long_date, money, percent, points, target_name, weeks
 
 __all__ = ["CONFIDENCE", "weeks_date", "s_curve_of", "peak_text", "waiting_text", "budget_words",
            "promise_text",
@@ -114,11 +114,11 @@ def waiting_text(s: dict) -> str | None:
     if not lev or not lev.get("matters"):
         return None
     tid, t = target_of(s)
-    change = lev["p_meet_change"] * 100
-    odds = (f"takes {-change:.0f} points off" if change <= -0.5 else
-            f"adds {change:.0f} points to" if change >= 0.5 else "leaves unchanged")
-    text = (f"Waiting for people moves the P50 date {lev['p50_shift_weeks']:.1f} weeks later "
-            f"and the P80 date {lev['p80_shift_weeks']:.1f} weeks later, and {odds} the "
+    change = lev["p_meet_change"]
+    odds = (f"takes {points(-change)} off" if change <= -0.005 else
+            f"adds {points(change)} to" if change >= 0.005 else "leaves unchanged")
+    text = (f"Waiting for people moves the P50 date {weeks(lev['p50_shift_weeks'])} later "
+            f"and the P80 date {weeks(lev['p80_shift_weeks'])} later, and {odds} the "
             f"chance of being {target_words(tid, t)}")
     short = lev.get("short_of")  # analysis.resources.bottleneck, in the summary
     if short:

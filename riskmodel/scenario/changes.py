@@ -8,13 +8,14 @@ changed scenario shares every untouched input's random draws with the original
 from __future__ import annotations
 
 import datetime as dt
-import re
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import Problem, ScenarioError
-from .fields import plain, short
-from .problems import find
+from ..sim.distributions import DistributionError
+from .fields import MAX_WEEKS, plain, short
+from .problems import NAME, find
 from .schema import Scenario
 from .staffing import DEFAULT_ELASTICITY, DEFAULT_FLOOR, DEFAULT_ONBOARDING, change_staffing
 
@@ -341,6 +342,9 @@ def apply_changes(scenario: Scenario, changes: Sequence[dict[str, Any]]) -> Scen
         except ScenarioError as exc:
             raise ScenarioError([_within(where, func.__name__, p) for p in exc.problems]) \
                 from None
+        except DistributionError as exc:  # a value the change cannot scale by
+            text = str(exc)  # our own sentence: no quotes around it
+            raise _bad(where, text if len(text) <= 200 else text[:197] + "...") from None
         except TypeError as exc:  # a value of a type the change cannot use
             raise _bad(where, short(str(exc), 200)) from None
     return scenario
@@ -350,7 +354,8 @@ def check_changes(changes: Any, where: str = "changes") -> list[Problem]:
     """What is wrong with a list of changes before any scenario is at hand.
 
     For a batch file, before anything runs: its shape, the changes' names and
-    arguments, and the values of ``staffing``'s arguments; one problem at most per
+    arguments, the values of ``staffing``'s arguments and of the number arguments
+    (``factor``, ``impact_factor``, ``audit_weeks_later``); one problem at most per
     change, named as ``apply_changes`` names it (``changes[0].staffing.arrives: ...``).
 
     Parameters
@@ -405,22 +410,20 @@ def _changes(changes: Any, where: str = "changes", first: int = 0):
             raise _bad(f"{where}[{k}].{name}", f"expected a mapping of arguments, got "
                                                f"{short(args)}")
         _check_arguments(f"{where}[{k}].{name}", func, args)
+        _check_numbers(f"{where}[{k}].{name}", name, args)
         yield f"{where}[{k}].{name}", func, args
-
-
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
 
 
 def _quote(key: Any) -> str:
     """``'key'`` for a short name, else a description (never an input at length)."""
-    named = isinstance(key, str) and _NAME.fullmatch(key)
+    named = isinstance(key, str) and NAME.fullmatch(key)
     return f"'{key}'" if named else "(a key that is not a name)"
 
 
 def _nearest(key: Any, known) -> str:
     from .problems import nearest
 
-    return nearest(key, known) if isinstance(key, str) and _NAME.fullmatch(key) else ""
+    return nearest(key, known) if isinstance(key, str) and NAME.fullmatch(key) else ""
 
 
 def _check_arguments(where: str, func: Callable[..., Scenario], args: dict[str, Any]) -> None:
@@ -435,6 +438,33 @@ def _check_arguments(where: str, func: Callable[..., Scenario], args: dict[str, 
     for key, param in params.items():
         if param.default is inspect.Parameter.empty and key not in args:
             raise _bad(where, f"missing argument '{key}'")
+
+
+_NUMBERS: dict[str, dict[str, tuple[float, float, bool]]] = {
+    "move_dates": {"audit_weeks_later": (-MAX_WEEKS, MAX_WEEKS, True)},
+    "mitigate": {"impact_factor": (0.0, math.inf, True)},
+    "scale_estimates": {"factor": (0.0, math.inf, False)},
+}
+"""Number arguments of a change, by change name: (lowest, highest, may be None); a range
+from 0 to infinity means above 0, a finite one is in weeks, bounds included."""
+
+
+def _check_numbers(where: str, name: str, args: dict[str, Any]) -> None:
+    """Each number argument of a change is a number in its range (one sentence naming it,
+    ``changes[0].scale_estimates.factor: expected a number above 0, got 0``)."""
+    for key, (low, high, optional) in _NUMBERS.get(name, {}).items():
+        if key not in args or (args[key] is None and optional):
+            continue
+        value = args[key]
+        number = not isinstance(value, bool) and isinstance(value, (int, float)) \
+            and math.isfinite(value)
+        if high == math.inf:
+            wanted, ok = f"a number above {low:,g}", number and value > low
+        else:
+            wanted = f"a number from {low:,g} to {high:,g} (weeks)"
+            ok = number and low <= value <= high
+        if not ok:
+            raise _bad(f"{where}.{key}", f"expected {wanted}, got {short(value)}")
 
 
 def _bad(where: str, message: str) -> ScenarioError:

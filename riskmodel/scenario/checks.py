@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import Problem, ScenarioWarning
+from ..sim.conditions import upstream
 from ..sim.correlation import is_psd, nearest_correlation
 from ..sim.network import LINK_TYPES, find_cycle, forward_pass, topological_order
 from .fields import MAX_WEEKS, RESERVED_MILESTONE
@@ -147,17 +148,14 @@ def _plan_span(s: Scenario) -> list[Problem]:
 
 
 def _upstream(s: Scenario, milestone: str) -> set[str]:
-    """Workstreams whose finish can move ``milestone``'s (itself included)."""
-    if milestone == RESERVED_MILESTONE:
-        return {w.id for w in s.workstreams}
-    preds = {w.id: [d.id for d in w.depends_on] for w in s.workstreams}
-    seen, todo = {milestone}, [milestone]
-    while todo:
-        for p in preds.get(todo.pop(), []):
-            if p not in seen:
-                seen.add(p)
-                todo.append(p)
-    return seen
+    """Workstreams whose finish can move ``milestone``'s (itself included): the ids of
+    ``conditions.upstream`` (an unknown milestone, reported elsewhere: itself only)."""
+    ids = [w.id for w in s.workstreams]
+    index = {x: j for j, x in enumerate(ids)}
+    if milestone != RESERVED_MILESTONE and milestone not in index:
+        return {milestone}
+    preds = [[index[d.id] for d in w.depends_on if d.id in index] for w in s.workstreams]
+    return {ids[j] for j in upstream(preds, index.get(milestone, -1))}
 
 
 def _conditions(s: Scenario) -> list[Problem]:

@@ -17,7 +17,7 @@ from ..sim.distributions import Distribution, from_spec
 
 __all__ = ["RESERVED_MILESTONE", "MAX_ITERATIONS", "MAX_WEEKS", "MAX_MONEY", "MAX_FTE", "Id",
            "Date", "Quantity", "Duration", "Money", "Factor", "NonNegative", "Probability",
-           "Weeks", "Lag", "Fte", "Model", "plain", "short", "finite_number"]
+           "Weeks", "Lag", "Fte", "Model", "plain", "short", "finite_number", "is_id"]
 
 RESERVED_MILESTONE = "end"
 MAX_ITERATIONS = 100_000_000
@@ -55,10 +55,26 @@ def short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
+def is_id(value: Any) -> bool:
+    """Whether ``value`` is a valid id: text that starts with a letter, then letters,
+    digits, ``_ . -`` (ASCII, at most 64 characters).
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    bool
+    """
+    return isinstance(value, str) and 0 < len(value) <= 64 and value[0].isalpha() \
+        and set(value) <= _ID_CHARS
+
+
 def _check_id(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"an id must be text, got {short(value)}")
-    if not value or not value[0].isalpha() or not set(value) <= _ID_CHARS or len(value) > 64:
+    if not is_id(value):
         raise ValueError(
             f"'{value[:80]}' is not a valid id: start with a letter, then letters, digits, "
             "_ . or - (at most 64 characters)"

@@ -11,15 +11,17 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
 
-__all__ = ["format_loc", "problems_from_validation", "nearest", "find"]
+__all__ = ["NAME", "format_loc", "problems_from_validation", "nearest", "find"]
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+"""A short name (a key, an id...) that a message may quote as written; anything else is
+described, never quoted (it may be file content)."""
 
 
 def _safe_key(part: Any) -> str:
     """A key as written if it is a short name, else ``?`` (never quote file content)."""
-    return part if isinstance(part, str) and _NAME.fullmatch(part) else "?"
+    return part if isinstance(part, str) and NAME.fullmatch(part) else "?"
 
 
 def nearest(name: str, known: typing.Iterable[str]) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import Problem, ScenarioError
 from ..sim.distributions import from_spec
 from .checks import plain_plan
-from .fields import MAX_FTE, MAX_WEEKS, plain, short
+from .fields import MAX_FTE, MAX_WEEKS, is_id, plain, short
 from .problems import find
 from .schema import Scenario
 
@@ -143,11 +143,6 @@ def _refuse(key: str, message: str) -> ScenarioError:
     return ScenarioError(Problem(key, message, "change_staffing"))
 
 
-def _is_id(value: Any) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= 64 and value[0].isalpha() \
-        and all(c.isalnum() or c in "_.-" for c in value) and value.isascii()
-
-
 def check_arguments(workstream: Any, staffing: Any, *,
                     elasticity: Any = DEFAULT_ELASTICITY, floor: Any = DEFAULT_FLOOR,
                     onboarding: Any = DEFAULT_ONBOARDING, arrives: Any = None,
@@ -171,13 +166,13 @@ def check_arguments(workstream: Any, staffing: Any, *,
 
     args = {"elasticity": elasticity, "floor": floor, "onboarding": onboarding,
             "arrives": arrives, "hire": hire}
-    if not _is_id(workstream):
+    if not is_id(workstream):
         raise _refuse("workstream", f"expected a workstream id, got {short(workstream)}")
     if not isinstance(staffing, dict) or not staffing:
         raise _refuse("staffing", "expected a mapping of roles to FTE like "
                                   f"{{sf_developer_contract: 2}}, got {short(staffing)}")
     for role, fte in staffing.items():
-        if not _is_id(role):
+        if not is_id(role):
             raise _refuse("staffing", f"expected role ids as keys, got {short(role)}")
         if isinstance(fte, bool) or not isinstance(fte, (int, float)) \
                 or not math.isfinite(fte) or not 0 <= fte <= MAX_FTE:

@@ -113,3 +113,41 @@ def test_mitigating_a_duration_factor_pulls_it_towards_one(base):
     factor = [r.factor for r in m.risks if r.id == "auditor_scope_change"][0]
     # whole-number parameters move too: 1 + (x - 1) / 2
     assert (factor.min, factor.mode, factor.max) == (1.0, 1.5, 2.0)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"scale_estimates": {"factor": 0}},
+     "changes[0].scale_estimates.factor: expected a number above 0, got 0"),
+    ({"scale_estimates": {"factor": None}},
+     "changes[0].scale_estimates.factor: expected a number above 0, got None"),
+    ({"mitigate": {"risk": "evidence_gaps", "impact_factor": -1}},
+     "changes[0].mitigate.impact_factor: expected a number above 0, got -1"),
+    ({"mitigate": {"risk": "evidence_gaps", "impact_factor": float("nan")}},
+     "changes[0].mitigate.impact_factor: expected a number above 0, got nan"),
+    ({"move_dates": {"audit_weeks_later": "x"}},
+     "changes[0].move_dates.audit_weeks_later: expected a number from -10,000 to 10,000 "
+     "(weeks), got 'x'"),
+    ({"move_dates": {"audit_weeks_later": True}},
+     "changes[0].move_dates.audit_weeks_later: expected a number from -10,000 to 10,000 "
+     "(weeks), got True"),
+    ({"move_dates": {"audit_weeks_later": 1e12}},
+     "changes[0].move_dates.audit_weeks_later: expected a number from -10,000 to 10,000 "
+     "(weeks), got 1000000000000.0"),
+])
+def test_a_bad_number_argument_is_named_before_and_when_applied(base, change, message):
+    from riskmodel.scenario.changes import apply_changes, check_changes
+
+    with pytest.raises(rm.ScenarioError) as info:
+        apply_changes(base, [change])
+    assert type(info.value) is rm.ScenarioError and str(info.value) == message
+    assert [str(p) for p in check_changes([change])] == [message]
+
+
+def test_a_distribution_error_in_a_change_is_named_from_the_change(base):
+    from riskmodel.scenario.changes import apply_changes
+
+    with pytest.raises(rm.ScenarioError) as info:
+        apply_changes(base, [{"move_dates": {}}, {"scale_estimates": {"factor": 5e-324}}])
+    assert type(info.value) is rm.ScenarioError
+    assert info.value.lines == ["changes[1].scale_estimates: min and max are both "
+                                "9.88131e-324: use a fixed value for a certain quantity"]
