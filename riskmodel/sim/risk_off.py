@@ -208,10 +208,12 @@ def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome,
             cols = np.flatnonzero(out.fired[i])
             end, cost, milestones, _, _, fired = _reevaluated(spec, draws, out, [i], cols)
             # the other risks' own cost that came with this one (less any it prevented)
-            others = np.arange(len(spec.risks)) != i
-            cost_there = draws.risk_cost[:, cols][others]
-            triggered[i] = (np.where(out.fired[:, cols][others], cost_there, 0.0).sum()
-                            - np.where(fired[others], cost_there, 0.0).sum())
+            others = np.ones(len(spec.risks), bool)
+            others[i] = False
+            triggered[i] = (np.where(out.fired[others][:, cols],
+                                     draws.risk_cost[others][:, cols], 0.0).sum()
+                            - np.where(fired[others], draws.risk_cost[others][:, cols],
+                                       0.0).sum())
         for name, value in (("cols", cols.astype(np.int32)), ("end", end), ("cost", cost),
                             ("milestones", milestones)):
             kept[name].append(value)
