@@ -52,9 +52,10 @@
  * raised whenever a loop's numbers change, so that a stale build is not used. 2: the Latin
  * hypercube's strata in the order of sorted keys (1, riskmodel up to 0.2.0: Fisher-Yates);
  * 3: typed links (FS, SS, FF, SF) in the network's passes; 4: levelling; 5: the risks
- * switched off re-scheduled in place (reschedule_cols, labour_cols), the Iman-Conover
- * reordering (rank_reorder_rows). */
-#define KERNELS_VERSION 5
+ * switched off re-scheduled in place (reschedule_cols; labour_cols until 6), the
+ * Iman-Conover reordering (rank_reorder_rows); 6: no labour_cols (a risk's labour is
+ * the change in what it hits). */
+#define KERNELS_VERSION 6
 
 EXPORT int kernels_version(void) { return KERNELS_VERSION; }
 
@@ -719,34 +720,6 @@ MULTIVERSION EXPORT void reschedule_cols(const double *duration, const double *f
         for (int64_t i = 0; i < k; i++) {
             double x = f ? f[i] : g[cols[i]];
             end[i] = s == 0 || x > end[i] ? x : end[i];
-        }
-    }
-}
-
-/* The labour cost in the iterations cols (k of them): 0 + prefix[cols[i]] (the sum of the
- * rows before row top), then rate[j] x the working duration of each row j from top on, in
- * order (duration: m x n; a row with hit_row[j - top] >= 0 reads dur_hit's row instead):
- * the sum weighted_sum makes of those rows, continued, so it equals the whole sum. */
-MULTIVERSION EXPORT void labour_cols(const double *duration, int64_t m, int64_t n,
-                                     const int64_t *cols, int64_t k, int64_t top,
-                                     const double *rate, const int64_t *hit_row,
-                                     const double *dur_hit, const double *prefix, double *out)
-{
-    for (int64_t i = 0; i < k; i++) {
-        out[i] = 0.0;
-        out[i] += 1.0 * prefix[cols[i]];
-    }
-    for (int64_t j = top; j < m; j++) {
-        double weight = rate[j];
-        int64_t h = hit_row[j - top];
-        if (h >= 0) {
-            const double *row = dur_hit + h * k;
-            for (int64_t i = 0; i < k; i++)
-                out[i] += weight * row[i];
-        } else {
-            const double *row = duration + j * n;
-            for (int64_t i = 0; i < k; i++)
-                out[i] += weight * row[cols[i]];
         }
     }
 }

@@ -16,7 +16,7 @@ import numpy as np
 from .block import evaluate, plan_draws, sample_block, start_of
 from .collect import Collector, RiskOff
 from .model import BLOCK, BlockResult, Draws, EngineSpec, Outcome, RiskSpec, Workspace
-from .risk_off import _prefix_sums, _variants, _without_any_risk, _without_each_risk
+from .risk_off import _without_any_risk, _without_each_risk
 
 __all__ = [
     "BLOCK",
@@ -84,14 +84,9 @@ def run_block(
     duration_sum, finish_sum = out.duration.sum(axis=1), out.finish.sum(axis=1)
     no_risks = norisk_duration_sum = norisk_finish_sum = without_risk = triggered = None
     if spec.rank_risks and spec.risks:
-        prefix = {}
-        if spec.sparse_risk_off:
-            plans, every = _variants(spec)
-            prefix = _prefix_sums(spec, out.duration, [v.top for v in (*plans, every)
-                                                       if v.top < out.duration.shape[0]])
         no_risks, norisk_duration_sum, norisk_finish_sum = _without_any_risk(
-            spec, draws, out, prefix, duration_sum.copy(), finish_sum.copy())
-        without_risk, triggered = _without_each_risk(spec, draws, out, prefix)
+            spec, draws, out, duration_sum.copy(), finish_sum.copy())
+        without_risk, triggered = _without_each_risk(spec, draws, out)
     return BlockResult(
         index=index,
         size=size,

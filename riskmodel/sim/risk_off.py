@@ -1,9 +1,11 @@
 """The same block with risks switched off, on the same draws.
 
-For each risk, the iterations where it fired are evaluated again without it, and only
-the workstreams it can reach (the ones it hits and everything downstream) are
-re-scheduled; once more with every risk off (the risk-free run behind the contingency
-split). Results are kept sparse: only the iterations that change.
+For each risk, the iterations where it fired are evaluated again without it: its cost
+changes by the labour of the workstreams it hits, and the schedule only where one of
+them was critical (a shorter workstream off every critical path cannot move the end),
+and there only the workstreams it can reach (the ones it hits and everything downstream)
+are re-scheduled; once more with every risk off in every iteration (the risk-free run
+behind the contingency split). Results are kept sparse: only the iterations that change.
 """
 from __future__ import annotations
 
@@ -13,11 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .block import evaluate
-from .kernels import apply_risks, labour_cols, reschedule_cols, weighted_sum
+from .kernels import apply_risks, reschedule_cols, weighted_sum
 from .model import Draws, EngineSpec, Outcome
 from .network import calendar_knots
 
-__all__ = ["_variants", "_prefix_sums", "_without_each_risk", "_without_any_risk"]
+__all__ = ["_variants", "_without_each_risk", "_without_any_risk"]
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,9 @@ class _Variant:
     renumbered); ``down``: ``hit`` and everything after it, in topological order, the
     workstreams whose finish can change (``local``: each workstream's row in ``down``, or
     -1); ``first``/``pred``/``lag``: their links (CSR over ``down``, predecessors as
-    workstream ids); ``top``: the first row whose labour cost changes (sums before it are
-    taken as they were).
+    workstream ids); ``by_end``: nothing the run keeps reads a finish in ``down`` other
+    than the end's (no milestone there, no overhead running until one), so an iteration
+    where no workstream of ``hit`` is critical keeps its end and needs no re-scheduling.
     """
 
     hit: np.ndarray
@@ -44,8 +47,7 @@ class _Variant:
     earliest: np.ndarray        # per row of down
     pinned: np.ndarray          # per row of down
     hit_row: np.ndarray         # per row of down: its row in ``hit``, or -1
-    top: int
-    labour_hit: np.ndarray      # per workstream from ``top`` on: its row in ``hit``, or -1
+    by_end: bool
     sinks: np.ndarray           # the network's sinks (the end is the latest of them)
     milestones: tuple[int, ...]  # per milestone: its row in ``down``, or -1: unchanged
     overhead: tuple[int, ...]    # per overhead: row in ``down``, -1 unchanged, -2 end
@@ -75,7 +77,8 @@ def _variant(spec: EngineSpec, off: Sequence[int]) -> _Variant:
     local[down] = np.arange(len(down))
     earliest = np.full(m, np.nan) if spec.earliest is None else np.asarray(spec.earliest, float)
     pinned = np.full(m, np.nan) if spec.pinned is None else np.asarray(spec.pinned, float)
-    top = hit[0] if hit else m
+    milestones = tuple(int(local[j]) for j in spec.milestones)
+    overhead = tuple(-2 if until < 0 else int(local[until]) for _, until in spec.overhead)
     return _Variant(
         hit=np.array(hit, dtype=np.int64), kept=np.array(kept, dtype=np.int64), links=links,
         down=np.array(down, dtype=np.int64), local=local,
@@ -85,76 +88,64 @@ def _variant(spec: EngineSpec, off: Sequence[int]) -> _Variant:
         lag=np.array([g for j in down for g in spec.lags[j]], dtype=float),
         earliest=earliest[down], pinned=pinned[down],
         hit_row=np.array([in_hit.get(j, -1) for j in down], dtype=np.int64),
-        top=top,
-        labour_hit=np.array([in_hit.get(j, -1) for j in range(top, m)], dtype=np.int64),
+        by_end=all(at < 0 for at in milestones + overhead),
         sinks=np.array(spec.sinks, dtype=np.int64),
-        milestones=tuple(int(local[j]) for j in spec.milestones),
-        overhead=tuple(-2 if until < 0 else int(local[until]) for _, until in spec.overhead),
+        milestones=milestones, overhead=overhead,
     )
 
 
-def _prefix_sums(spec: EngineSpec, duration: np.ndarray, rows) -> dict[int, np.ndarray]:
-    """Labour cost of rows [0, a) for each ``a`` in ``rows``, summed in row order as
-    ``weighted_sum`` does (so a sum continued from one equals the whole sum)."""
-    n = duration.shape[1]
-    out: dict[int, np.ndarray] = {}
-    acc, at = np.zeros(n), 0
-    for a in sorted(set(rows)):
-        if a > at:
-            nxt = np.empty(n)
-            if at == 0:
-                weighted_sum(spec.weekly_rate[:a], duration[:a], nxt)
-            else:  # 0 + 1 x acc is acc exactly; then the rows, as weighted_sum adds them
-                stack = np.empty((a - at + 1, n))
-                stack[0] = acc
-                stack[1:] = duration[at:a]
-                weighted_sum(np.concatenate([[1.0], spec.weekly_rate[at:a]]), stack, nxt)
-            acc, at = nxt, a
-        out[a] = acc
-    return out
-
-
 def _switched_off(spec: EngineSpec, draws: Draws, out: Outcome, v: _Variant,
-                  cols: np.ndarray, prefix: dict[int, np.ndarray], removed_cost: np.ndarray):
+                  cols: np.ndarray, removed_cost: np.ndarray, every: bool = False):
     """End, cost, milestone finishes, and the changed rows, of iterations ``cols``
     re-scheduled without the risks of ``v`` (``removed_cost``: their own cost there).
 
-    Only what the risks can change is computed again, in place (``reschedule_cols``,
-    ``labour_cols`` read the block's arrays at ``cols``): the working durations of the
-    workstreams they hit, the finishes from there on, and the labour sum from the first
-    row that changes (continued from the sum before it, in the same order, so every
-    number equals a re-run of the whole network)."""
+    Only what the risks can change is computed again: the working durations of the
+    workstreams they hit, the labour cost by the change in those durations, and the
+    finishes from there on (``reschedule_cols``, reading the block's arrays in place, so
+    each equals a forward pass of the whole network). Unless ``every`` (then every row of
+    ``down`` in every iteration, returned as ``finish``; otherwise ``finish`` is None),
+    an iteration where no workstream of ``hit`` is critical keeps its end when nothing
+    else is kept (``v.by_end``) and is not re-scheduled: a critical path through none of
+    them is unchanged, every other path can only get shorter, and the end is the longest
+    (without a calendar, whose float counts non-working time and so can hide a
+    workstream that drives the end)."""
     k = cols.size
     n_ms = len(spec.milestones)
     if k == 0:
         return (np.empty(0), np.empty(0), np.empty((n_ms, 0)), np.empty((v.hit.size, 0)),
-                np.empty((v.down.size, 0)))
-    assert out.time_cost is not None  # every simulated block has it
+                np.empty((v.down.size, 0)) if every else None)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
     dur_hit = np.empty((v.hit.size, k))
+    change = np.zeros(k)
     if v.hit.size:
+        was = out.duration[np.ix_(v.hit, cols)]
         apply_risks(draws.duration[np.ix_(v.hit, cols)], draws.fired[np.ix_(v.kept, cols)],
                     draws.impact[np.ix_(v.kept, cols)], *v.links, dur_hit)
         if spec.duration_offset is not None:
             dur_hit += spec.duration_offset[v.hit][:, None]
-    finish, end = np.empty((v.down.size, k)), np.empty(k)
-    reschedule_cols(out.duration, out.finish, cols, v.down, v.local, v.first, v.pred, v.lag,
-                    v.earliest, v.pinned, v.hit_row, dur_hit, *calendar_knots(spec.calendar),
-                    finish, v.sinks, end)
-    if v.hit.size:
-        time_cost = np.empty(k)
-        labour_cols(out.duration, cols, v.top, spec.weekly_rate, v.labour_hit, dur_hit,
-                    prefix[v.top], time_cost)
-        for (weekly, until), at in zip(spec.overhead, v.overhead):
-            time_cost += weekly * (end if at == -2 else finish[at] if at >= 0
-                                   else out.finish[until, cols])
-    else:  # nothing the risks touch is left (finished work): the time cost stays
-        time_cost = out.time_cost[cols]
-    change = time_cost - out.time_cost[cols] - removed_cost
+        weighted_sum(spec.weekly_rate[v.hit], dur_hit - was, change)
+    moved = np.arange(k)
+    if not every and v.by_end and spec.calendar is None:
+        moved = np.flatnonzero(out.critical[np.ix_(v.hit, cols)].any(axis=0))
+    finish, end = np.empty((v.down.size, moved.size)), out.end[cols]
+    if moved.size:
+        cols_moved = np.ascontiguousarray(cols[moved])
+        end_moved = np.empty(moved.size)
+        reschedule_cols(out.duration, out.finish, cols_moved, v.down, v.local, v.first, v.pred,
+                        v.lag, v.earliest, v.pinned, v.hit_row,
+                        dur_hit if moved.size == k else np.ascontiguousarray(dur_hit[:, moved]),
+                        *calendar_knots(spec.calendar), finish, v.sinks, end_moved)
+        end[moved] = end_moved
+    for (weekly, until), at in zip(spec.overhead, v.overhead):
+        if at == -2:
+            change += weekly * (end - out.end[cols])
+        elif at >= 0:  # by_end is False: every iteration was re-scheduled
+            change += weekly * (finish[at] - out.finish[until, cols])
+    change -= removed_cost
     milestones = np.empty((n_ms, k))
     for q, (j, at) in enumerate(zip(spec.milestones, v.milestones)):
         milestones[q] = finish[at] if at >= 0 else out.finish[j, cols]
-    return end, out.cost[cols] + change, milestones, dur_hit, finish
+    return end, out.cost[cols] + change, milestones, dur_hit, finish if every else None
 
 
 def _reevaluated(spec: EngineSpec, draws: Draws, out: Outcome, off: Sequence[int],
@@ -183,17 +174,19 @@ def _variants(spec: EngineSpec) -> tuple[list[_Variant], _Variant]:
     return cached
 
 
-def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome,
-                       prefix: dict[int, np.ndarray]) -> tuple[dict[str, tuple], np.ndarray]:
+def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome
+                       ) -> tuple[dict[str, tuple], np.ndarray]:
     """End, cost and milestone finishes with each risk switched off, on the same draws,
     in the iterations where it fired (the only ones that can change), as
     {"cols": per risk the block's iterations, "end", "cost", "milestones": the values};
     and per risk the sum over the block of the other risks' own cost that fired only
     with it (zero unless risks condition one another).
 
-    Only those iterations, and in them only the workstreams the risk can reach, are
-    re-scheduled; their cost changes by the difference in time-dependent cost, less the
-    risk's own cost.
+    Only those iterations where a workstream it hits was critical (all of them when a
+    milestone or an overhead reads a finish it can reach), and in them only the
+    workstreams the risk can reach, are re-scheduled; their cost changes by the labour
+    of the workstreams it hits and the overhead of the time it took, less the risk's own
+    cost (``_switched_off``).
     """
     kept: dict[str, list] = {"cols": [], "end": [], "cost": [], "milestones": []}
     triggered = np.zeros(len(spec.risks))
@@ -201,8 +194,7 @@ def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome,
         if spec.sparse_risk_off:
             cols = np.flatnonzero(draws.fired[i])
             end, cost, milestones, _, _ = _switched_off(
-                spec, draws, out, _variants(spec)[0][i], cols, prefix,
-                draws.risk_cost[i, cols])
+                spec, draws, out, _variants(spec)[0][i], cols, draws.risk_cost[i, cols])
         else:
             assert out.fired is not None  # evaluate sets it
             cols = np.flatnonzero(out.fired[i])
@@ -220,8 +212,7 @@ def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome,
     return {name: tuple(values) for name, values in kept.items()}, triggered
 
 
-def _without_any_risk(spec: EngineSpec, draws: Draws, out: Outcome,
-                      prefix: dict[int, np.ndarray], duration_sum: np.ndarray,
+def _without_any_risk(spec: EngineSpec, draws: Draws, out: Outcome, duration_sum: np.ndarray,
                       finish_sum: np.ndarray):
     """End, cost and milestone finishes (per iteration) with every risk switched off, on
     the same draws: what estimate uncertainty alone gives (the split of contingency,
@@ -241,10 +232,10 @@ def _without_any_risk(spec: EngineSpec, draws: Draws, out: Outcome,
     # every iteration (nearly all have a risk that fired): the sums are then the no-risk
     # run's own, and where no risk fired the numbers come out as they were, bit for bit
     _, v = _variants(spec)
-    every = np.arange(out.end.size, dtype=np.int64)
+    cols = np.arange(out.end.size, dtype=np.int64)
     removed = np.where(draws.fired, draws.risk_cost, 0.0).sum(axis=0)
-    end, cost, milestones, dur_hit, finish = _switched_off(spec, draws, out, v, every, prefix,
-                                                           removed)
+    end, cost, milestones, dur_hit, finish = _switched_off(spec, draws, out, v, cols, removed,
+                                                           every=True)
     duration_sum[v.hit] = dur_hit.sum(axis=1)
     finish_sum[v.down] = finish.sum(axis=1)
     return {"end": end, "cost": cost, "milestones": milestones}, duration_sum, finish_sum

@@ -307,7 +307,7 @@ def test_start_forward_and_critical_rows(cal, typed):
 
 
 @pytest.mark.parametrize("cal", [None, *CALENDARS])
-def test_reschedule_and_labour_cols_equal_a_whole_forward_pass(cal):
+def test_reschedule_cols_equals_a_whole_forward_pass(cal):
     # the risk-off kernels read the block in place: on both backends, a sub-network
     # scheduled again at some iterations equals forward_rows over the whole network there
     rng = np.random.default_rng(10)
@@ -355,19 +355,6 @@ def test_reschedule_and_labour_cols_equal_a_whole_forward_pass(cal):
     identical(a, whole[np.ix_(down, cols)])
     identical(ends[0], ends[1])
     identical(ends[0], whole[np.ix_(sinks, cols)].max(axis=0))
-    # labour: continued from the sum of the rows before the first hit, bit for bit
-    rate = rng.uniform(500, 4000, m)
-    top = int(hit[0])
-    prefix = np.empty(n)
-    kernels.weighted_sum(rate[:top].copy(), duration[:top].copy(), prefix)
-    labour_hit = np.array([hit.tolist().index(j) if j in hit else -1 for j in range(top, m)],
-                          dtype=np.int64)
-    (la, lb), _ = run_both(kernels.labour_cols, duration, cols, top, rate, labour_hit, dur_hit,
-                           prefix, out_like=np.empty(cols.size))
-    identical(la, lb)
-    expected = np.empty(cols.size)
-    kernels.weighted_sum(rate, np.ascontiguousarray(changed[:, cols]), expected)
-    identical(la, expected)
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 1000, 8192])

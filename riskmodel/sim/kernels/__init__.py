@@ -52,7 +52,6 @@ __all__ = [
     "level_rows",
     "critical_rows",
     "reschedule_cols",
-    "labour_cols",
     "rank_reorder_rows",
 ]
 
@@ -819,51 +818,6 @@ def reschedule_cols(duration, finish, cols, down, local, first, pred, lag, earli
     _impl.reschedule_cols(duration, finish, m, n, cols, k, down, nd, local, first, pred, lag,
                           earliest, pinned, hit_row, dur_hit, kt, kw, kt.size, out, sinks,
                           sinks.size, end)
-
-
-def labour_cols(duration, cols, top: int, rate, hit_row, dur_hit, prefix, out) -> None:
-    """Labour cost in the iterations ``cols``: ``prefix`` (per iteration: the sum over the
-    rows before ``top``), then ``rate[j]`` times the working duration of each row ``j``
-    from ``top`` on, in order, a row with ``hit_row[j - top] >= 0`` reading that row of
-    ``dur_hit`` (rows x len(cols)) instead: ``weighted_sum``'s sum of those rows,
-    continued, so it equals the whole sum bit for bit.
-
-    Parameters
-    ----------
-    duration : ndarray of float64
-        The run's working durations, workstreams x iterations.
-    cols : ndarray of int64
-        The iterations to sum.
-    top : int
-        The first row summed here.
-    rate : ndarray of float64
-        Each workstream's labour cost per working week.
-    hit_row : ndarray of int64
-        Per row from ``top`` on: its row in ``dur_hit``, or -1.
-    dur_hit : ndarray of float64
-        The changed working durations, rows x len(cols).
-    prefix : ndarray of float64
-        Per iteration of the run, the sum over the rows before ``top``.
-    out : ndarray of float64
-        One value per iteration of ``cols``, written in place.
-
-    Raises
-    ------
-    ValueError
-        Shapes that do not match, ``top`` outside 0 to the number of workstreams, or an
-        index that names no iteration or row.
-    ctypes.ArgumentError
-        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
-    """
-    m, n = duration.shape
-    k = cols.size
-    if (not 0 <= top <= m or rate.shape != (m,) or hit_row.shape != (m - top,)
-            or dur_hit.ndim != 2 or dur_hit.shape[1] != k or prefix.shape != (n,)
-            or out.shape != (k,) or not _in_range(cols, 0, n)
-            or not _in_range(hit_row, -1, dur_hit.shape[0])):
-        raise ValueError("labour_cols: a rate per workstream, a hit_row per row from top, "
-                         "cols naming iterations, prefix per iteration, out per col")
-    _impl.labour_cols(duration, m, n, cols, k, int(top), rate, hit_row, dur_hit, prefix, out)
 
 
 def rank_reorder_rows(values: np.ndarray, scores: np.ndarray, out: np.ndarray) -> None:

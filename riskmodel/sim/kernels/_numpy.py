@@ -501,14 +501,3 @@ def reschedule_cols(duration, finish, m, n, cols, k, down, nd, local, first, pre
     for s, j in enumerate(sinks.tolist()):
         x = o2[local[j]] if local[j] >= 0 else f2[j, cols]
         end[:] = x if s == 0 else np.where(x > end, x, end)
-
-
-def labour_cols(duration, m, n, cols, k, top, rate, hit_row, dur_hit, prefix, out):
-    out[:] = 0.0
-    if k == 0:
-        return
-    out += 1.0 * prefix[cols]
-    d2, h2 = duration.reshape(m, n), dur_hit.reshape(-1, k)
-    for j in range(top, m):
-        h = hit_row[j - top]
-        out += rate[j] * (h2[h] if h >= 0 else d2[j, cols])
