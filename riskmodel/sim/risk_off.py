@@ -115,37 +115,46 @@ def _switched_off(spec: EngineSpec, draws: Draws, out: Outcome, v: _Variant,
         return (np.empty(0), np.empty(0), np.empty((n_ms, 0)), np.empty((v.hit.size, 0)),
                 np.empty((v.down.size, 0)) if every else None)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
-    dur_hit = np.empty((v.hit.size, k))
+
+    def at(a: np.ndarray, rows=None) -> np.ndarray:  # rows (all) of a at cols (a copy)
+        if rows is None:
+            return a.copy() if every else a[..., cols]
+        return a[rows] if every else a[np.ix_(rows, cols)]
+
     change = np.zeros(k)
+    if v.kept.size:
+        dur_hit = np.empty((v.hit.size, k))
+        apply_risks(at(draws.duration, v.hit), at(draws.fired, v.kept),
+                    at(draws.impact, v.kept), *v.links, dur_hit)
+    else:  # no risk left on what they hit: the base durations
+        dur_hit = at(draws.duration, v.hit)
     if v.hit.size:
-        was = out.duration[np.ix_(v.hit, cols)]
-        apply_risks(draws.duration[np.ix_(v.hit, cols)], draws.fired[np.ix_(v.kept, cols)],
-                    draws.impact[np.ix_(v.kept, cols)], *v.links, dur_hit)
         if spec.duration_offset is not None:
             dur_hit += spec.duration_offset[v.hit][:, None]
-        weighted_sum(spec.weekly_rate[v.hit], dur_hit - was, change)
-    moved = np.arange(k)
+        weighted_sum(spec.weekly_rate[v.hit], dur_hit - at(out.duration, v.hit), change)
+    moved = cols if every else np.arange(k)
     if not every and v.by_end and spec.calendar is None:
-        moved = np.flatnonzero(out.critical[np.ix_(v.hit, cols)].any(axis=0))
-    finish, end = np.empty((v.down.size, moved.size)), out.end[cols]
+        moved = np.flatnonzero(at(out.critical, v.hit).any(axis=0))
+    finish, end = np.empty((v.down.size, moved.size)), at(out.end)
     if moved.size:
-        cols_moved = np.ascontiguousarray(cols[moved])
         end_moved = np.empty(moved.size)
-        reschedule_cols(out.duration, out.finish, cols_moved, v.down, v.local, v.first, v.pred,
-                        v.lag, v.earliest, v.pinned, v.hit_row,
+        reschedule_cols(out.duration, out.finish, cols if moved.size == k else cols[moved],
+                        v.down, v.local, v.first, v.pred, v.lag, v.earliest, v.pinned,
+                        v.hit_row,
                         dur_hit if moved.size == k else np.ascontiguousarray(dur_hit[:, moved]),
                         *calendar_knots(spec.calendar), finish, v.sinks, end_moved)
         end[moved] = end_moved
-    for (weekly, until), at in zip(spec.overhead, v.overhead):
-        if at == -2:
-            change += weekly * (end - out.end[cols])
-        elif at >= 0:  # by_end is False: every iteration was re-scheduled
-            change += weekly * (finish[at] - out.finish[until, cols])
+    for (weekly, until), row in zip(spec.overhead, v.overhead):
+        if row == -2:
+            change += weekly * (end - at(out.end))
+        elif row >= 0:  # by_end is False: every iteration was re-scheduled
+            change += weekly * (finish[row] - at(out.finish[until]))
     change -= removed_cost
     milestones = np.empty((n_ms, k))
-    for q, (j, at) in enumerate(zip(spec.milestones, v.milestones)):
-        milestones[q] = finish[at] if at >= 0 else out.finish[j, cols]
-    return end, out.cost[cols] + change, milestones, dur_hit, finish if every else None
+    for q, (j, row) in enumerate(zip(spec.milestones, v.milestones)):
+        milestones[q] = finish[row] if row >= 0 else at(out.finish[j])
+    change += at(out.cost)
+    return end, change, milestones, dur_hit, finish if every else None
 
 
 def _reevaluated(spec: EngineSpec, draws: Draws, out: Outcome, off: Sequence[int],
