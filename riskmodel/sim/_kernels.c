@@ -280,8 +280,8 @@ static inline double cubic(const double *coef, int64_t base, double x0, double i
     int32_t cell = (int32_t)s; /* tables have far fewer than 2^31 cells */
     cell = cell < (int32_t)last ? cell : (int32_t)last;
     double t = s - (double)cell;
-    const double *q = coef + 4 * (base + cell);
-    return q[0] + t * (q[1] + t * (q[2] + t * q[3]));
+    int64_t at = 4 * (base + cell); /* indexed, not a pointer plus offsets: gathers */
+    return coef[at] + t * (coef[at + 1] + t * (coef[at + 2] + t * coef[at + 3]));
 }
 
 EXPORT void cubic_rows(const double *coef, double x0, double inv_h, int64_t last, int64_t n,
@@ -294,7 +294,7 @@ EXPORT void cubic_rows(const double *coef, double x0, double inv_h, int64_t last
 /* PERT inverse CDFs from stacked tables of the standard beta, row k reading table k,
  * scaled to [lo[k], hi[k]] and written to row dest[k] of out; beyond floor the result is
  * NaN (returned: how many) */
-MULTIVERSION EXPORT int64_t pert_rows(const double *central, const double *lower,
+MULTIVERSION EXPORT int64_t pert_rows(const double *RESTRICT central, const double *lower,
                                       const double *upper, const double *c_grid,
                                       const double *t_grid, double tail, double floor_,
                                       const double *lo, const double *hi, int64_t rows,
@@ -302,15 +302,17 @@ MULTIVERSION EXPORT int64_t pert_rows(const double *central, const double *lower
                                       double *out)
 {
     int64_t c_last = (int64_t)c_grid[2], t_last = (int64_t)t_grid[2], beyond = 0;
+    double c_x0 = c_grid[0], c_inv_h = c_grid[1];
     for (int64_t k = 0; k < rows; k++) {
         int64_t c_base = k * (c_last + 1), t_base = k * (t_last + 1);
         double low = lo[k], span = hi[k] - lo[k];
-        const double *x = u + k * n;
-        double *y = out + dest[k] * n;
-        /* every point from the central table first (no branches: this vectorises), then
-         * the few in the tails (about 2 / 256 of them) again from their own tables */
+        const double *RESTRICT x = u + k * n;
+        double *RESTRICT y = out + dest[k] * n;
+        /* every point from the central table first (no branches, the grid in locals and
+         * the rows restrict: this vectorises, with gathers), then the few in the tails
+         * (about 2 / 256 of them) again from their own tables */
         for (int64_t i = 0; i < n; i++)
-            y[i] = low + span * cubic(central, c_base, c_grid[0], c_grid[1], c_last, x[i]);
+            y[i] = low + span * cubic(central, c_base, c_x0, c_inv_h, c_last, x[i]);
         for (int64_t i = 0; i < n; i++) {
             double v = x[i], z;
             if (tail <= v && v <= 1.0 - tail)
@@ -668,14 +670,15 @@ MULTIVERSION EXPORT int forward_rows(const double *duration, int64_t m, int64_t 
  * lag), earliest and pinned per row of down; the rule is forward_rows's, so every number
  * equals a forward pass of the whole network on those durations. out: nd x k; end: the
  * latest finish of the workstreams sinks[0..ns) (ns >= 1), as the new schedule has them. */
-MULTIVERSION EXPORT void reschedule_cols(const double *duration, const double *finish,
+MULTIVERSION EXPORT void reschedule_cols(const double *RESTRICT duration,
+                                         const double *RESTRICT finish,
                                          int64_t m, int64_t n, const int64_t *cols, int64_t k,
                                          const int64_t *down, int64_t nd, const int64_t *local,
                                          const int64_t *first, const int64_t *pred,
                                          const double *lag, const double *earliest,
                                          const double *pinned, const int64_t *hit_row,
                                          const double *dur_hit, const double *kt,
-                                         const double *kw, int64_t knots, double *out,
+                                         const double *kw, int64_t knots, double *RESTRICT out,
                                          const int64_t *sinks, int64_t ns, double *end)
 {
     (void)m;
@@ -708,10 +711,17 @@ MULTIVERSION EXPORT void reschedule_cols(const double *duration, const double *f
         }
         const double *d = duration + down[q] * n;
         const double *h = hit_row[q] >= 0 ? dur_hit + hit_row[q] * k : NULL;
-        for (int64_t i = 0; i < k; i++) {
-            double w = h ? h[i] : d[cols[i]];
-            o[i] = knots == 0 ? o[i] + w
-                              : earliest_time(kt, kw, knots, work_at(kt, kw, knots, o[i]) + w);
+        if (knots == 0 && h) { /* (each case its own loop: these vectorise) */
+            for (int64_t i = 0; i < k; i++)
+                o[i] = o[i] + h[i];
+        } else if (knots == 0) {
+            for (int64_t i = 0; i < k; i++)
+                o[i] = o[i] + d[cols[i]];
+        } else {
+            for (int64_t i = 0; i < k; i++) {
+                double w = h ? h[i] : d[cols[i]];
+                o[i] = earliest_time(kt, kw, knots, work_at(kt, kw, knots, o[i]) + w);
+            }
         }
     }
     for (int64_t s = 0; s < ns; s++) {
