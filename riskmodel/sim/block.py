@@ -51,19 +51,19 @@ def _sample_rows(spec: EngineSpec, root, block: int, keys: Sequence[str],
             out[i] = dist.support[0]
         else:
             families.setdefault(type(dist), []).append(i)
-    drawn = [i for rows in families.values() for i in rows]  # each family's rows together
+    # each family's rows together, its inputs with their own streams first (drawn in
+    # place), then its correlated ones (their rows copied from the copula's)
+    for rows in families.values():
+        rows.sort(key=lambda i: keys[i] in correlated)
     n = out.shape[1]
-    u = np.empty((len(drawn), n)) if work is None else work.array("scratch", (len(drawn), n))
-    own = [q for q, i in enumerate(drawn) if keys[i] not in correlated]
-    if len(own) == len(drawn):
-        uniforms(root, block, [keys[i] for i in drawn], n, spec.sampling, out=u)
-    else:  # a correlated input's row is its own stream's values in the copula's order
-        u[own] = uniforms(root, block, [keys[drawn[q]] for q in own], n, spec.sampling)
-        for q, i in enumerate(drawn):
-            if keys[i] in correlated:
-                u[q] = correlated[keys[i]]
+    u = np.empty((sum(map(len, families.values())), n)) if work is None else \
+        work.array("scratch", (sum(map(len, families.values())), n))
     first = 0
     for family, rows in families.items():
+        own = [keys[i] for i in rows if keys[i] not in correlated]
+        uniforms(root, block, own, n, spec.sampling, out=u[first:first + len(own)])
+        for q, i in enumerate(rows[len(own):], start=first + len(own)):
+            u[q] = correlated[keys[i]]
         family.ppf_rows_into([cast(Distribution, dists[i]) for i in rows],  # never None
                              u[first:first + len(rows)], out, rows)
         first += len(rows)
