@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ._version import __version__
 from .analysis.money import contingency_levels
+from .analysis.percentiles import sorted_percentiles
 from .formatting import long_date, percent, points
 from .formatting import money as fmt_money
 
@@ -25,6 +27,7 @@ __all__ = ["SCHEMA", "summary_document", "headline_table", "headline_row",
 SCHEMA = "riskmodel.summary/2"
 FINISH_LEVELS = (5, 10, 20, 50, 70, 80, 90, 95)
 COST_LEVELS = (10, 50, 80, 90)
+DATE_LEVELS = (10, 50, 80, 90)  # ``result.finish_dates()``'s
 CONTINGENCY_LEVELS = (50, 70, 80, 90, 95)
 WORKSTREAM_KEYS = ("criticality", "sensitivity", "finish_p80", "cruciality", "ssi",
                    "near_criticality", "cost_sensitivity")
@@ -36,6 +39,14 @@ RISK_KEYS = ("fired", "p80_finish_shift", "p80_cost_shift", "mean_finish_impact"
 def _number(x) -> float | None:
     x = float(x)
     return None if math.isnan(x) else x
+
+
+def _percentiles(values: np.ndarray, *levels: tuple[float, ...]) -> list[dict[str, float]]:
+    """``result.percentiles(of, levels)`` for each tuple of ``levels`` (labelled ``p50``,
+    ``p80``...), read from the values sorted once."""
+    ordered = np.sort(values)
+    return [{f"p{q:g}": float(x) for q, x in zip(each, sorted_percentiles(ordered, each))}
+            for each in levels]
 
 
 def _finding(f) -> dict[str, str]:
@@ -57,8 +68,8 @@ def summary_document(result: Result) -> dict[str, Any]:
         ``riskmodel.summary/2``: what ``SimulationResult.to_dict()`` and ``riskmodel
         simulate --json`` give.
     """
-    f = result.percentiles("end", FINISH_LEVELS)
-    c = result.percentiles("cost", COST_LEVELS)
+    f, dates = _percentiles(result.finish, FINISH_LEVELS, DATE_LEVELS)
+    (c,) = _percentiles(result.cost, COST_LEVELS)
     ws = result.workstreams()
     rk = result.risks()
     from .analysis.joint import jcl_summary
@@ -71,8 +82,8 @@ def summary_document(result: Result) -> dict[str, Any]:
         "version": __version__,
         "sampling": result.sampling,
         "finish": {"unit": "weeks", "mean": float(result.finish.mean()),
-                   "std": float(result.finish.std()), **{k: float(v) for k, v in f.items()}},
-        "finish_date": {k: v.isoformat() for k, v in result.finish_dates().items()},
+                   "std": float(result.finish.std()), **f},
+        "finish_date": {k: result.date_of(v).isoformat() for k, v in dates.items()},
         "targets": {
             tid: {"milestone": row.milestone, "date": row.date.isoformat(),
                   "probability": row.probability, "std_error": row.std_error,
@@ -80,14 +91,14 @@ def summary_document(result: Result) -> dict[str, Any]:
             for tid, row in result.targets().iterrows()
         },
         "cost": {"currency": result.scenario.currency, "mean": float(result.cost.mean()),
-                 "std": float(result.cost.std()), **{k: float(v) for k, v in c.items()}},
+                 "std": float(result.cost.std()), **c},
         "cost_band": result.cost_band(),
         "deterministic": {"finish": result.plan["finish"], "cost": result.plan["cost"]},
         "contingency": contingency_levels(result.contingency_table(CONTINGENCY_LEVELS)),
         "jcl": jcl_summary(result),
         "workstreams": {
-            wid: {k: _number(r[k]) for k in WORKSTREAM_KEYS if k in r.index}
-            for wid, r in ws.iterrows()
+            wid: {k: _number(x) for k, x in r.items()}
+            for wid, r in ws[[k for k in WORKSTREAM_KEYS if k in ws]].to_dict("index").items()
         },
         **({"as_of": result.status.as_of.isoformat()} if result.status is not None else {}),
         "risks": {rid: {**{k: _number(r[k]) for k in RISK_KEYS if k in r.index},

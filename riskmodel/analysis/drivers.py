@@ -50,23 +50,29 @@ _FLOAT_ATOL = 1e-6
 def _average_ranks(x: np.ndarray, rows: int = 16) -> np.ndarray:
     """Ranks along the last axis, ties given their average rank: the numbers of
     ``scipy.stats.rankdata(x, axis=-1)`` (half-integers, exact), without importing
-    scipy.stats, a few rows at a time so that the sort's scratch stays small."""
+    scipy.stats, a few rows at a time so that the sort's scratch stays small. A value
+    tied with none has rank 1 + its place in order; only runs of equal values (rare in
+    continuous samples) are averaged, and they get one rank whatever their order, so
+    the sort need not be stable."""
     x = np.atleast_2d(x)
     n = x.shape[-1]
     out = np.empty(x.shape, dtype=float)
-    where = np.arange(n)
+    untied = np.arange(1.0, n + 1)
     for r0 in range(0, x.shape[0], rows):
         part = x[r0:r0 + rows]
-        order = np.argsort(part, axis=-1, kind="stable")
+        order = np.argsort(part, axis=-1)
         xs = np.take_along_axis(part, order, axis=-1)
-        new = np.ones(xs.shape, dtype=bool)  # first of a run of equal values
-        new[:, 1:] = xs[:, 1:] != xs[:, :-1]
-        last = np.ones(xs.shape, dtype=bool)  # last of a run
-        last[:, :-1] = new[:, 1:]
-        first_at = np.maximum.accumulate(np.where(new, where, 0), axis=-1)
-        last_at = np.minimum.accumulate(np.where(last, where, n - 1)[:, ::-1], axis=-1)[:, ::-1]
-        np.put_along_axis(out[r0:r0 + rows], order, 0.5 * (first_at + last_at) + 1.0,
-                          axis=-1)
+        rank = np.tile(untied, (len(part), 1))
+        row, at = np.nonzero(xs[:, 1:] == xs[:, :-1])  # place ``at`` ties with at + 1
+        if len(at):
+            first = np.ones(len(at), dtype=bool)  # the first tie of a run of equal values
+            first[1:] = (row[1:] != row[:-1]) | (at[1:] != at[:-1] + 1)
+            last = np.append(first[1:], True)
+            mean = 0.5 * (at[first] + at[last] + 1) + 1.0  # of the places from first to last
+            run = np.cumsum(first) - 1
+            rank[row, at] = mean[run]
+            rank[row, at + 1] = mean[run]
+        np.put_along_axis(out[r0:r0 + rows], order, rank, axis=-1)
     return out
 
 
@@ -77,6 +83,18 @@ def _centred_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # squared a few rows at a time (each row's sum is the same): no second array as large
     squares = np.concatenate([(rx[r:r + 16] ** 2).sum(axis=1) for r in range(0, len(rx), 16)])
     return rx, np.sqrt(squares)
+
+
+def _row_moments(x: np.ndarray, rows: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each row in float64: the numbers of
+    ``x.astype(float).mean(axis=1)`` and ``.std(axis=1)``, a few rows at a time so that
+    no float64 copy of the whole of ``x`` is made."""
+    means, sds = [], []
+    for r0 in range(0, len(x), rows):
+        part = x[r0:r0 + rows].astype(float)
+        means.append(part.mean(axis=1))
+        sds.append(part.std(axis=1))
+    return np.concatenate(means), np.concatenate(sds)
 
 
 def _correlate_ranks(x: np.ndarray, rx: np.ndarray, sx: np.ndarray, y) -> np.ndarray:
@@ -179,16 +197,19 @@ def drivers(result: Sample,
     iterations kept in ``result.detail`` (all of them up to ``DETAIL_CELLS``).
     """
     d = result.detail
-    n = d["base_duration"].shape[1]
-    base = d["base_duration"].astype(float)
+    base = d["base_duration"]  # ranked as kept (float32): the same order as in float64
+    n = base.shape[1]
     finish, cost = result.finish[:n], result.cost[:n]
     crit = np.asarray(result.criticality_, dtype=float)
     ranks = _centred_ranks(base)  # ranked once for both
     sens_f = _correlate_ranks(base, *ranks, finish)
     sens_c = _correlate_ranks(base, *ranks, cost)
     del ranks
+    mean_base, sd_base = _row_moments(base)
     sd_f = finish.std()
-    ssi = crit * base.std(axis=1) / sd_f if sd_f > 0 else np.zeros(len(base))
+    ssi = crit * sd_base / sd_f if sd_f > 0 else np.zeros(len(base))
+    # sorted once: the same percentiles, and numpy partitions sorted rows quickly
+    finishes = np.sort(d["finish"], axis=1)
     table = pd.DataFrame(
         {
             "name": [w.name or w.id for w in result.scenario.workstreams],
@@ -199,10 +220,10 @@ def drivers(result: Sample,
             "cruciality": crit * sens_f,
             "ssi": ssi,
             "mean_duration": result.mean_duration_,
-            "mean_base_duration": base.mean(axis=1),
+            "mean_base_duration": mean_base,
             "plan_duration": result.plan["workstream_duration"],
-            "finish_p50": np.percentile(d["finish"], 50, axis=1).astype(float),
-            "finish_p80": np.percentile(d["finish"], 80, axis=1).astype(float),
+            "finish_p50": np.percentile(finishes, 50, axis=1).astype(float),
+            "finish_p80": np.percentile(finishes, 80, axis=1).astype(float),
             "plan_start": result.plan["workstream_start"],
             "plan_finish": result.plan["workstream_finish"],
             "on_plan_critical_path": result.plan["critical"],

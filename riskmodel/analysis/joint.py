@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .percentiles import sorted_percentiles
+
 if TYPE_CHECKING:  # pragma: no cover
     from .sample import Sample
 
@@ -49,25 +51,37 @@ def jcl_frontier(result: Sample, confidence: float = 0.7,
 
 
 def _by_finish(result: Sample, milestone: str) -> tuple[np.ndarray, np.ndarray]:
-    """The finishes in order, and the costs in the same order."""
+    """The finishes in order, and the costs in the same order (among equal finishes in
+    any order: a date takes all of them or none)."""
     finish = result.finish_of(milestone)
-    order = np.argsort(finish, kind="stable")
+    order = np.argsort(finish)
     return finish[order], result.cost[order]
 
 
 def _frontier(result: Sample, by_finish: tuple[np.ndarray, np.ndarray], confidence: float,
               points: int) -> pd.DataFrame:
-    """``jcl_frontier`` from the finishes in order and their costs (``_by_finish``)."""
+    """``jcl_frontier`` from the finishes in order and their costs (``_by_finish``).
+
+    The budget at a date is the need-th least cost of the futures finished by then
+    (need = ``confidence`` x the futures). Later dates never need more, and no date
+    needs less than the need-th least cost of all futures (``floor``): the costs below
+    it are only counted, and only those from it up to the last budget are searched.
+    """
     f_sorted, c_by_f = by_finish
     need = math.ceil(confidence * len(f_sorted) - 1e-9)
+    floor = np.partition(c_by_f, need - 1)[need - 1]
+    high = c_by_f >= floor  # fewer than need futures cost less than the floor
+    f_high, c_high = f_sorted[high], c_by_f[high]
     rows = []
-    bound = np.inf  # later dates never need more: only costs up to the last budget count
+    bound = np.inf
     for d in np.linspace(f_sorted[need - 1], f_sorted[-1], points):
         k = int(np.searchsorted(f_sorted, d, side="right"))
         if k < need:
             continue
-        low = c_by_f[:k][c_by_f[:k] <= bound]  # holds the need smallest of c_by_f[:k]
-        budget = float(np.partition(low, need - 1)[need - 1])
+        k_high = int(np.searchsorted(f_high, d, side="right"))
+        rank = need - (k - k_high)  # the budget's rank among the costs from the floor up
+        low = c_high[:k_high][c_high[:k_high] <= bound]  # holds the rank smallest of them
+        budget = float(np.partition(low, rank - 1)[rank - 1])
         bound = budget
         rows.append({"date": pd.Timestamp(result.date_of(d)), "weeks": float(d),
                      "budget": budget})
@@ -115,14 +129,20 @@ def promise(result: Sample, confidence: float, budget: float | None = None,
     limit = result.weeks(when) + 1e-12
     finish, cost = result.finish_of(milestone), result.cost
     need = math.ceil(confidence * len(finish) - 1e-9)
-    within = np.sort(finish[cost <= budget])
-    on_time = np.sort(cost[finish <= limit])
-    weeks = float(within[need - 1]) if len(within) >= need else None
+    weeks = _nth_least(finish[cost <= budget], need)
     return {"confidence": confidence, "budget": budget,
             "date_at_budget": None if weeks is None else result.date_of(weeks).isoformat(),
             "weeks_at_budget": weeks,
             "date": when.isoformat() if hasattr(when, "isoformat") else str(when),
-            "budget_at_date": float(on_time[need - 1]) if len(on_time) >= need else None}
+            "budget_at_date": _nth_least(cost[finish <= limit], need)}
+
+
+def _nth_least(values: np.ndarray, n: int) -> float | None:
+    """The n-th least of ``values`` (None if there are fewer); ``values`` is reordered."""
+    if len(values) < n:
+        return None
+    values.partition(n - 1)
+    return float(values[n - 1])
 
 
 def jcl_summary(result: Sample, levels=(70, 80), points: int = 20) -> dict:
@@ -144,8 +164,8 @@ def jcl_summary(result: Sample, levels=(70, 80), points: int = 20) -> dict:
     dict
     """
     target = result.primary_target
-    finish = result.finish_of(target.milestone)
-    p80_weeks = float(np.percentile(finish, 80))
+    by_finish = _by_finish(result, target.milestone)  # sorted once for every level
+    p80_weeks = float(sorted_percentiles(by_finish[0], [80])[0])
     p80_cost = float(np.percentile(result.cost, 80))
     p80_date = result.date_of(p80_weeks)  # as people see it: rounded up to a day
     out: dict[str, Any] = {"date": target.date.isoformat(), "budget": result.budget,
@@ -153,7 +173,6 @@ def jcl_summary(result: Sample, levels=(70, 80), points: int = 20) -> dict:
            "at_p80": {"date": p80_date.isoformat(), "budget": p80_cost,
                       "probability": result.jcl(p80_date, p80_cost)},
            "frontier": {}, "promise": {}}
-    by_finish = _by_finish(result, target.milestone)  # sorted once for every level
     for level in levels:
         frontier = _frontier(result, by_finish, level / 100, points)
         out["frontier"][str(level)] = [

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from .percentiles import replaced_percentiles, sorted_percentiles
+
 if TYPE_CHECKING:  # pragma: no cover
     from .sample import Sample
 
@@ -41,9 +43,12 @@ def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
     """Fill ``shift`` from the run without each risk, one risk at a time.
 
     ``result.without_risk`` keeps each risk's iterations where it fired (the others are
-    those of the run); each risk's whole vector is rebuilt on demand and dropped, so
-    memory stays at a few vectors of the run whatever the number of risks. Every figure
-    is computed on that whole vector, as on a dense array (so they are the same numbers).
+    those of the run). The mean without a risk is taken of its whole vector, rebuilt in
+    one buffer risk by risk (so it is the same number as on a dense array, and memory
+    stays at a few vectors of the run whatever the number of risks); its P80 and P90
+    are read from the run sorted once and the fired iterations' values before and
+    after, sorted (``replaced_percentiles``: the same numbers as ``np.percentile`` of
+    the whole vector).
     """
     w = result.without_risk
     assert w is not None  # called only for a run with its risks ranked
@@ -52,26 +57,32 @@ def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
     base = result.finish_of(target.milestone)
     row = _headline_row(result)
     n = base.size
-    met = int(np.count_nonzero(base <= when))
-    finish_mean, cost_mean = result.finish.mean(), result.cost.mean()
-    levels = (80, 90)
-    finish_q = np.percentile(result.finish, levels)
-    cost_q = np.percentile(result.cost, levels)
+    on_time = base <= when
+    met = int(np.count_nonzero(on_time))
     for i in range(len(w.cols)):
-        cols = w.cols[i]
         # P(meet) without the risk: counts change only where it fired
         head = w.values["end"][i] if row is None else w.values["milestones"][i][row]
-        met_i = (met - int(np.count_nonzero(base[cols] <= when))
+        met_i = (met - int(np.count_nonzero(on_time[w.cols[i]]))
                  + int(np.count_nonzero(head <= when)))
         shift["p_meet_shift"][i] = met / n - met_i / n
-        for name, what, mean, quantiles in (("end", "finish", finish_mean, finish_q),
-                                             ("cost", "cost", cost_mean, cost_q)):
-            alone = w.dense(name, i)  # one risk's whole vector at a time
-            shift[f"mean_{what}_impact"][i] = mean - alone.mean()
-            q = np.percentile(alone, levels, overwrite_input=True)  # a copy already
+    levels = (80, 90)
+    for name, what in (("end", "finish"), ("cost", "cost")):
+        run = w.base[name]
+        ordered = np.sort(run)
+        mean, quantiles = run.mean(), sorted_percentiles(ordered, levels)
+        alone = np.empty_like(run)  # one risk's whole vector at a time
+        for i, cols in enumerate(w.cols):
+            off = w.values[name][i]
+            np.copyto(alone, run)
+            alone[cols] = off
+            mean_off = alone.mean()
+            shift[f"mean_{what}_impact"][i] = mean - mean_off
+            if np.isfinite(mean_off):  # every value finite
+                q = replaced_percentiles(ordered, np.sort(run[cols]), np.sort(off), levels)
+            else:
+                q = np.percentile(alone, levels)
             for k, level in enumerate(levels):
                 shift[f"p{level}_{what}_shift"][i] = quantiles[k] - q[k]
-            del alone
     triggered = result.mean_triggered_cost_
     if triggered is None:
         triggered = np.zeros_like(result.mean_risk_cost_)

@@ -136,3 +136,27 @@ def test_criticality_bars_show_near_critical_behind_critical(default_result):
     assert widths[k:] == pytest.approx(table["criticality"].tolist())
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0] == "Near-critical: float ≤ 2.5 working days"
+
+
+def test_average_ranks_are_scipys_whatever_the_ties_and_their_order():
+    from scipy.stats import rankdata
+
+    from riskmodel.analysis.drivers import _average_ranks
+
+    rng = np.random.default_rng(5)
+    # 37 rows (not a multiple of the rows ranked at a time): few, many and all values tied
+    x = np.concatenate([rng.normal(size=(12, 500)), rng.integers(0, 7, (12, 500)),
+                        np.full((1, 500), 2.5),
+                        rng.normal(size=(12, 500)).astype(np.float32).astype(float)])
+    x[12:24] = rng.permuted(x[12:24], axis=1)
+    np.testing.assert_array_equal(_average_ranks(x), rankdata(x, axis=-1))
+    np.testing.assert_array_equal(_average_ranks(x[13]), rankdata(x[13])[None])
+
+
+def test_row_moments_are_those_of_a_float64_copy():
+    from riskmodel.analysis.drivers import _row_moments
+
+    x = np.random.default_rng(6).gamma(2.0, 1.5, (37, 3000)).astype(np.float32)
+    mean, sd = _row_moments(x)
+    np.testing.assert_array_equal(mean, x.astype(float).mean(axis=1))
+    np.testing.assert_array_equal(sd, x.astype(float).std(axis=1))

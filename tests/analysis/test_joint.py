@@ -69,3 +69,39 @@ def test_the_document_carries_both_frontiers_and_their_promises(independent):
         for pt in points:
             assert independent.jcl(pt["weeks"], pt["budget"]) >= int(level) / 100
     assert abs(j["probability"] - 0.929 * 0.975) < Z * np.sqrt(0.91 * 0.09 / N) + 0.003
+
+
+def _stub(finish, cost):
+    """What the frontier and the promise read of a result, for given finishes and costs."""
+    from types import SimpleNamespace
+
+    start = dt.date(2027, 1, 4)
+    return SimpleNamespace(
+        finish_of=lambda milestone: finish, cost=cost, budget=float(np.median(cost)),
+        primary_target=SimpleNamespace(milestone="end", date=12.0),
+        weeks=float, date_of=lambda w: start + dt.timedelta(days=int(np.ceil(w * 7))))
+
+
+def test_frontier_and_promise_are_the_least_by_their_definition_ties_included():
+    from riskmodel.analysis.joint import jcl_frontier, promise
+
+    rng = np.random.default_rng(8)
+    for n in (1, 7, 500, 4001):
+        # finishes and costs on coarse grids, related: many ties in both
+        finish = rng.integers(20, 60, n) / 4
+        cost = np.round(finish * 10 + rng.integers(0, 40, n), -1)
+        for confidence in (0.3, 0.7, 0.8, 0.95):
+            need = int(np.ceil(confidence * n - 1e-9))
+            frontier = jcl_frontier(_stub(finish, cost), confidence, points=25)
+            expected = []
+            f = np.sort(finish)
+            for d in np.linspace(f[need - 1], f[-1], 25):
+                by_then = np.sort(cost[finish <= d])
+                if len(by_then) >= need:
+                    expected.append((float(d), float(by_then[need - 1])))
+            assert list(zip(frontier["weeks"], frontier["budget"])) == expected
+            p = promise(_stub(finish, cost), confidence)
+            within = np.sort(finish[cost <= np.median(cost)])
+            on_time = np.sort(cost[finish <= 12.0 + 1e-12])
+            assert p["weeks_at_budget"] == (within[need - 1] if len(within) >= need else None)
+            assert p["budget_at_date"] == (on_time[need - 1] if len(on_time) >= need else None)

@@ -148,3 +148,18 @@ def test_tail_ranking_puts_a_rare_large_risk_first():
     assert r.risks().index[0] == "rare"
     with pytest.raises(ValueError):
         r.risks(by="nope")
+
+
+@pytest.mark.parametrize("which", ["toy", "default"])
+def test_the_shifts_are_those_of_each_risks_whole_vector_to_the_last_bit(runs, which,
+                                                                         default_result):
+    # the ranking reads percentiles from sorted parts; they are the dense vector's
+    full = runs[0] if which == "toy" else default_result
+    w, rk = full.without_risk, full.risks()
+    for i, rid in enumerate(full.risk_ids):
+        for name, what, run in (("end", "finish", full.finish), ("cost", "cost", full.cost)):
+            alone = w.dense(name, i)
+            assert rk.loc[rid, f"mean_{what}_impact"] == run.mean() - alone.mean()
+            for q in (80, 90):
+                assert rk.loc[rid, f"p{q}_{what}_shift"] == (np.percentile(run, q)
+                                                             - np.percentile(alone, q))
