@@ -3,7 +3,6 @@ once, tables taken whole) but gives exactly their numbers."""
 import numpy as np
 
 from riskmodel.analysis.joint import jcl_frontier, promise
-from riskmodel.analysis.money import contingency_levels
 from riskmodel.document import (
     CONTINGENCY_LEVELS,
     COST_LEVELS,
@@ -22,7 +21,16 @@ def test_the_documents_figures_are_the_results_to_the_last_bit(default_result):
     cost = r.percentiles("cost", COST_LEVELS)
     assert {k: d["cost"][k] for k in cost.index} == cost.to_dict()
     assert d["finish_date"] == {k: v.isoformat() for k, v in r.finish_dates().items()}
-    assert d["contingency"] == contingency_levels(r.contingency_table(CONTINGENCY_LEVELS))
+    for q in CONTINGENCY_LEVELS:  # from np.percentile of the run and of its risk-free run
+        level = d["contingency"][f"p{q}"]
+        weeks, cost = np.percentile(r.finish, q), np.percentile(r.cost, q)
+        free_weeks = np.percentile(r.no_risks["end"], q)
+        free_cost = np.percentile(r.no_risks["cost"], q)
+        assert level["weeks"] == weeks - r.plan["finish"]
+        assert level["cost"] == cost - r.plan["cost"]
+        assert level["from_risks"] == {"weeks": weeks - free_weeks, "cost": cost - free_cost}
+        assert level["from_estimates"] == {"weeks": free_weeks - r.plan["finish"],
+                                           "cost": free_cost - r.plan["cost"]}
     ws = r.workstreams()
     assert d["workstreams"] == {wid: {k: float(row[k]) for k in WORKSTREAM_KEYS}
                                 for wid, row in ws.iterrows()}
@@ -32,7 +40,7 @@ def test_the_documents_figures_are_the_results_to_the_last_bit(default_result):
     j = d["jcl"]
     assert j["at_p80"]["budget"] == np.percentile(r.cost, 80)
     assert r.date_of(np.percentile(r.finish, 80)).isoformat() == j["at_p80"]["date"]
-    for level in ("70", "80"):
+    for level in ("70", "80"):  # the document's wiring (the numbers: tests/analysis/test_joint)
         frontier = jcl_frontier(r, int(level) / 100, points=20)
         assert [(p["weeks"], p["budget"]) for p in j["frontier"][level]] == list(
             zip(frontier["weeks"], frontier["budget"]))

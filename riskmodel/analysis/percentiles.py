@@ -24,8 +24,12 @@ __all__ = ["sorted_percentiles", "replaced_percentiles"]
 
 def _positions(n: int, levels: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """numpy's linear method: the order statistics below and above each level's
-    position (n - 1) q in a sample of ``n``, and the weight of the one above."""
-    at = (n - 1) * (np.asarray(levels, dtype=float) / 100)
+    position (n - 1) q in a sample of ``n``, and the weight of the one above; levels
+    outside [0, 100] (or NaN) are refused as ``np.percentile`` refuses them."""
+    q = np.asarray(levels, dtype=float)
+    if not ((q >= 0) & (q <= 100)).all():
+        raise ValueError("Percentiles must be in the range [0, 100]")
+    at = (n - 1) * (q / 100)
     below = np.floor(at)
     weight = at - below
     lower = below.astype(np.intp)
@@ -55,6 +59,11 @@ def sorted_percentiles(ordered: np.ndarray, levels: Sequence[float]) -> np.ndarr
     ndarray
         One value per level: the same floats as ``np.percentile`` (all NaN if the
         sample holds a NaN).
+
+    Raises
+    ------
+    ValueError
+        A level is outside [0, 100], as ``np.percentile`` says.
     """
     lower, upper, weight = _positions(len(ordered), levels)
     if np.isnan(ordered[-1]):
@@ -122,7 +131,7 @@ def replaced_percentiles(ordered: np.ndarray, removed: np.ndarray, added: np.nda
     ------
     ValueError
         A value is not finite (NaN or infinite: take ``np.percentile`` of the whole
-        changed sample instead).
+        changed sample instead), or a level is outside [0, 100].
     """
     if not all(np.isfinite(x[[0, -1]]).all() for x in (ordered, removed, added) if len(x)):
         raise ValueError("replaced_percentiles needs finite values")

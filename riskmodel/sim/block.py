@@ -55,9 +55,8 @@ def _sample_rows(spec: EngineSpec, root, block: int, keys: Sequence[str],
     # place), then its correlated ones (their rows copied from the copula's)
     for rows in families.values():
         rows.sort(key=lambda i: keys[i] in correlated)
+    u = _array(work, "scratch", (sum(map(len, families.values())), out.shape[1]))
     n = out.shape[1]
-    u = np.empty((sum(map(len, families.values())), n)) if work is None else \
-        work.array("scratch", (sum(map(len, families.values())), n))
     first = 0
     for family, rows in families.items():
         own = [keys[i] for i in rows if keys[i] not in correlated]

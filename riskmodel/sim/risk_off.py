@@ -2,10 +2,11 @@
 
 For each risk, the iterations where it fired are evaluated again without it: its cost
 changes by the labour of the workstreams it hits, and the schedule only where one of
-them was critical (a shorter workstream off every critical path cannot move the end),
-and there only the workstreams it can reach (the ones it hits and everything downstream)
-are re-scheduled; once more with every risk off in every iteration (the risk-free run
-behind the contingency split). Results are kept sparse: only the iterations that change.
+them was critical or gets longer without it (a shorter workstream off every critical
+path cannot move the end), and there only the workstreams it can reach (the ones it hits
+and everything downstream) are re-scheduled; once more with every risk off in every
+iteration (the risk-free run behind the contingency split). Results are kept sparse:
+only the iterations that change.
 """
 from __future__ import annotations
 
@@ -102,59 +103,63 @@ def _switched_off(spec: EngineSpec, draws: Draws, out: Outcome, v: _Variant,
     Only what the risks can change is computed again: the working durations of the
     workstreams they hit, the labour cost by the change in those durations, and the
     finishes from there on (``reschedule_cols``, reading the block's arrays in place, so
-    each equals a forward pass of the whole network). Unless ``every`` (then every row of
-    ``down`` in every iteration, returned as ``finish``; otherwise ``finish`` is None),
-    an iteration where no workstream of ``hit`` is critical keeps its end when nothing
-    else is kept (``v.by_end``) and is not re-scheduled: a critical path through none of
-    them is unchanged, every other path can only get shorter, and the end is the longest
-    (without a calendar, whose float counts non-working time and so can hide a
-    workstream that drives the end)."""
+    each equals a forward pass of the whole network). With ``every``, ``cols`` is every
+    iteration of the block and every row of ``down`` is returned as ``finish``
+    (otherwise ``finish`` is None). Otherwise, when nothing else is kept (``v.by_end``)
+    and there is no calendar, an iteration is re-scheduled only where a workstream of
+    ``hit`` was critical or is longer without the risks (a factor below 1): elsewhere
+    every workstream they hit only gets shorter and none of them is on a critical path,
+    so every critical path is unchanged, every other path no longer, and the end stays,
+    bit for bit. (A calendar's float counts non-working time, so a workstream with float
+    can still drive the end: no shortcut there.)"""
     k = cols.size
     n_ms = len(spec.milestones)
     if k == 0:
         return (np.empty(0), np.empty(0), np.empty((n_ms, 0)), np.empty((v.hit.size, 0)),
                 np.empty((v.down.size, 0)) if every else None)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
+    assert not every or k == out.end.size  # every iteration, in order
 
     def at(a: np.ndarray, rows=None) -> np.ndarray:  # rows (all) of a at cols (a copy)
         if rows is None:
             return a.copy() if every else a[..., cols]
         return a[rows] if every else a[np.ix_(rows, cols)]
 
-    change = np.zeros(k)
     if v.kept.size:
         dur_hit = np.empty((v.hit.size, k))
         apply_risks(at(draws.duration, v.hit), at(draws.fired, v.kept),
                     at(draws.impact, v.kept), *v.links, dur_hit)
     else:  # no risk left on what they hit: the base durations
         dur_hit = at(draws.duration, v.hit)
+    was = at(out.duration, v.hit)
+    cost = np.zeros(k)  # the change in cost, then (at the end) the cost
     if v.hit.size:
         if spec.duration_offset is not None:
             dur_hit += spec.duration_offset[v.hit][:, None]
-        weighted_sum(spec.weekly_rate[v.hit], dur_hit - at(out.duration, v.hit), change)
-    moved = cols if every else np.arange(k)
+        weighted_sum(spec.weekly_rate[v.hit], dur_hit - was, cost)
+    moved = np.arange(k)
     if not every and v.by_end and spec.calendar is None:
-        moved = np.flatnonzero(at(out.critical, v.hit).any(axis=0))
+        moved = np.flatnonzero(at(out.critical, v.hit).any(axis=0) | (dur_hit > was).any(axis=0))
     finish, end = np.empty((v.down.size, moved.size)), at(out.end)
     if moved.size:
         end_moved = np.empty(moved.size)
-        reschedule_cols(out.duration, out.finish, cols if moved.size == k else cols[moved],
+        whole = moved.size == k
+        reschedule_cols(out.duration, out.finish, cols if whole else cols[moved],
                         v.down, v.local, v.first, v.pred, v.lag, v.earliest, v.pinned,
-                        v.hit_row,
-                        dur_hit if moved.size == k else np.ascontiguousarray(dur_hit[:, moved]),
+                        v.hit_row, dur_hit if whole else np.ascontiguousarray(dur_hit[:, moved]),
                         *calendar_knots(spec.calendar), finish, v.sinks, end_moved)
         end[moved] = end_moved
     for (weekly, until), row in zip(spec.overhead, v.overhead):
         if row == -2:
-            change += weekly * (end - at(out.end))
+            cost += weekly * (end - at(out.end))
         elif row >= 0:  # by_end is False: every iteration was re-scheduled
-            change += weekly * (finish[row] - at(out.finish[until]))
-    change -= removed_cost
+            cost += weekly * (finish[row] - at(out.finish[until]))
+    cost -= removed_cost
     milestones = np.empty((n_ms, k))
     for q, (j, row) in enumerate(zip(spec.milestones, v.milestones)):
         milestones[q] = finish[row] if row >= 0 else at(out.finish[j])
-    change += at(out.cost)
-    return end, change, milestones, dur_hit, finish if every else None
+    cost += at(out.cost)
+    return end, cost, milestones, dur_hit, finish if every else None
 
 
 def _reevaluated(spec: EngineSpec, draws: Draws, out: Outcome, off: Sequence[int],
@@ -191,11 +196,11 @@ def _without_each_risk(spec: EngineSpec, draws: Draws, out: Outcome
     and per risk the sum over the block of the other risks' own cost that fired only
     with it (zero unless risks condition one another).
 
-    Only those iterations where a workstream it hits was critical (all of them when a
-    milestone or an overhead reads a finish it can reach), and in them only the
-    workstreams the risk can reach, are re-scheduled; their cost changes by the labour
-    of the workstreams it hits and the overhead of the time it took, less the risk's own
-    cost (``_switched_off``).
+    Only those iterations where a workstream it hits was critical or gets longer without
+    it (all of them when a milestone or an overhead reads a finish it can reach, or under
+    a calendar), and in them only the workstreams the risk can reach, are re-scheduled;
+    their cost changes by the labour of the workstreams it hits and the overhead of the
+    time it took, less the risk's own cost (``_switched_off``).
     """
     kept: dict[str, list] = {"cols": [], "end": [], "cost": [], "milestones": []}
     triggered = np.zeros(len(spec.risks))

@@ -72,3 +72,14 @@ def test_replaced_percentiles_refuse_values_that_are_not_finite():
         replaced_percentiles(x, x[:2], np.array([1.0, np.inf]), [50])
     with pytest.raises(ValueError, match="finite"):
         replaced_percentiles(np.append(x, np.nan), x[:1], x[:1], [50])
+
+
+@pytest.mark.parametrize("levels", [[-10, 50], [50, 150], [np.nan]])
+def test_levels_outside_0_to_100_are_refused_as_numpy_refuses_them(levels):
+    x = np.arange(10.0)
+    with pytest.raises(ValueError, match="range"):
+        np.percentile(x, levels)
+    with pytest.raises(ValueError, match=r"range \[0, 100\]"):
+        sorted_percentiles(x, levels)
+    with pytest.raises(ValueError, match=r"range \[0, 100\]"):
+        replaced_percentiles(x, x[:2], x[:2], levels)

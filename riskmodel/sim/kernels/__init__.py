@@ -786,7 +786,8 @@ def reschedule_cols(duration, finish, cols, down, local, first, pred, lag, earli
     kt, kw : ndarray of float64
         The calendar's knots (empty: no calendar).
     out : ndarray of float64
-        len(down) x len(cols), written in place.
+        len(down) x len(cols), written in place; it must not overlap ``duration``,
+        ``finish`` or ``dur_hit`` (the compiled loop reads them as separate arrays).
     sinks : ndarray of int64
         The workstreams whose finish can be the end.
     end : ndarray of float64
@@ -795,12 +796,14 @@ def reschedule_cols(duration, finish, cols, down, local, first, pred, lag, earli
     Raises
     ------
     ValueError
-        Shapes that do not match, links not in CSR form, or an index that names no
-        iteration, workstream or row.
+        Shapes that do not match, links not in CSR form, an index that names no
+        iteration, workstream or row, or ``out`` overlapping an input.
     ctypes.ArgumentError
         An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
     """
     _same_shape(duration, finish)
+    if any(np.may_share_memory(out, a) for a in (duration, finish, dur_hit)):
+        raise ValueError("reschedule_cols: out must not overlap duration, finish or dur_hit")
     m, n = duration.shape
     nd, k = down.size, cols.size
     _knots_ok(kt, kw)
