@@ -27,7 +27,7 @@ __all__ = ["SCHEMA", "summary_document", "headline_table", "headline_row",
 SCHEMA = "riskmodel.summary/2"
 FINISH_LEVELS = (5, 10, 20, 50, 70, 80, 90, 95)
 COST_LEVELS = (10, 50, 80, 90)
-DATE_LEVELS = (10, 50, 80, 90)  # ``result.finish_dates()``'s
+DATE_LEVELS = (10, 50, 80, 90)  # the finish dates (``result.finish_dates()``'s default)
 CONTINGENCY_LEVELS = (50, 70, 80, 90, 95)
 WORKSTREAM_KEYS = ("criticality", "sensitivity", "finish_p80", "cruciality", "ssi",
                    "near_criticality", "cost_sensitivity")

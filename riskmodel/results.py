@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis.drivers import rank_correlation
-from .document import COST_LEVELS, FINISH_LEVELS
+from .document import COST_LEVELS, DATE_LEVELS, FINISH_LEVELS
 from .scenario.schema import RESERVED_MILESTONE, Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -333,7 +333,7 @@ class SimulationResult:
         values = np.percentile(self._sample(of), list(levels))
         return pd.Series(values, index=[f"p{q:g}" for q in levels], name=of)
 
-    def finish_dates(self, levels: Sequence[float] = (10, 50, 80, 90),
+    def finish_dates(self, levels: Sequence[float] = DATE_LEVELS,
                      milestone: str = RESERVED_MILESTONE) -> pd.Series:
         """Finish dates at percentiles, each rounded up to a day.
 

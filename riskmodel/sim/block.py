@@ -55,8 +55,8 @@ def _sample_rows(spec: EngineSpec, root, block: int, keys: Sequence[str],
     # place), then its correlated ones (their rows copied from the copula's)
     for rows in families.values():
         rows.sort(key=lambda i: keys[i] in correlated)
-    u = _array(work, "scratch", (sum(map(len, families.values())), out.shape[1]))
     n = out.shape[1]
+    u = _array(work, "scratch", (sum(map(len, families.values())), n))
     first = 0
     for family, rows in families.items():
         own = [keys[i] for i in rows if keys[i] not in correlated]
@@ -255,8 +255,7 @@ def evaluate(spec: EngineSpec, draws: Draws, work: Workspace | None = None,
                                  spec.succ_lags, spec.calendar, succ_types=spec.succ_types,
                                  out=_array(work, "critical", duration.shape, bool),
                                  scratch=late_start)
-    time_cost = _time_cost(spec, duration, finish, end, draws.rate)
-    cost = time_cost.copy()
+    cost = _time_cost(spec, duration, finish, end, draws.rate)
     cost += draws.fixed.sum(axis=0)
     cost += draws.programme.sum(axis=0)
     cost += np.where(fired, draws.risk_cost, 0.0).sum(axis=0)
@@ -268,5 +267,4 @@ def evaluate(spec: EngineSpec, draws: Draws, work: Workspace | None = None,
             cost += spec.rate_offset[k] * draws.rate[k]
     unlevelled = (_schedule(spec, duration, work, levelled=False)[0]
                   if spec.levelling and not brief else None)
-    return Outcome(duration, finish, end, cost, critical, late_start, time_cost, fired,
-                   unlevelled)
+    return Outcome(duration, finish, end, cost, critical, late_start, fired, unlevelled)

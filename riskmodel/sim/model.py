@@ -306,7 +306,6 @@ class Outcome:
     cost: np.ndarray
     critical: np.ndarray
     late_start: np.ndarray | None = None  # latest start keeping the end (backward pass)
-    time_cost: np.ndarray | None = None  # labour and overhead (the cost that moves with time)
     fired: np.ndarray | None = None  # risks that fired (drawn, and their clauses hold)
     unlevelled: np.ndarray | None = None  # finishes had nobody waited for people
 

@@ -32,9 +32,10 @@ class _Variant:
     renumbered); ``down``: ``hit`` and everything after it, in topological order, the
     workstreams whose finish can change (``local``: each workstream's row in ``down``, or
     -1); ``first``/``pred``/``lag``: their links (CSR over ``down``, predecessors as
-    workstream ids); ``by_end``: nothing the run keeps reads a finish in ``down`` other
-    than the end's (no milestone there, no overhead running until one), so an iteration
-    where no workstream of ``hit`` is critical keeps its end and needs no re-scheduling.
+    workstream ids); ``shortcut``: nothing the run keeps reads a finish in ``down`` other
+    than the end's (no milestone there, no overhead running until one) and there is no
+    calendar, so an iteration where no workstream of ``hit`` is critical or longer keeps
+    its end and needs no re-scheduling (``_switched_off``).
     """
 
     hit: np.ndarray
@@ -48,7 +49,7 @@ class _Variant:
     earliest: np.ndarray        # per row of down
     pinned: np.ndarray          # per row of down
     hit_row: np.ndarray         # per row of down: its row in ``hit``, or -1
-    by_end: bool
+    shortcut: bool
     sinks: np.ndarray           # the network's sinks (the end is the latest of them)
     milestones: tuple[int, ...]  # per milestone: its row in ``down``, or -1: unchanged
     overhead: tuple[int, ...]    # per overhead: row in ``down``, -1 unchanged, -2 end
@@ -89,7 +90,7 @@ def _variant(spec: EngineSpec, off: Sequence[int]) -> _Variant:
         lag=np.array([g for j in down for g in spec.lags[j]], dtype=float),
         earliest=earliest[down], pinned=pinned[down],
         hit_row=np.array([in_hit.get(j, -1) for j in down], dtype=np.int64),
-        by_end=all(at < 0 for at in milestones + overhead),
+        shortcut=spec.calendar is None and all(at < 0 for at in milestones + overhead),
         sinks=np.array(spec.sinks, dtype=np.int64),
         milestones=milestones, overhead=overhead,
     )
@@ -105,8 +106,8 @@ def _switched_off(spec: EngineSpec, draws: Draws, out: Outcome, v: _Variant,
     finishes from there on (``reschedule_cols``, reading the block's arrays in place, so
     each equals a forward pass of the whole network). With ``every``, ``cols`` is every
     iteration of the block and every row of ``down`` is returned as ``finish``
-    (otherwise ``finish`` is None). Otherwise, when nothing else is kept (``v.by_end``)
-    and there is no calendar, an iteration is re-scheduled only where a workstream of
+    (otherwise ``finish`` is None). Otherwise, when nothing else is kept and there is no
+    calendar (``v.shortcut``), an iteration is re-scheduled only where a workstream of
     ``hit`` was critical or is longer without the risks (a factor below 1): elsewhere
     every workstream they hit only gets shorter and none of them is on a critical path,
     so every critical path is unchanged, every other path no longer, and the end stays,
@@ -138,7 +139,7 @@ def _switched_off(spec: EngineSpec, draws: Draws, out: Outcome, v: _Variant,
             dur_hit += spec.duration_offset[v.hit][:, None]
         weighted_sum(spec.weekly_rate[v.hit], dur_hit - was, cost)
     moved = np.arange(k)
-    if not every and v.by_end and spec.calendar is None:
+    if v.shortcut and not every:
         moved = np.flatnonzero(at(out.critical, v.hit).any(axis=0) | (dur_hit > was).any(axis=0))
     finish, end = np.empty((v.down.size, moved.size)), at(out.end)
     if moved.size:
@@ -152,7 +153,7 @@ def _switched_off(spec: EngineSpec, draws: Draws, out: Outcome, v: _Variant,
     for (weekly, until), row in zip(spec.overhead, v.overhead):
         if row == -2:
             cost += weekly * (end - at(out.end))
-        elif row >= 0:  # by_end is False: every iteration was re-scheduled
+        elif row >= 0:  # no shortcut: every iteration was re-scheduled
             cost += weekly * (finish[row] - at(out.finish[until]))
     cost -= removed_cost
     milestones = np.empty((n_ms, k))
