@@ -72,13 +72,52 @@ def waiting(result: Sample) -> dict[str, Any] | None:
             "matters": bool(s80 >= MATTERS_WEEKS or abs(change) >= MATTERS_POINTS)}
 
 
-def _weekly(start: np.ndarray, finish: np.ndarray, fte: np.ndarray, weeks: int) -> np.ndarray:
+def _weekly(start: np.ndarray, finish: np.ndarray, fte: np.ndarray, weeks: int,
+            work: np.ndarray) -> tuple[int, np.ndarray]:
     """FTE in use in each week [k, k + 1) (weeks x iterations): each workstream's FTE times
-    the share of the week it runs."""
-    out = np.zeros((weeks, start.shape[1]))
-    for k in range(weeks):
-        overlap = np.clip(np.minimum(finish, k + 1) - np.maximum(start, k), 0.0, 1.0)
-        out[k] = fte @ overlap
+    the share of the week it runs; as (first, table), the table holding the weeks from
+    ``first`` on in which anyone works (the others are all zero).
+
+    A workstream running over [s, f) adds ``fte * clip(k + 1 - s, 0, 1)`` to week k and
+    takes ``fte * clip(k + 1 - f, 0, 1)`` away: each edge x is a ramp that puts
+    ``1 - frac(x)`` in its own week and ``frac(x)`` in the next, summed over the weeks
+    after it. So each edge is written once and a running sum gives the table (a pass
+    over the workstreams that need the role, not over every week of every workstream).
+    The table is written in ``work`` (at least weeks + 2 x iterations).
+    """
+    rows = np.flatnonzero(fte)
+    if not rows.size:
+        return 0, np.zeros((0, start.shape[1]))
+    start, finish = np.maximum(start[rows], 0.0), np.maximum(finish[rows], 0.0)
+    first = int(start.min())  # an edge before week 0 counts from week 0
+    last = min(weeks, int(finish.max()) + 1)
+    if first >= last:
+        return 0, np.zeros((0, start.shape[1]))
+    n = start.shape[1]
+    steps = work[:last - first + 2]  # the rows past the last take what falls after it
+    steps.fill(0.0)
+    flat, columns = steps.reshape(-1), np.arange(n)
+    for j, w in enumerate(fte[rows]):
+        for edge, weight in ((start[j], w), (finish[j], -w)):
+            week = np.minimum(np.floor(edge), last)
+            frac = edge - week  # 1 or more past the last week: never read
+            at = (week.astype(np.intp) - first) * n + columns
+            flat[at] += weight * (1.0 - frac)  # one edge per iteration: no index twice
+            flat[at + n] += weight * frac
+    for k in range(1, last - first):  # the running sum, a row at a time (rows are contiguous)
+        np.add(steps[k - 1], steps[k], out=steps[k])
+    out = steps[:last - first]
+    out[out < 1e-12] = 0.0  # the running sum's last bits where nobody works (and no -0.0)
+    return first, out
+
+
+def _by_week(start, finish, fte, weeks: int, levels, work: np.ndarray) -> np.ndarray:
+    """The ``levels`` percentiles of ``_weekly``'s FTE in each week (levels x weeks)."""
+    first, fte_by_week = _weekly(start, finish, fte, weeks, work)
+    out = np.zeros((len(levels), weeks))
+    if len(fte_by_week):
+        out[:, first:first + len(fte_by_week)] = np.percentile(fte_by_week, levels, axis=1,
+                                                               overwrite_input=True)
     return out
 
 
@@ -114,15 +153,14 @@ def role_demand(result: Sample, levels=(50, 90)) -> dict[str, pd.DataFrame]:
         free_s, free_f = start, finish
     weeks = int(np.ceil(np.percentile(finish.max(axis=0), 99))) + 1
     out = {}
+    work = np.empty((weeks + 2, start.shape[1]))  # one table's space, for every table
     for r, role in enumerate(spec.limited_roles):
-        demand = _weekly(free_s, free_f, spec.demand[r], weeks)
-        in_use = _weekly(start, finish, spec.demand[r], weeks)
+        demand = _by_week(free_s, free_f, spec.demand[r], weeks, levels, work)
+        in_use = _by_week(start, finish, spec.demand[r], weeks, levels, work)
         times, fte = spec.capacity[r]
         table = {"week": np.arange(weeks)}
-        for q in levels:
-            table[f"demand_p{q}"] = np.percentile(demand, q, axis=1)
-        for q in levels:
-            table[f"in_use_p{q}"] = np.percentile(in_use, q, axis=1)
+        table.update({f"demand_p{q}": values for q, values in zip(levels, demand)})
+        table.update({f"in_use_p{q}": values for q, values in zip(levels, in_use)})
         table["capacity"] = fte[np.searchsorted(times, np.arange(weeks), side="right") - 1]
         out[role] = pd.DataFrame(table).set_index("week")
     return out

@@ -160,3 +160,16 @@ def test_row_moments_are_those_of_a_float64_copy():
     mean, sd = _row_moments(x)
     np.testing.assert_array_equal(mean, x.astype(float).mean(axis=1))
     np.testing.assert_array_equal(sd, x.astype(float).std(axis=1))
+
+
+def test_rank_correlation_is_scipys_spearman_row_by_row():
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(7)
+    y = rng.normal(size=2000)
+    # 37 rows (more than the rows summed at a time): related to y, unrelated, tied, constant
+    x = np.concatenate([y + rng.normal(scale=s, size=(12, 2000)) for s in (0.5, 3.0)]
+                       + [rng.integers(0, 5, (12, 2000)), np.full((1, 2000), 4.0)])
+    rho = rank_correlation(x, y)
+    expected = [spearmanr(row, y).statistic for row in x[:-1]] + [0.0]  # constant: 0
+    np.testing.assert_allclose(rho, expected, rtol=1e-12, atol=1e-14)
