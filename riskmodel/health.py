@@ -26,8 +26,6 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from scipy import special
-
 from .formatting import long_date, money
 from .scenario.schema import RESERVED_MILESTONE, Risk, Scenario
 from .sim.distributions import Distribution, Normal
@@ -235,6 +233,7 @@ def truncated_normal_mean(dist: Normal) -> float:
     -------
     float
     """
+    from scipy import special
     a = -dist.mean / dist.sd
     phi = math.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
     return dist.mean + dist.sd * phi / float(special.ndtr(-a))

@@ -94,3 +94,27 @@ def test_version_and_usage(capsys):
     with pytest.raises(SystemExit) as info:
         main(["simulate"])
     assert info.value.code == 2
+
+
+def test_the_json_command_imports_only_what_it_uses(tmp_path):
+    """``simulate --json`` loads no plotting, office, notebook or Dask code, and once the
+    PERT cache is warm, not SciPy either (0.2 s of a one-second command)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import io, contextlib, sys\n"
+            "from riskmodel.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    assert main(['simulate', {str(DEFAULT)!r}, '--json', '--iterations', "
+            "'2000']) == 0\n"
+            "print(' '.join(sorted(sys.modules)))\n")
+    env = {**os.environ, "RISKMODEL_CACHE_DIR": str(tmp_path / "cache")}
+    cold, warm = (set(subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
+                                     capture_output=True, text=True, check=True
+                                     ).stdout.split()) for _ in range(2))
+    assert "scipy.special" in cold  # the tables built from the exact inverse, then cached
+    assert "numpy" in warm and "riskmodel.document" in warm
+    unused = ("matplotlib", "scipy.special", "scipy.optimize", "scipy.stats", "pptx",
+              "xlsxwriter", "dask", "distributed", "papermill", "nbformat", "tqdm")
+    assert not [m for m in warm if any(m == u or m.startswith(u + ".") for u in unused)]

@@ -11,7 +11,6 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from .base import (
     DISTRIBUTIONS,
@@ -205,7 +204,9 @@ class Trigen(Distribution):
     ppf_rows_into = classmethod(_triangular_rows_into)
 
 
-_Z90 = float(special.ndtri(0.9))
+_Z90 = 1.2815515655446004
+"""scipy.special.ndtri(0.9): the standard normal's P90 (scipy is imported when a
+normal or lognormal input is used, not by every run)."""
 
 
 class Lognormal(Distribution):
@@ -243,9 +244,11 @@ class Lognormal(Distribution):
             self.sigma = (math.log(p90) - math.log(lower)) / (2 * _Z90)
 
     def ppf(self, u):
+        from scipy import special
         return np.exp(self.mu + self.sigma * special.ndtri(u))
 
     def cdf(self, x):
+        from scipy import special
         x = np.asarray(x, dtype=float)
         with np.errstate(divide="ignore"):
             return np.where(x > 0, special.ndtr((np.log(np.maximum(x, 0.0)) - self.mu)
@@ -277,6 +280,7 @@ class Normal(Distribution):
     sd: float
 
     def _check(self) -> None:
+        from scipy import special
         if not self.sd > 0:
             raise DistributionError(f"sd must be positive, got {_fmt(self.sd)}")
         self._p0 = float(special.ndtr(-self.mean / self.sd))
@@ -287,10 +291,12 @@ class Normal(Distribution):
             )
 
     def ppf(self, u):
+        from scipy import special
         q = self._p0 + u * (1.0 - self._p0)
         return np.maximum(self.mean + self.sd * special.ndtri(q), 0.0)
 
     def cdf(self, x):
+        from scipy import special
         x = np.asarray(x, dtype=float)
         p = (special.ndtr((x - self.mean) / self.sd) - self._p0) / (1.0 - self._p0)
         return np.where(x >= 0, np.clip(p, 0.0, 1.0), 0.0)
