@@ -138,3 +138,11 @@ def test_rows_written_into_place_equal_each_distribution_alone(spec):
     if spec["dist"] == "pert":
         exact = d.min + (d.max - d.min) * special.betaincinv(d.alpha, d.beta, u[0, :3])
         np.testing.assert_allclose(out[3, :3], exact, rtol=1e-12)
+
+
+def test_the_normal_p90_constant_is_scipys():
+    from scipy import special
+
+    from riskmodel.sim.distributions import _Z90
+
+    assert _Z90 == float(special.ndtri(0.9))
