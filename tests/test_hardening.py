@@ -9,6 +9,7 @@ import errno
 import json
 import os
 import stat
+import sys
 import textwrap
 import types
 from pathlib import Path
@@ -18,7 +19,7 @@ import yaml
 
 from riskmodel import ScenarioError, load_scenario
 from riskmodel.cli import main
-from tests.conftest import DEFAULT
+from tests.conftest import DEFAULT, early, run_process
 from tests.scenario.test_bad_input import GOOD
 
 # (probe, input, expected behaviour)
@@ -564,10 +565,11 @@ def test_resume_compares_the_inputs(tmp_path):
     assert inputs_hash(item, batch) != digest
 
 
-def test_workers_die_with_the_parent():
-    """The pool initializer asks Linux to kill a worker when the batch process dies."""
-    import subprocess
-    import sys
+@early
+def orphaned_worker(ctx):
+    """A batch worker whose parent goes away without waiting (``_worker_init`` asks Linux
+    to kill a worker when the batch process dies), watched in the background for up to
+    5 s. Returns whether it died."""
     import time
 
     if not sys.platform.startswith("linux"):
@@ -581,19 +583,24 @@ def test_workers_die_with_the_parent():
         print(child.stdout.readline().strip(), flush=True)
         os._exit(0)  # the parent goes away without waiting
         """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, cwd=str(Path(__file__).resolve().parent.parent))
+    proc = run_process([sys.executable, "-c", code], timeout=60,
+                       cwd=str(Path(__file__).resolve().parent.parent))
     pid = int(proc.stdout.strip())
     for _ in range(50):
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            break
+            return True
         try:
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             pass
         time.sleep(0.1)
-    else:
-        os.kill(pid, 9)
+    os.kill(pid, 9)
+    return False
+
+
+def test_workers_die_with_the_parent(orphaned_worker):
+    """The pool initializer asks Linux to kill a worker when the batch process dies."""
+    if not orphaned_worker:
         pytest.fail("the worker outlived its parent")

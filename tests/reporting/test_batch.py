@@ -1,13 +1,16 @@
 """Real papermill runs with a real kernel, then every output opened again."""
 import json
+import shutil
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 import riskmodel as rm
 from riskmodel.cli import main
 from riskmodel.reporting.batch import load_batch, run_batch
-from tests.conftest import DEFAULT, ROOT
+from tests.conftest import DEFAULT, ROOT, WARNINGS_AS_IN_TESTS, early, run_process
 
 pytestmark = pytest.mark.slow
 ITER = 3000
@@ -24,15 +27,16 @@ def write_batch(folder: Path, scenarios: list[dict], name="test-batch") -> Path:
 
 @pytest.fixture(scope="module")
 def good_batch(executed_batch):
-    """The session's real batch (tests/conftest.py): Baseline and "Add a Salesforce
-    contractor" of the default scenario, ITER iterations, seed 11, on a Dask cluster."""
+    """The session's real batch (tests/conftest.py), run by the installed wheel's command
+    line: Baseline and "Add a Salesforce contractor" of the default scenario and "Type II
+    report in hand", ITER iterations, seed 11, on a Dask cluster."""
     return executed_batch
 
 
 def test_every_scenario_ran_and_the_folders_are_complete(good_batch):
     record, folder = good_batch
     assert record["failed"] == 0
-    for ident in ("baseline", "add-a-salesforce-contractor"):
+    for ident in ("baseline", "add-a-salesforce-contractor", "type-ii-report-in-hand"):
         sub = folder / ident
         names = {p.name for p in sub.iterdir()}
         assert {"report.ipynb", "report.html", "summary.json", "s_curve.png"} <= names
@@ -108,52 +112,77 @@ def test_deck_has_a_slide_per_scenario_with_pictures(good_batch):
     titles = [s.shapes.title.text for s in slides]
     assert titles[1:] == ["The answer", "The options: chance of meeting the target",
                           "What it costs", "Risks to watch: Baseline", "Baseline",
-                          "Add a Salesforce contractor",
-                          "Probability of being audit-ready, by scenario"]
-    for k in (2, 3, 5, 6, 7):
+                          "Add a Salesforce contractor", "Type II report in hand",
+                          "Probability of being audit-ready, by scenario",
+                          "Probability of report in hand, by scenario"]
+    for k in (2, 3, 5, 6, 7, 8, 9):
         assert any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in slides[k].shapes)
     texts = " ".join(sh.text_frame.text for sh in slides[5].shapes if sh.has_text_frame)
     assert "P(audit-ready by 1 Mar 2027)" in texts and "Top risks" in texts
 
 
-def test_resume_skips_complete_scenarios(good_batch, tmp_path, capsys):
-    record, folder = good_batch
-    path = Path(record["file"])
-    again = run_batch(path, output=folder.parent, resume=True, progress=False)
+def test_resume_skips_complete_scenarios(executed_batch_run, tmp_path, capsys):
+    # on a copy of the session's batch folder: its other readers see the batch as it ran
+    run = executed_batch_run
+    path = run.cwd / run.record["file"]
+    folder = tmp_path / run.folder.name
+    shutil.copytree(run.folder, folder, symlinks=True)
+    again = run_batch(path, output=tmp_path, resume=True, progress=False)
     assert all(s.get("resumed") for s in again["scenarios"].values())
-    code = main(["batch", str(path), "--output", str(folder.parent), "--resume", "--quiet"])
+    code = main(["batch", str(path), "--output", str(tmp_path), "--resume", "--quiet"])
     out = capsys.readouterr().out
     assert code == 0 and "baseline: skipped (unchanged)" in out
-    # a changed parameter is not "complete": it runs again
-    text = path.read_text().replace("seed: 11", "seed: 12")
-    path.write_text(text)
-    try:
-        from riskmodel.reporting.batch import _unchanged, inputs_hash
+    # a changed parameter is not "complete": it runs again (the batch file with another
+    # seed, next to it so that its relative paths name the same scenario files)
+    from riskmodel.reporting.batch import _unchanged, inputs_hash
 
-        batch = load_batch(path)
-        assert not any(_unchanged(folder / i.id, inputs_hash(i, batch)) for i in batch.items)
-    finally:
-        path.write_text(text.replace("seed: 12", "seed: 11"))
+    changed = path.with_name(f"{path.stem}-seed-12.yaml")
+    changed.write_text(path.read_text().replace("seed: 11", "seed: 12"))
+    batch = load_batch(changed)
+    assert batch.settings != load_batch(path).settings
+    assert not any(_unchanged(folder / i.id, inputs_hash(i, batch)) for i in batch.items)
 
 
-def test_a_broken_scenario_is_recorded_and_the_rest_go_on(tmp_path, capsys):
-    bad = tmp_path / "bad.yaml"
+@early
+def broken_batch_run(ctx):
+    """The batch of the test of a scenario that fails, run in the background by the
+    command line in a process of its own (``riskmodel batch --quiet``: one local
+    worker; ScenarioWarning an error, as in the tests): a baseline named with HTML,
+    Markdown, a path and TeX (``<b>Baseline</b> ../../escape [x](javascript:alert(1))
+    $\\foo$``) and "Broken", the default scenario with a PERT whose minimum is above its
+    mode (``bad.yaml``), ITER iterations, seed 11 (``write_batch``). Before it runs,
+    the batch folder (``out/broken``) holds ``_failed``, a link to the folder
+    ``elsewhere``, and ``.tmp-old-999``, a folder left by a killed run. Returns a
+    namespace: ``code``, ``out``, ``err`` and ``tmp`` (the folder of all this)."""
+    tmp = ctx.tmp_path_factory.mktemp("broken-batch")
+    bad = tmp / "bad.yaml"
     bad.write_text(DEFAULT.read_text().replace("{dist: pert, min: 1.5, mode: 2, max: 2.5}",
                                                "{dist: pert, min: 3, mode: 2, max: 2.5}"))
-    path = write_batch(tmp_path, [
+    path = write_batch(tmp, [
         {"name": "<b>Baseline</b> ../../escape [x](javascript:alert(1)) $\\foo$",
          "scenario": str(DEFAULT)},
         {"name": "Broken", "scenario": str(bad)},
     ], name="broken")
-    folder = tmp_path / "out" / "broken"
+    folder = tmp / "out" / "broken"
     folder.mkdir(parents=True)
-    elsewhere = tmp_path / "elsewhere"
+    elsewhere = tmp / "elsewhere"
     elsewhere.mkdir()
     (folder / "_failed").symlink_to(elsewhere)  # must not be written through
     (folder / ".tmp-old-999").mkdir()  # left by a killed run
-    code = main(["batch", str(path), "--output", str(tmp_path / "out"), "--quiet"])
-    out = capsys.readouterr().out
-    assert code == 1
+    cli = WARNINGS_AS_IN_TESTS + "from riskmodel.cli import main\nsys.exit(main())\n"
+    proc = run_process([sys.executable, "-c", cli, "batch", path, "--output", tmp / "out",
+                        "--quiet"], cwd=ROOT, timeout=600)
+    return SimpleNamespace(code=proc.returncode, out=proc.stdout, err=proc.stderr, tmp=tmp)
+
+
+def test_a_broken_scenario_is_recorded_and_the_rest_go_on(broken_batch_run):
+    # the batch ran in the background (broken_batch_run above), as `riskmodel batch
+    # --quiet` in a process of its own
+    run, tmp_path = broken_batch_run, broken_batch_run.tmp
+    folder = tmp_path / "out" / "broken"
+    elsewhere = tmp_path / "elsewhere"
+    out = run.out
+    assert run.code == 1, (run.code, run.out, run.err)
     assert "broken: FAILED: ScenarioError:" in out and "min 3 > mode 2" in out
     good = folder / "b-baseline-b-escape-x-javascript-alert-1-foo"
     assert (good / "summary.json").is_file()
@@ -214,8 +243,8 @@ def test_notebook_is_committed_clean_and_declares_typed_parameters():
 
 
 def test_batch_runs_on_a_dask_cluster(executed_batch_run):
-    # the session's batch ran with --scheduler on the session's real LocalCluster
-    # (tests/conftest.py): the same command line and cluster this test used to start itself
+    # the session's batch ran with --scheduler on a real LocalCluster (two worker
+    # processes) started in the installed wheel's virtualenv (tests/conftest.py)
     pytest.importorskip("distributed")
     run = executed_batch_run
     assert run.scheduler is not None
