@@ -19,7 +19,8 @@ import yaml
 
 from riskmodel import ScenarioError, load_scenario
 from riskmodel.cli import main
-from tests.conftest import DEFAULT, early, run_process
+from tests._shared.background import early, run_process
+from tests.conftest import DEFAULT
 from tests.scenario.test_bad_input import GOOD
 
 # (probe, input, expected behaviour)

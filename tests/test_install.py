@@ -2,17 +2,19 @@
 
 The wheel is built from a copy of the checkout (so the build writes nothing here), checked
 for its tags and package data, and installed with ``--no-deps`` into a new virtualenv in
-a temporary folder: the ``installed`` fixture (tests/conftest.py), which says how the
+a temporary folder: the ``installed`` fixture (tests/_shared/installed.py), which says how the
 dependencies and the Jupyter kernel are found there (the tests check that ``riskmodel``
 and the kernel are the wheel's). Then, from a folder outside the checkout: ``riskmodel
 example``, ``validate``, ``simulate --json`` on both kernel backends (the same numbers),
 and a three-scenario ``batch`` whose reports, workbook and deck must open: the session's
-executed batch, which the installed command line runs (``executed_batch_run``). Nothing
+executed batch, which the installed command line runs (``executed_batch_run``) on a Dask
+cluster started in the virtualenv (the default local pool of worker processes is run by
+tests/reporting/test_batch.py's broken batch, in this environment). Nothing
 may be written into the checkout or into the installed package. Offline: nothing is
 downloaded.
 
 The wheel is built, and the commands run, in the background from the start of the
-session (``early``, tests/conftest.py); the tests check what they did.
+session (``early``, tests/_shared/background.py); the tests check what they did.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, compiled_here, early, listing, unwatched
+from tests._shared.background import early
+from tests._shared.installed import ROOT, compiled_here, listing, unwatched
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(sys.platform == "win32", reason="POSIX virtualenv layout")]
@@ -32,11 +35,14 @@ pytestmark = [pytest.mark.slow,
 @pytest.fixture(scope="module", autouse=True)
 def nothing_written_into_the_checkout(installed):
     """Nothing appears in the checkout from before the wheel was built (the start of the
-    session) to the end of these tests."""
+    session) to the end of these tests. The wheel is built and its commands run in the
+    background while the rest of the suite runs, so a file that any test of the session
+    wrote into the checkout fails this check too."""
     yield
     after = listing(ROOT, unwatched)
     new = sorted(set(after) - set(installed.checkout_before))
-    assert not new, f"files written into the checkout: {new}"
+    assert not new, ("files written into the checkout during the session (by the wheel's "
+                     f"build or commands, or by another test run meanwhile): {new}")
     times = ", ".join(f"{k} {v:.1f} s" for k, v in installed.times.items())
     print(f"\ninstall test: {installed.wheel.name}; {times}")
 
