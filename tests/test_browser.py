@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import early, run_process
+from tests._shared.background import early, run_process
 
 pytestmark = pytest.mark.slow
 
@@ -76,8 +76,12 @@ PAGES = ("comparison.html", "baseline/report.html", "type-ii-report-in-hand/repo
 def rendered(ctx):
     """``open_page`` of each of ``PAGES`` of the session's batch, once for the tests that
     read its DOM and the test of its screenshot, in the background as soon as the batch
-    is made (each run of Chromium takes a second). Returns {page: (DOM, log, screenshot)}."""
-    batch = ctx.value("executed_batch_run").folder
+    is made (each run of Chromium takes a second). The pages are opened in a copy of the
+    batch folder: ``open_page`` writes its probe next to the page, and the batch's other
+    readers (tests/reporting/test_batch.py) run meanwhile. Returns {page: (DOM, log,
+    screenshot)}."""
+    batch = ctx.tmp_path_factory.mktemp("browser") / "batch"
+    shutil.copytree(ctx.value("executed_batch_run").folder, batch, symlinks=True)
     return {page: open_page(batch / page, ctx.tmp_path_factory.mktemp("chromium"))
             for page in PAGES}
 
