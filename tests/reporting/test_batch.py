@@ -10,7 +10,8 @@ import pytest
 import riskmodel as rm
 from riskmodel.cli import main
 from riskmodel.reporting.batch import load_batch, run_batch
-from tests.conftest import DEFAULT, ROOT, WARNINGS_AS_IN_TESTS, early, run_process
+from tests._shared.background import early, run_process
+from tests.conftest import DEFAULT, ROOT, WARNINGS_AS_IN_TESTS
 
 pytestmark = pytest.mark.slow
 ITER = 3000
@@ -138,9 +139,12 @@ def test_resume_skips_complete_scenarios(executed_batch_run, tmp_path, capsys):
 
     changed = path.with_name(f"{path.stem}-seed-12.yaml")
     changed.write_text(path.read_text().replace("seed: 11", "seed: 12"))
-    batch = load_batch(changed)
-    assert batch.settings != load_batch(path).settings
-    assert not any(_unchanged(folder / i.id, inputs_hash(i, batch)) for i in batch.items)
+    try:
+        batch = load_batch(changed)
+        assert batch.settings != load_batch(path).settings
+        assert not any(_unchanged(folder / i.id, inputs_hash(i, batch)) for i in batch.items)
+    finally:
+        changed.unlink()
 
 
 @early
@@ -153,7 +157,11 @@ def broken_batch_run(ctx):
     mode (``bad.yaml``), ITER iterations, seed 11 (``write_batch``). Before it runs,
     the batch folder (``out/broken``) holds ``_failed``, a link to the folder
     ``elsewhere``, and ``.tmp-old-999``, a folder left by a killed run. Returns a
-    namespace: ``code``, ``out``, ``err`` and ``tmp`` (the folder of all this)."""
+    namespace: ``code``, ``out``, ``err`` and ``tmp`` (the folder of all this).
+
+    The session's batch runs on a Dask cluster (``--scheduler``): this one is the
+    suite's run of a whole batch on the command line's default, a local pool of worker
+    processes (``--jobs 1``)."""
     tmp = ctx.tmp_path_factory.mktemp("broken-batch")
     bad = tmp / "bad.yaml"
     bad.write_text(DEFAULT.read_text().replace("{dist: pert, min: 1.5, mode: 2, max: 2.5}",
