@@ -43,18 +43,41 @@ def test_extra_staff_joins_the_skilled_role_brought_in_soonest(app):
 def test_what_if_notebook_runs_under_papermill(tmp_path, quiet_machine):
     # papermill in its own process, as a user runs it (and as `riskmodel batch` does): a
     # notebook client started in a process that has run a Dask cluster can wait forever
-    # for a reply the kernel already sent; so can one on a busy machine, so this runs
-    # when nothing else does (tests/conftest.py: quiet_machine)
-    import subprocess
+    # for a reply the kernel already sent. Run last, when nothing else runs
+    # (tests/conftest.py: quiet_machine).
+    #
+    # The notebook client can also wait forever for a cell that never starts (no
+    # execution count; papermill and the kernel idle): measured on this project's pinned
+    # versions (papermill 2.7, nbclient 0.11, ipykernel 7.4, pyzmq 27) in 1 of 6 runs of
+    # papermill alone on an idle machine, where a run takes about 3 s. That hang is not
+    # this project's: after one, papermill is run again, at most twice, with a warning
+    # saying so. An error in the notebook, or three hangs, fail the test.
     import sys
+    import warnings
 
-    out = tmp_path / "what_if.ipynb"
-    subprocess.run([sys.executable, "-m", "papermill", str(ROOT / "notebooks" / "what_if.ipynb"),
-                    str(out), "-p", "iterations", "2000", "-k", "riskmodel", "--cwd",
-                    str(ROOT / "notebooks"), "--no-progress-bar", "--log-level", "ERROR"],
-                   check=True, timeout=300, capture_output=True)
     import nbformat
 
+    from tests._shared.background import ProcessTimeout, run_process
+
+    out = tmp_path / "what_if.ipynb"
+    args = [sys.executable, "-m", "papermill", ROOT / "notebooks" / "what_if.ipynb", out,
+            "-p", "iterations", "2000", "-k", "riskmodel", "--cwd", ROOT / "notebooks",
+            "--no-progress-bar", "--log-level", "ERROR"]
+    for attempt in (1, 2, 3):
+        try:
+            run = run_process(args, timeout=45)
+            break
+        except ProcessTimeout as hang:
+            states = ([c.metadata.get("papermill", {}).get("status")
+                       for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"]
+                      if out.is_file() else "no notebook written")
+            if attempt == 3:
+                raise AssertionError(f"papermill hung 3 times (cells: {states})") from hang
+            warnings.warn(f"papermill hung on the what-if notebook (cells: {states}), stopped "
+                          "after 45 s; run again (a known hang of the notebook client)",
+                          stacklevel=1)
+            out.unlink(missing_ok=True)
+    assert run.returncode == 0, f"papermill: exit code {run.returncode}\n{run.stderr[-3000:]}"
     nb = nbformat.read(out, as_version=4)
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                    for o in c.get("outputs", []))

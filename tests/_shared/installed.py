@@ -20,8 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests._shared.background import (OWN_GROUP, EarlyContext, run_process, stop, track,
-                                      untrack)
+from tests._shared.background import OWN_GROUP, EarlyContext, run_process, stop, track, untrack
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -208,6 +207,7 @@ name: test-batch
 title: Session batch check
 iterations: 3000
 seed: 11
+cell_timeout: 120  # a hung notebook cell fails its scenario in 2 minutes, not 10
 scenarios:
   - name: Baseline
     scenario: ../scenarios/soc2_readiness.yaml
