@@ -99,7 +99,7 @@ def _numpy_work(_):
 
     rng = np.random.default_rng(0)
     total = 0.0
-    for _ in range(600):
+    for _ in range(3000):  # about 0.1 s: long enough to time
         u = rng.random(8192)
         total += float(np.sqrt(u * 3.0 + 1.0).sum() + np.maximum(u, 0.5).sum())
     return total
@@ -109,6 +109,7 @@ def _numpy_ceiling(jobs: int) -> dict:
     """How much two processes of plain numpy work gain over one on this machine now."""
     from concurrent.futures import ProcessPoolExecutor
 
+    _numpy_work(0)  # warm, as the pool's workers are below
     t0 = time.perf_counter()
     for k in range(4):
         _numpy_work(k)
