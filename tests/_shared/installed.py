@@ -211,10 +211,11 @@ cell_timeout: 120  # a hung notebook cell fails its scenario in 2 minutes, not 1
 scenarios:
   - name: Baseline
     scenario: ../scenarios/soc2_readiness.yaml
-  - name: Add a Salesforce contractor
+  - name: Contractor and evidence dry run
     scenario: ../scenarios/soc2_readiness.yaml
     changes:
       - staffing: {workstream: sf_permissions, staffing: {sf_developer_contract: 2.0}}
+      - mitigate: {risk: evidence_gaps, probability: 0.10, cost: 15000}
   - name: Type II report in hand
     scenario: ../scenarios/soc2_type2_report.yaml
 """
@@ -275,7 +276,8 @@ def run_session_batch(ctx: EarlyContext) -> SimpleNamespace:
     the install test's batch: the installed wheel's command line ``riskmodel batch
     --quiet`` (``installed``), from a folder outside the checkout, on the examples that
     ``riskmodel example`` copies there (``SESSION_BATCH``: the default scenario as
-    "Baseline" and "Add a Salesforce contractor", and the Type II scenario, 3,000
+    "Baseline" and "Contractor and evidence dry run" (a staffing and a mitigate change),
+    and the Type II scenario, 3,000
     iterations, seed 11), with relative paths, real papermill and the wheel's kernel.
     It runs on a real Dask cluster started in that virtualenv (``--scheduler``: two
     worker processes, so the test of a batch on a cluster reads this one too); where Dask

@@ -29,7 +29,7 @@ def write_batch(folder: Path, scenarios: list[dict], name="test-batch") -> Path:
 @pytest.fixture(scope="module")
 def good_batch(executed_batch):
     """The session's real batch (tests/conftest.py), run by the installed wheel's command
-    line: Baseline and "Add a Salesforce contractor" of the default scenario and "Type II
+    line: Baseline and "Contractor and evidence dry run" of the default scenario and "Type II
     report in hand", ITER iterations, seed 11, on a Dask cluster."""
     return executed_batch
 
@@ -37,7 +37,7 @@ def good_batch(executed_batch):
 def test_every_scenario_ran_and_the_folders_are_complete(good_batch):
     record, folder = good_batch
     assert record["failed"] == 0
-    for ident in ("baseline", "add-a-salesforce-contractor", "type-ii-report-in-hand"):
+    for ident in ("baseline", "contractor-and-evidence-dry-run", "type-ii-report-in-hand"):
         sub = folder / ident
         names = {p.name for p in sub.iterdir()}
         assert {"report.ipynb", "report.html", "summary.json", "s_curve.png"} <= names
@@ -65,10 +65,25 @@ def test_executed_notebook_records_its_parameters(good_batch):
     import nbformat
 
     _, folder = good_batch
-    nb = nbformat.read(folder / "add-a-salesforce-contractor" / "report.ipynb", as_version=4)
+    nb = nbformat.read(folder / "contractor-and-evidence-dry-run" / "report.ipynb",
+                       as_version=4)
     params = nb.metadata["papermill"]["parameters"]
     assert params["iterations"] == ITER and params["changes"][0]["staffing"]
-    assert params["title"] == "Add a Salesforce contractor"
+    assert params["changes"][1]["mitigate"]["risk"] == "evidence_gaps"
+    assert params["title"] == "Contractor and evidence dry run"
+
+
+def test_a_mitigate_change_reaches_the_notebooks_run(good_batch):
+    _, folder = good_batch
+    risks = {ident: json.loads((folder / ident / "summary.json").read_text())["risks"]
+             for ident in ("baseline", "contractor-and-evidence-dry-run")}
+    # under the Latin hypercube the share of futures in which a risk occurs is exact
+    assert risks["baseline"]["evidence_gaps"]["fired"] == pytest.approx(0.35)
+    assert risks["contractor-and-evidence-dry-run"]["evidence_gaps"]["fired"] == \
+        pytest.approx(0.10)
+    # its own cost (a fixed amount when it occurs) comes with it 0.10 / 0.35 as often
+    assert risks["contractor-and-evidence-dry-run"]["evidence_gaps"]["own_cost"] == \
+        pytest.approx(risks["baseline"]["evidence_gaps"]["own_cost"] * 0.10 / 0.35)
 
 
 def test_html_report_has_no_code_and_shows_the_headline(good_batch):
@@ -113,7 +128,7 @@ def test_deck_has_a_slide_per_scenario_with_pictures(good_batch):
     titles = [s.shapes.title.text for s in slides]
     assert titles[1:] == ["The answer", "The options: chance of meeting the target",
                           "What it costs", "Risks to watch: Baseline", "Baseline",
-                          "Add a Salesforce contractor", "Type II report in hand",
+                          "Contractor and evidence dry run", "Type II report in hand",
                           "Probability of being audit-ready, by scenario",
                           "Probability of report in hand, by scenario"]
     for k in (2, 3, 5, 6, 7, 8, 9):
