@@ -155,8 +155,9 @@ def role_demand(result: Sample, levels=(50, 90)) -> dict[str, pd.DataFrame]:
     out = {}
     work = np.empty((weeks + 2, start.shape[1]))  # one table's space, for every table
     for r, role in enumerate(spec.limited_roles):
-        demand = _by_week(free_s, free_f, spec.demand[r], weeks, levels, work)
         in_use = _by_week(start, finish, spec.demand[r], weeks, levels, work)
+        demand = in_use if free_f is finish else \
+            _by_week(free_s, free_f, spec.demand[r], weeks, levels, work)
         times, fte = spec.capacity[r]
         table = {"week": np.arange(weeks)}
         table.update({f"demand_p{q}": values for q, values in zip(levels, demand)})
