@@ -244,13 +244,31 @@ def _engine_spec(scenario: Scenario, sampling: Sampling | None, rank_risks: bool
     return spec
 
 
+def _workers(executor: Executor | None, jobs: int) -> int:
+    """How many tasks run at once: a process pool's workers, a Dask cluster's threads
+    (``client.get_executor()``: every worker's, at the time of the call), else ``jobs``."""
+    count = getattr(executor, "_max_workers", None)
+    client = getattr(executor, "_client", None)  # distributed's ClientExecutor
+    if count is None and client is not None:
+        try:
+            count = sum(client.nthreads().values())
+        except Exception:  # not a Dask client after all, or the scheduler is unreachable
+            count = None
+    return count or max(1, jobs)
+
+
+def _tasks(blocks: list, workers: int, chunk_size: int | None) -> list[list]:
+    """The blocks grouped into tasks: ``chunk_size`` iterations each, or else
+    ``TASKS_PER_WORKER`` tasks for each of ``workers``."""
+    per_task = (max(1, math.ceil(chunk_size / BLOCK)) if chunk_size
+                else max(1, math.ceil(len(blocks) / (TASKS_PER_WORKER * workers))))
+    return _group(blocks, per_task)
+
+
 def _run(spec, root, blocks, jobs, executor, chunk_size, collector: Collector) -> None:
     """Run blocks serially, on a process pool (``jobs`` > 1) or on ``executor``; each
     result goes to ``collector`` as soon as it is back."""
-    workers = getattr(executor, "_max_workers", None) or max(1, jobs)
-    per_task = (max(1, math.ceil(chunk_size / BLOCK)) if chunk_size
-                else max(1, math.ceil(len(blocks) / (TASKS_PER_WORKER * workers))))
-    tasks = _group(blocks, per_task)
+    tasks = _tasks(blocks, _workers(executor, jobs), chunk_size)
     if executor is not None:
         _run_on(executor, spec, root, tasks, collector)
     elif jobs > 1 and len(tasks) > 1:

@@ -83,6 +83,10 @@ def test_serial_process_pool_and_dask_give_identical_results(scenario, dask_clus
     with distributed.Client(cluster) as client:
         same(serial, simulate(scenario, iterations=n, seed=11, executor=client.get_executor(),
                               chunk_size=BLOCK))
+        # the cluster's width sets the tasks: two workers of one thread each
+        from riskmodel.simulate import _workers
+
+        assert _workers(client.get_executor(), jobs=1) == 2
         # the command line on the same cluster prints the same document
         import contextlib
         import io
@@ -94,3 +98,30 @@ def test_serial_process_pool_and_dask_give_identical_results(scenario, dask_clus
             assert main(["simulate", str(DEFAULT), "--iterations", str(n), "--seed", "11",
                          "--json", "--scheduler", cluster.scheduler_address]) == 0
         assert json.loads(buf.getvalue()) == json.loads(json.dumps(serial.to_dict()))
+
+
+def test_tasks_keep_every_worker_of_an_executor_busy():
+    """About TASKS_PER_WORKER tasks for each worker the executor has (a Dask cluster of
+    20 threads gets 20 times as many tasks as one process, not 16 in all)."""
+    import types
+
+    from riskmodel.simulate import TASKS_PER_WORKER, _tasks, _workers
+
+    blocks = list(range(1221))  # 10,000,000 iterations
+    for workers in (1, 2, 20):
+        tasks = _tasks(blocks, workers, None)
+        assert sum(tasks, []) == blocks
+        assert 0.9 * TASKS_PER_WORKER * workers <= len(tasks) <= TASKS_PER_WORKER * workers
+    assert [len(t) for t in _tasks(blocks[:5], 4, chunk_size=2 * BLOCK)] == [2, 2, 1]
+
+    def client(threads):
+        def nthreads():
+            if threads is None:
+                raise OSError("scheduler unreachable")
+            return threads
+        return types.SimpleNamespace(_client=types.SimpleNamespace(nthreads=nthreads))
+
+    assert _workers(client({"tcp://a": 8, "tcp://b": 12}), jobs=1) == 20
+    assert _workers(client(None), jobs=3) == 3  # unknown: as many as --jobs
+    assert _workers(types.SimpleNamespace(_max_workers=5), jobs=1) == 5
+    assert _workers(None, jobs=2) == 2 and _workers(None, jobs=1) == 1
