@@ -341,8 +341,12 @@ def _pert_stack(dists: Sequence[Pert]) -> tuple:
     key = tuple((d.alpha, d.beta) for d in dists)
     if key not in _PERT_STACKS:
         tables = cast("list[tuple]", [d._tables for d in dists])  # tabled PERTs only
-        _PERT_STACKS[key] = (*(_CubicTable.stack([t[k] for t in tables]) for k in range(3)),
-                             np.array([d.alpha for d in dists]),
+        stacks = [_CubicTable.stack([t[k] for t in tables]) for k in range(3)]
+        for k, stack in enumerate(stacks):  # each shape's table now reads its rows there
+            for i, t in enumerate(tables):  # (one copy of the numbers, not two)
+                rows = len(t[k].coef)
+                t[k].coef = stack.coef[i * rows:(i + 1) * rows]
+        _PERT_STACKS[key] = (*stacks, np.array([d.alpha for d in dists]),
                              np.array([d.beta for d in dists]))
     return _PERT_STACKS[key]
 

@@ -106,3 +106,17 @@ def test_a_failed_check_is_the_same_from_the_cache(fresh, monkeypatch):
     u = np.random.default_rng(2).random((len(SHAPES), 100))
     exact = [d.min + (d.max - d.min) * d._exact(row) for d, row in zip(dists(), u)]
     np.testing.assert_array_equal(pert._pert_rows(dists(), u), exact)
+
+
+def test_stacked_tables_are_kept_once_and_read_the_same(fresh):
+    before = built()
+    u = np.random.default_rng(2).random((len(SHAPES), 2000))
+    x = pert._pert_rows(dists(), u)  # stacks the shapes' tables for the kernel
+    (stack,) = pert._PERT_STACKS.values()
+    for d, table in zip(dists(), before):
+        # each shape's own table is now a view of its rows in the stack: one copy
+        assert all(np.shares_memory(t.coef, s.coef) for t, s in zip(d._tables, stack[:3]))
+        assert [(t.x0, t.h, t.last, t.coef.tobytes()) for t in d._tables] == table
+        np.testing.assert_array_equal(d.ppf(u[0, :50]),
+                                      pert._pert_rows([d], u[:1, :50])[0])
+    np.testing.assert_array_equal(x, pert._pert_rows(dists(), u))
