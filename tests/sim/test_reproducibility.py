@@ -125,3 +125,37 @@ def test_tasks_keep_every_worker_of_an_executor_busy():
     assert _workers(client(None), jobs=3) == 3  # unknown: as many as --jobs
     assert _workers(types.SimpleNamespace(_max_workers=5), jobs=1) == 5
     assert _workers(None, jobs=2) == 2 and _workers(None, jobs=1) == 1
+
+
+def test_tasks_finishing_in_any_order_give_the_same_result(scenario):
+    """An executor's tasks are gathered as they finish: here the last submitted finishes
+    first, and the result is the serial run's."""
+    import threading
+    import time
+    from concurrent.futures import Executor, Future
+
+    class LastFirst(Executor):
+        def __init__(self):
+            self.calls: list = []
+            self.finished: list = []
+            threading.Thread(target=self._run, daemon=True).start()
+
+        def submit(self, fn, *args, **kwargs):
+            future: Future = Future()
+            self.calls.append((future, fn, args, kwargs))
+            return future
+
+        def _run(self):
+            seen = -1
+            while seen != len(self.calls) or not seen:  # until submitting has stopped
+                seen = len(self.calls)
+                time.sleep(0.05)
+            for k, (future, fn, args, kwargs) in reversed(list(enumerate(self.calls))):
+                future.set_result(fn(*args, **kwargs))
+                self.finished.append(k)
+
+    n = 3 * BLOCK + 5
+    executor = LastFirst()
+    got = simulate(scenario, iterations=n, seed=11, executor=executor, chunk_size=BLOCK)
+    assert executor.finished == [3, 2, 1, 0]
+    same(simulate(scenario, iterations=n, seed=11), got)
