@@ -109,7 +109,8 @@ def test_the_json_command_imports_only_what_it_uses(tmp_path):
             f"    assert main(['simulate', {str(DEFAULT)!r}, '--json', '--iterations', "
             "'2000']) == 0\n"
             "print(' '.join(sorted(sys.modules)))\n")
-    env = {**os.environ, "RISKMODEL_CACHE_DIR": str(tmp_path / "cache")}
+    env = {k: v for k, v in os.environ.items() if k != "RISKMODEL_NO_CACHE"}
+    env["RISKMODEL_CACHE_DIR"] = str(tmp_path / "cache")
     cold, warm = (set(subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
                                      capture_output=True, text=True, check=True
                                      ).stdout.split()) for _ in range(2))

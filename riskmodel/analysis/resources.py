@@ -107,7 +107,8 @@ def _weekly(start: np.ndarray, finish: np.ndarray, fte: np.ndarray, weeks: int,
     for k in range(1, last - first):  # the running sum, a row at a time (rows are contiguous)
         np.add(steps[k - 1], steps[k], out=steps[k])
     out = steps[:last - first]
-    out[out < 1e-12] = 0.0  # the running sum's last bits where nobody works (and no -0.0)
+    # the running sum's last bits where nobody works (and no -0.0): they grow with the FTE
+    out[out < 1e-12 * fte[rows].sum()] = 0.0
     return first, out
 
 

@@ -63,6 +63,15 @@ def test_fte_by_week_is_its_definition_wherever_the_edges_fall():
                                    rtol=0, atol=1e-12)
     assert not weekly(start, finish, np.zeros(9), 12).any()
     assert np.signbit(weekly(start, finish, fte, 40)).sum() == 0  # no -0.0 to print
+    # large FTEs: the running sum leaves nothing where nobody works; tiny ones are kept
+    s, f = np.array([[3.64102655383659, 0], [3.8550375034528415, 0], [4.0975121109092045, 0]]), \
+        np.array([[7.152281664812402, 11.5], [4.920002911038663, 0], [7.966909639271661, 0]])
+    big = weekly(s, f, np.array([3333.3, 1e4, 1e4]), 12)
+    assert not big[8:, 0].any() and big[3:8, 0].all()  # work from week 3 to week 7
+    np.testing.assert_allclose(big, fte_by_week(s, f, np.array([3333.3, 1e4, 1e4]), 12),
+                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(weekly(s, f, np.full(3, 1e-13), 12),
+                               fte_by_week(s, f, np.full(3, 1e-13), 12), rtol=1e-9, atol=0)
 
 
 @pytest.mark.parametrize("people_wait", [False, True])

@@ -131,31 +131,36 @@ def test_tasks_finishing_in_any_order_give_the_same_result(scenario):
     """An executor's tasks are gathered as they finish: here the last submitted finishes
     first, and the result is the serial run's."""
     import threading
-    import time
     from concurrent.futures import Executor, Future
 
     class LastFirst(Executor):
-        def __init__(self):
+        """Runs its tasks once all ``tasks`` are submitted, the last first."""
+
+        def __init__(self, tasks: int):
+            self.tasks = tasks
             self.calls: list = []
             self.finished: list = []
+            self.all_in = threading.Event()
             threading.Thread(target=self._run, daemon=True).start()
 
         def submit(self, fn, *args, **kwargs):
             future: Future = Future()
             self.calls.append((future, fn, args, kwargs))
+            if len(self.calls) == self.tasks:
+                self.all_in.set()
             return future
 
         def _run(self):
-            seen = -1
-            while seen != len(self.calls) or not seen:  # until submitting has stopped
-                seen = len(self.calls)
-                time.sleep(0.05)
+            if not self.all_in.wait(60):  # not all submitted: fail them, do not hang
+                for future, *_ in self.calls:
+                    future.set_exception(AssertionError("fewer tasks than expected"))
+                return
             for k, (future, fn, args, kwargs) in reversed(list(enumerate(self.calls))):
-                future.set_result(fn(*args, **kwargs))
                 self.finished.append(k)
+                future.set_result(fn(*args, **kwargs))
 
     n = 3 * BLOCK + 5
-    executor = LastFirst()
+    executor = LastFirst(tasks=4)
     got = simulate(scenario, iterations=n, seed=11, executor=executor, chunk_size=BLOCK)
     assert executor.finished == [3, 2, 1, 0]
     same(simulate(scenario, iterations=n, seed=11), got)
