@@ -128,12 +128,11 @@ def run_case(name: str, iterations: int, jobs: int = 1, cache: str | None = None
     (start-up, imports, set-up, the run, the JSON document) as ``/usr/bin/time`` would.
     ``cache``: the PERT table cache folder it uses (default: the run's, see ``main``);
     ``kernels``: the backend (``RISKMODEL_KERNELS``: "compiled" or "numpy")."""
-    if name == "command":
-        cmd = [sys.executable, "-m", "riskmodel.cli", "simulate", str(_scenario_file()),
-               "--json", "--iterations", str(iterations), "--jobs", str(jobs)]
-    elif name == "command-default":  # the shipped scenario as a user runs it: its own N
-        cmd = [sys.executable, "-m", "riskmodel.cli", "simulate", str(DEFAULT_SCENARIO),
-               "--json", "--jobs", str(jobs)]
+    if name.startswith("command"):  # "command-default": the shipped scenario, its own N
+        own = name == "command-default"
+        cmd = [sys.executable, "-m", "riskmodel.cli", "simulate",
+               str(DEFAULT_SCENARIO if own else _scenario_file()), "--json",
+               *([] if own else ["--iterations", str(iterations)]), "--jobs", str(jobs)]
     else:
         cmd = [sys.executable, __file__, "--case", name, "--iterations", str(iterations),
                "--jobs", str(jobs)]

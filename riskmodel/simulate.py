@@ -322,9 +322,7 @@ def _run_on(executor: Executor, spec, root, tasks, collector: Collector) -> None
     let go then: a Dask worker keeps a task's results for as long as its future lives,
     so in submission order a worker held every result it had made (0.9 GB each at 10M
     iterations on the benchmark network)."""
-    pending = {executor.submit(run_blocks, spec, root, task) for task in tasks}
-    for future in as_completed(pending):
-        pending.discard(future)
+    # as_completed holds the only references and drops each future once it is yielded
+    for future in as_completed([executor.submit(run_blocks, spec, root, t) for t in tasks]):
         for block in future.result():
             collector.add(block)
-        del future

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .percentiles import sorted_percentiles
+from .percentiles import percentiles
 
 if TYPE_CHECKING:  # pragma: no cover
     from .sample import Sample
@@ -45,7 +45,7 @@ def contingency_table(result: Sample,
         Indexed ``p50``, ``p70``... (``confidence``).
     """
     q = list(levels)
-    weeks, money = _percentiles(result.finish, q), _percentiles(result.cost, q)
+    weeks, money = percentiles(result.finish, q), percentiles(result.cost, q)
     table = pd.DataFrame(
         {
             "finish_weeks": weeks,
@@ -62,18 +62,12 @@ def contingency_table(result: Sample,
     if none is None:
         free_weeks = free_money = np.full(len(q), np.nan)
     else:
-        free_weeks, free_money = _percentiles(none["end"], q), _percentiles(none["cost"], q)
+        free_weeks, free_money = percentiles(none["end"], q), percentiles(none["cost"], q)
     table["from_estimates_weeks"] = free_weeks - result.plan["finish"]
     table["from_risks_weeks"] = weeks - free_weeks
     table["from_estimates_cost"] = free_money - result.plan["cost"]
     table["from_risks_cost"] = money - free_money
     return table
-
-
-def _percentiles(values: np.ndarray, levels: list[float]) -> np.ndarray:
-    """``np.percentile(values, levels)``, read from the values sorted (quicker for several
-    levels)."""
-    return sorted_percentiles(np.sort(values), levels)
 
 
 def contingency_levels(table: pd.DataFrame) -> dict[str, dict]:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["sorted_percentiles", "replaced_percentiles"]
+__all__ = ["percentiles", "sorted_percentiles", "replaced_percentiles"]
 
 
 def _positions(n: int, levels: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -69,6 +69,25 @@ def sorted_percentiles(ordered: np.ndarray, levels: Sequence[float]) -> np.ndarr
     if np.isnan(ordered[-1]):
         return np.full(len(weight), ordered[-1])
     return _interpolate(ordered[lower], ordered[upper], weight)
+
+
+def percentiles(values: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """``np.percentile(values, levels)``, read from the values sorted (quicker than
+    ``np.percentile`` for several levels; the same floats).
+
+    Parameters
+    ----------
+    values : ndarray
+        The sample, one-dimensional float64, in any order.
+    levels : sequence of float
+        Percentile levels from 0 to 100.
+
+    Returns
+    -------
+    ndarray
+        One value per level.
+    """
+    return sorted_percentiles(np.sort(values), levels)
 
 
 def _order_statistics(ordered: np.ndarray, removed: np.ndarray, added: np.ndarray,

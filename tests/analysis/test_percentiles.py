@@ -6,7 +6,7 @@ The summary document reads its percentiles this way and promises the numbers
 import numpy as np
 import pytest
 
-from riskmodel.analysis.percentiles import replaced_percentiles, sorted_percentiles
+from riskmodel.analysis.percentiles import percentiles, replaced_percentiles, sorted_percentiles
 
 LEVELS = [0, 5, 10, 20, 33.3, 50, 70, 80, 90, 95, 99.9, 100]
 
@@ -28,6 +28,7 @@ def test_sorted_percentiles_are_numpys_to_the_last_bit():
     for _, x in samples():
         np.testing.assert_array_equal(sorted_percentiles(np.sort(x), LEVELS),
                                       np.percentile(x, LEVELS))
+        np.testing.assert_array_equal(percentiles(x, LEVELS), np.percentile(x, LEVELS))
     x = np.random.default_rng(1).normal(size=100_001)  # positions with fractions of all kinds
     levels = np.linspace(0, 100, 1001)
     np.testing.assert_array_equal(sorted_percentiles(np.sort(x), levels),

@@ -164,3 +164,35 @@ def test_tasks_finishing_in_any_order_give_the_same_result(scenario):
     got = simulate(scenario, iterations=n, seed=11, executor=executor, chunk_size=BLOCK)
     assert executor.finished == [3, 2, 1, 0]
     same(simulate(scenario, iterations=n, seed=11), got)
+
+
+def test_a_task_is_let_go_once_its_blocks_are_in(scenario, monkeypatch):
+    """A finished task's future (and with it, on Dask, the worker's copy of its results)
+    is dropped as soon as its blocks are collected, not held until the last task."""
+    import gc
+    import weakref
+    from concurrent.futures import Executor, Future
+
+    from riskmodel.sim.collect import Collector
+
+    class Immediate(Executor):  # runs each task when it is submitted; keeps no future
+        def __init__(self):
+            self.futures: list = []
+
+        def submit(self, fn, *args, **kwargs):
+            future: Future = Future()
+            future.set_result(fn(*args, **kwargs))
+            self.futures.append(weakref.ref(future))
+            return future
+
+    executor, alive = Immediate(), []
+    add = Collector.add
+
+    def counting_add(self, block):
+        gc.collect()
+        alive.append(sum(ref() is not None for ref in executor.futures))
+        add(self, block)
+
+    monkeypatch.setattr(Collector, "add", counting_add)
+    simulate(scenario, iterations=4 * BLOCK, seed=11, executor=executor, chunk_size=BLOCK)
+    assert alive == [4, 3, 2, 1]  # the one being collected, and those not collected yet
