@@ -13,7 +13,17 @@ import numpy as np
 from .errors import Problem, ScenarioError
 from .health import check
 from .scenario.schema import RESERVED_MILESTONE, Scenario
-from .sim.engine import BLOCK, Collector, evaluate, plan_draws, run_blocks, sample_block
+from .sim.engine import (
+    BLOCK,
+    Collector,
+    Workspace,
+    evaluate,
+    keep_workspace,
+    plan_draws,
+    run_block,
+    run_blocks,
+    sample_block,
+)
 from .sim.random import Sampling, SeedLike, as_seed_sequence
 from .spec import build_spec
 
@@ -274,12 +284,12 @@ def _run(spec, root, blocks, jobs, executor, chunk_size, collector: Collector) -
     elif jobs > 1 and len(tasks) > 1:
         # build the PERT tables here, once, before the workers fork (they inherit them)
         sample_block(spec, root, 0, 1)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=keep_workspace) as pool:
             _run_on(pool, spec, root, tasks, collector)
-    else:
-        for task in tasks:
-            for block in run_blocks(spec, root, task):
-                collector.add(block)
+    else:  # each block gathered as soon as it is made, all in one workspace
+        work = Workspace()
+        for index, size, detail in blocks:
+            collector.add(run_block(spec, root, index, size, detail, work))
 
 
 def _until_precise(scenario, spec, root, collector, precision, max_iterations, jobs, executor,

@@ -31,7 +31,7 @@ class Collector:
         self.n = n
         self.arrays: dict[str, np.ndarray] = {}
         self.blocks: dict[int, BlockResult] = {}
-        self.risk_parts: list[dict[int, tuple]] = []  # per risk: block -> (cols, values)
+        self.fired: list[_Fired] = []  # per risk: its fired iterations, as they come
 
     def grow(self, n: int) -> None:
         """Make room for ``n`` iterations in all.
@@ -76,10 +76,12 @@ class Collector:
             block.no_risks = None
         if block.without_risk is not None:
             w = block.without_risk
-            if not self.risk_parts:
-                self.risk_parts = [{} for _ in w["cols"]]
-            for i, parts in enumerate(self.risk_parts):
-                parts[block.index] = tuple(w[name][i] for name in ("cols", *RiskOff.NAMES))
+            if not self.fired:
+                self.fired = [_Fired() for _ in w["cols"]]
+            done = self.size + block.size  # an estimate of each risk's final count
+            for i, fired in enumerate(self.fired):
+                fired.add(block.index, [w[name][i] for name in ("cols", *RiskOff.NAMES)],
+                          self.n / max(done, 1))
             block.without_risk = None
         self.blocks[block.index] = block
 
@@ -98,30 +100,70 @@ class Collector:
         return [self.blocks[i] for i in sorted(self.blocks)]
 
     def risk_off(self) -> RiskOff | None:
-        """The per-risk variants gathered into a ``RiskOff`` (None without ranking);
-        the parts are released risk by risk as they are joined.
+        """The per-risk variants gathered into a ``RiskOff`` (None without ranking).
 
         Returns
         -------
         RiskOff or None
         """
-        if not self.risk_parts:
+        if not self.fired:
             return None
         n = self.size
-        index_type = np.int32 if n < 2**31 else np.int64
         cols: list[np.ndarray] = []
         values: dict[str, list[np.ndarray]] = {name: [] for name in RiskOff.NAMES}
-        for parts in self.risk_parts:
-            order = sorted(parts)
-            cols.append(np.concatenate([parts[b][0].astype(index_type) + b * BLOCK
-                                        for b in order]))
-            for q, name in enumerate(RiskOff.NAMES, start=1):
-                values[name].append(np.concatenate([parts[b][q] for b in order], axis=-1))
-            parts.clear()
-        self.risk_parts = []
+        for fired in self.fired:
+            arrays = fired.in_order()
+            cols.append(arrays[0])
+            for name, value in zip(RiskOff.NAMES, arrays[1:]):
+                values[name].append(value)
+        self.fired = []
         base = {"end": self.arrays["end"][:n], "cost": self.arrays["cost"][:n],
                 "milestones": self.arrays["milestones"][:, :n]}
         return RiskOff(base, cols, values)
+
+
+class _Fired:
+    """One risk's results in the iterations where it fired, appended block by block into
+    arrays that grow ahead of need (by the count the run is heading for), so that they
+    are never joined from parts: a run's peak memory holds them once."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.arrays: list[np.ndarray] = []  # cols (whole-run iterations), end, cost, milestones
+        self.where: dict[int, tuple[int, int]] = {}  # block -> its slice of the arrays
+
+    def add(self, index: int, parts: list[np.ndarray], expected: float) -> None:
+        """Append block ``index``'s ``parts`` (block-local cols, end, cost, milestones);
+        ``expected``: the run's iterations over those gathered so far, to size by."""
+        cols, end, cost, milestones = parts
+        k, at = len(cols), self.size
+        if not self.arrays:
+            self.arrays = [np.empty(0, np.int32), np.empty(0), np.empty(0),
+                           np.empty((len(milestones), 0))]
+        if at + k > self.arrays[0].shape[-1]:
+            room = max(at + k, int((at + k) * expected * 1.02) + BLOCK)
+            for q, old in enumerate(self.arrays):
+                new = np.empty(old.shape[:-1] + (room,), old.dtype)
+                new[..., :at] = old[..., :at]
+                self.arrays[q] = new
+        # whole-run iterations: below 2**31 (MAX_ITERATIONS is 1e8)
+        np.add(cols, index * BLOCK, out=self.arrays[0][at:at + k], casting="unsafe")
+        for array, value in zip(self.arrays[1:], (end, cost, milestones)):
+            array[..., at:at + k] = value
+        self.where[index] = (at, at + k)  # a block added again replaces the earlier one
+        self.size = at + k
+
+    def in_order(self) -> list[np.ndarray]:
+        """The arrays in block order, of their exact length (views of the grown ones
+        when the blocks came in order)."""
+        spans = [self.where[b] for b in sorted(self.where)]
+        if all(a == b for (_, a), (b, _) in zip([(0, 0)] + spans, spans + [(self.size, 0)])):
+            out = [a[..., :self.size] for a in self.arrays]
+        else:
+            take = np.concatenate([np.arange(a, b) for a, b in spans] or [np.empty(0, int)])
+            out = [a[..., take] for a in self.arrays]
+        self.arrays, self.where = [], {}
+        return out
 
 
 class RiskOff(Mapping):

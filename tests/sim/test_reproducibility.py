@@ -196,3 +196,76 @@ def test_a_task_is_let_go_once_its_blocks_are_in(scenario, monkeypatch):
     monkeypatch.setattr(Collector, "add", counting_add)
     simulate(scenario, iterations=4 * BLOCK, seed=11, executor=executor, chunk_size=BLOCK)
     assert alive == [4, 3, 2, 1]  # the one being collected, and those not collected yet
+
+
+def test_each_risks_fired_iterations_are_gathered_the_same_in_any_order(scenario):
+    """The collector appends each block's fired iterations as blocks come in; blocks in
+    any order, and a block added twice (a partial last block run again whole), give the
+    same arrays as blocks in order, each of its exact length."""
+    import random
+
+    from riskmodel.sim.engine import Collector, run_blocks
+    from riskmodel.sim.random import as_seed_sequence
+    from riskmodel.simulate import build_spec
+
+    spec = build_spec(scenario, None)
+    spec.rank_risks = True
+    root = as_seed_sequence(7)
+    plan = [(b, BLOCK, False) for b in range(5)] + [(5, 100, False)]
+
+    def gathered(order, again=()):
+        collector = Collector(sum(size for _, size, _ in plan))
+        for b in order:
+            collector.add(run_blocks(spec, root, [plan[b]])[0])
+        for b, size in again:  # the last block again, longer
+            collector.grow(b * BLOCK + size)
+            collector.add(run_blocks(spec, root, [(b, size, False)])[0])
+        return collector.risk_off()
+
+    expected = gathered(range(6))
+    assert expected.risks == len(scenario.risks)
+    shuffled = list(range(6))
+    random.Random(3).shuffle(shuffled)
+    longer = gathered(range(6), again=[(5, 300)])
+    for got in (gathered(shuffled), gathered([5, 4, 3, 2, 1, 0])):
+        for i in range(got.risks):
+            np.testing.assert_array_equal(got.cols[i], expected.cols[i])
+            for name in got.NAMES:
+                np.testing.assert_array_equal(got.values[name][i], expected.values[name][i])
+    # the longer block's own draws replace the shorter one's
+    plan[5] = (5, 300, False)
+    whole = gathered(range(6))
+    for i in range(longer.risks):
+        np.testing.assert_array_equal(longer.cols[i], whole.cols[i])
+        assert longer.cols[i].dtype == np.int32 and np.all(np.diff(longer.cols[i]) > 0)
+        assert longer.cols[i][-1] < 5 * BLOCK + 300
+        for name in longer.NAMES:
+            np.testing.assert_array_equal(longer.values[name][i], whole.values[name][i])
+
+
+def test_a_worker_process_reuses_one_workspace_for_all_its_tasks(scenario, monkeypatch):
+    """A pool worker (``keep_workspace``) runs every task in the same arrays, and a task's
+    results do not change with what the task before it left in them."""
+    from riskmodel.sim import engine
+    from riskmodel.sim.random import as_seed_sequence
+    from riskmodel.simulate import build_spec
+
+    spec = build_spec(scenario, None)
+    spec.rank_risks = True
+    root = as_seed_sequence(7)
+    fresh = engine.run_blocks(spec, root, [(2, BLOCK, True)])[0]
+    monkeypatch.setattr(engine, "_PROCESS_WORK", None)
+    engine.keep_workspace()
+    work = engine._PROCESS_WORK
+    engine.run_blocks(spec, root, [(0, BLOCK, True), (1, 77, False)])
+    buffers = {k: b.__array_interface__["data"][0] for k, b in work._buffers.items()}
+    again = engine.run_blocks(spec, root, [(2, BLOCK, True)])[0]
+    assert engine._PROCESS_WORK is work and buffers
+    assert {k: b.__array_interface__["data"][0] for k, b in work._buffers.items()} == buffers
+    for name in ("end", "cost", "milestones", "duration_sum", "critical_count"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(fresh, name))
+    for name, value in fresh.detail.items():
+        np.testing.assert_array_equal(again.detail[name], value)
+    for name, values in fresh.without_risk.items():
+        for a, b in zip(again.without_risk[name], values):
+            np.testing.assert_array_equal(a, b)
