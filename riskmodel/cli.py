@@ -85,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("scenario", help="scenario YAML file")
     s.add_argument("--iterations", type=_iterations, help="iterations (default: the file's)")
     s.add_argument("--seed", type=_seed, help="random seed (default: the file's)")
-    s.add_argument("--jobs", type=_jobs, default=1, help="worker processes (default 1)")
+    s.add_argument("--jobs", type=_jobs, default=1,
+                   help="workers running blocks at once (default 1)")
     s.add_argument("--scheduler", help="run on a Dask cluster (tcp://host:8786); needs "
                    "riskmodel[distributed]")
     s.add_argument("--json", action="store_true", help="print the JSON summary only")

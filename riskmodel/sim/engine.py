@@ -8,6 +8,7 @@ reduced to per-block sums, so memory is bounded by the block size.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -153,20 +154,19 @@ def _rate_sums(spec: EngineSpec, draws: Draws, out: Outcome) -> dict[str, np.nda
                                     for r in draws.rate]).reshape(len(spec.rates), len(weeks))}
 
 
-_PROCESS_WORK: Workspace | None = None
-"""The reused arrays of a worker process started with ``keep_workspace`` (else None)."""
+_LOCAL = threading.local()  # .work: this thread's Workspace, once ``keep_workspace`` ran
 
 
 def keep_workspace() -> None:
-    """Give this process one ``Workspace`` for all the tasks it runs (a process pool's
-    initializer: its workers run one task at a time).
+    """Give the calling thread one ``Workspace`` for all the tasks it runs (a pool's
+    initializer: each worker thread, or each worker process's one thread, runs one task
+    at a time).
 
     A fresh workspace is a few dozen megabytes of new pages to fault in; made anew for
     each task, that cost a worker about a tenth of its time (2026-12-01, 1M iterations of
     the benchmark network on two processes: 9.0 CPU s in the workers, 8.6 reusing one).
     """
-    global _PROCESS_WORK
-    _PROCESS_WORK = Workspace()
+    _LOCAL.work = Workspace()
 
 
 def run_blocks(
@@ -174,7 +174,7 @@ def run_blocks(
 ) -> list[BlockResult]:
     """Run several blocks given as (index, size, keep detail); the unit of work of a task.
 
-    The blocks share the process's workspace (``keep_workspace``), or else one of their
+    The blocks share the thread's workspace (``keep_workspace``), or else one of their
     own.
 
     Parameters
@@ -191,5 +191,5 @@ def run_blocks(
     list of BlockResult
         In the order of ``blocks``.
     """
-    work = _PROCESS_WORK or Workspace()
+    work = getattr(_LOCAL, "work", None) or Workspace()
     return [run_block(spec, root, i, n, d, work) for i, n, d in blocks]

@@ -243,9 +243,12 @@ def test_each_risks_fired_iterations_are_gathered_the_same_in_any_order(scenario
             np.testing.assert_array_equal(longer.values[name][i], whole.values[name][i])
 
 
-def test_a_worker_process_reuses_one_workspace_for_all_its_tasks(scenario, monkeypatch):
-    """A pool worker (``keep_workspace``) runs every task in the same arrays, and a task's
-    results do not change with what the task before it left in them."""
+def test_a_worker_reuses_one_workspace_for_all_its_tasks(scenario):
+    """A pool's worker (``keep_workspace``) runs every task in the same arrays, another
+    worker in arrays of its own, and a task's results do not change with what the task
+    before it left in them."""
+    import threading
+
     from riskmodel.sim import engine
     from riskmodel.sim.random import as_seed_sequence
     from riskmodel.simulate import build_spec
@@ -254,18 +257,76 @@ def test_a_worker_process_reuses_one_workspace_for_all_its_tasks(scenario, monke
     spec.rank_risks = True
     root = as_seed_sequence(7)
     fresh = engine.run_blocks(spec, root, [(2, BLOCK, True)])[0]
-    monkeypatch.setattr(engine, "_PROCESS_WORK", None)
-    engine.keep_workspace()
-    work = engine._PROCESS_WORK
-    engine.run_blocks(spec, root, [(0, BLOCK, True), (1, 77, False)])
-    buffers = {k: b.__array_interface__["data"][0] for k, b in work._buffers.items()}
-    again = engine.run_blocks(spec, root, [(2, BLOCK, True)])[0]
-    assert engine._PROCESS_WORK is work and buffers
-    assert {k: b.__array_interface__["data"][0] for k, b in work._buffers.items()} == buffers
-    for name in ("end", "cost", "milestones", "duration_sum", "critical_count"):
-        np.testing.assert_array_equal(getattr(again, name), getattr(fresh, name))
-    for name, value in fresh.detail.items():
-        np.testing.assert_array_equal(again.detail[name], value)
-    for name, values in fresh.without_risk.items():
-        for a, b in zip(again.without_risk[name], values):
-            np.testing.assert_array_equal(a, b)
+    both = threading.Barrier(2)
+
+    def task(blocks):
+        both.wait(timeout=30)  # one task on each worker
+        work = engine._LOCAL.work
+        out = engine.run_blocks(spec, root, blocks)
+        return work, {k: b.__array_interface__["data"][0] for k, b in work._buffers.items()}, out
+
+    with ThreadPoolExecutor(2, initializer=engine.keep_workspace) as pool:
+        first = [pool.submit(task, [(0, BLOCK, True), (1, 77, False)]) for _ in range(2)]
+        (work_a, buffers_a, _), (work_b, _, _) = (f.result() for f in first)
+        later = [pool.submit(task, [(2, BLOCK, True)]) for _ in range(2)]
+        again = [f.result() for f in later]
+    assert work_a is not work_b and buffers_a
+    assert {id(w) for w, _, _ in again} == {id(work_a), id(work_b)}
+    for work, buffers, (block,) in again:  # the same arrays, the same numbers
+        if work is work_a:
+            assert buffers == buffers_a
+        for name in ("end", "cost", "milestones", "duration_sum", "critical_count"):
+            np.testing.assert_array_equal(getattr(block, name), getattr(fresh, name))
+        for name, value in fresh.detail.items():
+            np.testing.assert_array_equal(block.detail[name], value)
+        for name, values in fresh.without_risk.items():
+            for a, b in zip(block.without_risk[name], values):
+                np.testing.assert_array_equal(a, b)
+    assert getattr(engine._LOCAL, "work", None) is None  # not this thread's
+
+
+def test_jobs_run_on_threads_with_the_compiled_loops_and_processes_without(scenario):
+    """The compiled loops let go of Python's lock, so ``jobs`` workers are threads; the
+    NumPy loops hold it, so they are processes; either way the same numbers."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from riskmodel.sim.kernels import available_backends, using
+    from riskmodel.simulate import _pool
+
+    n = 2 * BLOCK + 99
+    base = simulate(scenario, iterations=n, seed=4)
+    with using("numpy"):
+        with _pool(2) as pool:
+            assert isinstance(pool, ProcessPoolExecutor)
+        same(base, simulate(scenario, iterations=n, seed=4, jobs=2))
+    if "compiled" in available_backends():
+        with using("compiled"):
+            with _pool(2) as pool:
+                assert isinstance(pool, ThreadPoolExecutor)
+            same(base, simulate(scenario, iterations=n, seed=4, jobs=2))
+
+
+def test_an_interrupted_run_drops_the_tasks_not_started(scenario, monkeypatch):
+    """Ctrl-C (or any error while gathering) stops ``jobs`` workers after the tasks they
+    are running, not after every task queued."""
+    import sys
+
+    from riskmodel.sim.collect import Collector
+
+    simulate_module = sys.modules["riskmodel.simulate"]  # the package's name is the function
+
+    started = []
+    run_blocks = simulate_module.run_blocks
+
+    def counted(*args):
+        started.append(1)
+        return run_blocks(*args)
+
+    def interrupted(self, block):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(simulate_module, "run_blocks", counted)
+    monkeypatch.setattr(Collector, "add", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        simulate(scenario, iterations=64 * BLOCK, seed=1, jobs=2, chunk_size=BLOCK)
+    assert 1 <= len(started) <= 6  # of 64 tasks
