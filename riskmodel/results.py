@@ -102,10 +102,7 @@ class SimulationResult:
         total = lambda name: np.sum([getattr(b, name) for b in blocks], axis=0)  # noqa
         milestones = arrays["milestones"]
         names = [spec.workstreams[j] for j in spec.milestones]
-        detailed = [b.detail for b in blocks if b.detail is not None]
-        # joined one kind at a time, each block's part dropped as it is joined
-        detail = {k: np.concatenate([d.pop(k) for d in detailed], axis=-1)
-                  for k in list(detailed[0])}
+        detail = collector.detail()
         def variant(prefix):
             return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
 

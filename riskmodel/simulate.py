@@ -200,9 +200,9 @@ def simulate(
     spec = _engine_spec(scenario, sampling, rank_risks, status, disabled_risks, n,
                         jobs=1 if executor is not None else jobs)
     t0 = time.perf_counter()
-    collector = Collector(n)
-    _run(spec, root, _plan_blocks(n, len(spec.workstreams)), jobs, executor, chunk_size,
-         collector)
+    blocks = _plan_blocks(n, len(spec.workstreams))
+    collector = Collector(n, detail=sum(size for _, size, detail in blocks if detail))
+    _run(spec, root, blocks, jobs, executor, chunk_size, collector)
     convergence = None
     if precision is not None:
         convergence = _until_precise(scenario, spec, root, collector, precision,

@@ -114,12 +114,23 @@ def test_precision_adds_blocks_until_the_standard_error_is_small_enough():
     plain = simulate(s, iterations=r.iterations)
     np.testing.assert_array_equal(r.finish, plain.finish)
     np.testing.assert_array_equal(r.cost, plain.cost)
+    same_detail(r, plain)
+
+
+def same_detail(a, b):
+    """The per-workstream detail of two results, key by key, to the last bit."""
+    assert a.detail.keys() == b.detail.keys()
+    for name, value in b.detail.items():
+        assert a.detail[name].shape == value.shape, name
+        np.testing.assert_array_equal(a.detail[name], value)
 
 
 def test_precision_after_a_partial_block():
     s = load_scenario(DEFAULT)
     r = simulate(s, iterations=1000, precision=0.01)
-    np.testing.assert_array_equal(r.finish, simulate(s, iterations=r.iterations).finish)
+    plain = simulate(s, iterations=r.iterations)
+    np.testing.assert_array_equal(r.finish, plain.finish)
+    same_detail(r, plain)  # the partial first block's detail replaced by the whole one's
 
 
 def test_quantile_standard_error_matches_the_spread_of_repeated_runs():
