@@ -294,7 +294,7 @@ def _pool(jobs: int) -> Executor:
 
 
 def _run(spec, root, blocks, jobs, executor, chunk_size, collector: Collector) -> None:
-    """Run blocks serially, on a process pool (``jobs`` > 1) or on ``executor``; each
+    """Run blocks serially, on ``jobs`` > 1 workers (``_pool``) or on ``executor``; each
     result goes to ``collector`` as soon as it is back."""
     tasks = _tasks(blocks, _workers(executor, jobs), chunk_size)
     if executor is not None:

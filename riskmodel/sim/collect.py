@@ -37,6 +37,7 @@ class Collector:
         self.arrays: dict[str, np.ndarray] = {}
         self.detail_arrays: dict[str, np.ndarray] = {}
         self.detail_room, self.detail_size = detail, 0
+        self._size = 0  # iterations in self.blocks
         self.blocks: dict[int, BlockResult] = {}
         self.fired: list[_Fired] = []  # per risk: its fired iterations, as they come
 
@@ -112,17 +113,20 @@ class Collector:
             w = block.without_risk
             if not self.fired:
                 self.fired = [_Fired() for _ in w["cols"]]
-            done = self.size + block.size  # an estimate of each risk's final count
+            old = self.blocks.get(block.index)
+            done = self.size + block.size - (old.size if old is not None else 0)
             for i, fired in enumerate(self.fired):
                 fired.add(block.index, [w[name][i] for name in ("cols", *RiskOff.NAMES)],
-                          self.n / max(done, 1))
+                          done, self.n)
             block.without_risk = None
+        old = self.blocks.get(block.index)
+        self._size += block.size - (old.size if old is not None else 0)
         self.blocks[block.index] = block
 
     @property
     def size(self) -> int:
         """Iterations collected so far."""
-        return sum(b.size for b in self.blocks.values())
+        return self._size
 
     def ordered(self) -> list[BlockResult]:
         """The blocks in iteration order.
@@ -166,16 +170,19 @@ class _Fired:
         self.arrays: list[np.ndarray] = []  # cols (whole-run iterations), end, cost, milestones
         self.where: dict[int, tuple[int, int]] = {}  # block -> its slice of the arrays
 
-    def add(self, index: int, parts: list[np.ndarray], expected: float) -> None:
+    def add(self, index: int, parts: list[np.ndarray], done: int, n: int) -> None:
         """Append block ``index``'s ``parts`` (block-local cols, end, cost, milestones);
-        ``expected``: the run's iterations over those gathered so far, to size by."""
+        ``done`` of the run's ``n`` iterations are in with it, to size the arrays by: as
+        many again as the share so far, plus a little, and never more than one for each
+        iteration to come (so a run of one block has no room to spare)."""
         cols, end, cost, milestones = parts
         k, at = len(cols), self.size
         if not self.arrays:
             self.arrays = [np.empty(0, np.int32), np.empty(0), np.empty(0),
                            np.empty((len(milestones), 0))]
         if at + k > self.arrays[0].shape[-1]:
-            room = max(at + k, int((at + k) * expected * 1.02) + BLOCK)
+            ahead = int((at + k) * n / max(done, 1) * 1.02) + BLOCK
+            room = max(at + k, min(ahead, at + k + max(n - done, 0)))
             for q, old in enumerate(self.arrays):
                 new = np.empty(old.shape[:-1] + (room,), old.dtype)
                 new[..., :at] = old[..., :at]
@@ -189,9 +196,12 @@ class _Fired:
 
     def in_order(self) -> list[np.ndarray]:
         """The arrays in block order, of their exact length (views of the grown ones
-        when the blocks came in order)."""
+        when the blocks came in order and little room was left over, else copies: a
+        result keeps them)."""
         spans = [self.where[b] for b in sorted(self.where)]
-        if all(a == b for (_, a), (b, _) in zip([(0, 0)] + spans, spans + [(self.size, 0)])):
+        room = self.arrays[0].shape[-1] if self.arrays else 0
+        if (all(a == b for (_, a), (b, _) in zip([(0, 0)] + spans, spans + [(self.size, 0)]))
+                and room - self.size <= self.size // 16):
             out = [a[..., :self.size] for a in self.arrays]
         else:
             take = np.concatenate([np.arange(a, b) for a, b in spans] or [np.empty(0, int)])

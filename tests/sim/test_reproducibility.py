@@ -330,3 +330,18 @@ def test_an_interrupted_run_drops_the_tasks_not_started(scenario, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         simulate(scenario, iterations=64 * BLOCK, seed=1, jobs=2, chunk_size=BLOCK)
     assert 1 <= len(started) <= 6  # of 64 tasks
+
+
+def test_a_result_keeps_no_room_to_spare_for_rare_risks():
+    """Each risk's fired iterations grow ahead of need while the run goes; what the
+    result keeps is their exact length (within a sixteenth), however rare the risks."""
+    chain = [ws(f"w{i}", {"dist": "pert", "min": 1, "mode": 2, "max": 4},
+                [f"w{i - 1}"] if i else ()) for i in range(10)]
+    risks = [{"id": f"r{j}", "probability": 0.01, "affects": [f"w{j % 10}"],
+              "delay": {"dist": "uniform", "min": 0.5, "max": 1}} for j in range(40)]
+    for n in (2000, 5 * BLOCK + 17):
+        w = simulate(make(chain, risks=risks), iterations=n, seed=1).without_risk
+        for i in range(w.risks):
+            for a in (w.cols[i], *(w.values[name][i] for name in w.NAMES)):
+                held = a.base.nbytes if a.base is not None else a.nbytes
+                assert held <= a.nbytes + a.nbytes // 16 + 64, (n, i)
