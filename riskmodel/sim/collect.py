@@ -97,8 +97,8 @@ class Collector:
             self._put(name, getattr(block, name), at)
             setattr(block, name, None)
         if block.detail is not None:
-            for name, value in block.detail.items():
-                self._put_detail(name, value, at)
+            while block.detail:  # each part let go as soon as it is in place
+                self._put_detail(*block.detail.popitem(), at)
             self.detail_size = max(self.detail_size, at + block.size)
             block.detail = None
         if block.unlevelled is not None:
