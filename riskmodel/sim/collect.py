@@ -93,6 +93,8 @@ class Collector:
             Its per-iteration arrays are moved out (set to None).
         """
         at = block.index * BLOCK
+        old = self.blocks.get(block.index)  # a partial block now run whole
+        size = self._size + block.size - (old.size if old is not None else 0)
         for name in self.PER_ITERATION:
             self._put(name, getattr(block, name), at)
             setattr(block, name, None)
@@ -113,14 +115,11 @@ class Collector:
             w = block.without_risk
             if not self.fired:
                 self.fired = [_Fired() for _ in w["cols"]]
-            old = self.blocks.get(block.index)
-            done = self.size + block.size - (old.size if old is not None else 0)
             for i, fired in enumerate(self.fired):
                 fired.add(block.index, [w[name][i] for name in ("cols", *RiskOff.NAMES)],
-                          done, self.n)
+                          size, self.n)
             block.without_risk = None
-        old = self.blocks.get(block.index)
-        self._size += block.size - (old.size if old is not None else 0)
+        self._size = size
         self.blocks[block.index] = block
 
     @property
