@@ -256,7 +256,7 @@ def _engine_spec(scenario: Scenario, sampling: Sampling | None, rank_risks: bool
 
 
 def _workers(executor: Executor | None, jobs: int) -> int:
-    """How many tasks run at once: a process pool's workers, a Dask cluster's threads
+    """How many tasks run at once: a pool's workers, a Dask cluster's threads
     (``client.get_executor()``: every worker's, at the time of the call), else ``jobs``."""
     count = getattr(executor, "_max_workers", None)
     client = getattr(executor, "_client", None)  # distributed's ClientExecutor
