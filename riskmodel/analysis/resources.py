@@ -88,17 +88,18 @@ def _weekly(start: np.ndarray, finish: np.ndarray, fte: np.ndarray, weeks: int,
     rows = np.flatnonzero(fte)
     if not rows.size:
         return 0, np.zeros((0, start.shape[1]))
-    start, finish = np.maximum(start[rows], 0.0), np.maximum(finish[rows], 0.0)
-    first = int(start.min())  # an edge before week 0 counts from week 0
-    last = min(weeks, int(finish.max()) + 1)
+    # an edge before week 0 counts from week 0 (each clipped a row at a time, below)
+    first = int(max(min(start[j].min() for j in rows), 0.0))
+    last = min(weeks, int(max(max(finish[j].max() for j in rows), 0.0)) + 1)
     if first >= last:
         return 0, np.zeros((0, start.shape[1]))
     n = start.shape[1]
     steps = work[:last - first + 2]  # the rows past the last take what falls after it
     steps.fill(0.0)
     flat, columns = steps.reshape(-1), np.arange(n)
-    for j, w in enumerate(fte[rows]):
-        for edge, weight in ((start[j], w), (finish[j], -w)):
+    for j in rows:
+        for edge, weight in ((start[j], fte[j]), (finish[j], -fte[j])):
+            edge = np.maximum(edge, 0.0)
             week = np.minimum(np.floor(edge), last)
             frac = edge - week  # 1 or more past the last week: never read
             at = (week.astype(np.intp) - first) * n + columns
@@ -146,8 +147,8 @@ def role_demand(result: Sample, levels=(50, 90)) -> dict[str, pd.DataFrame]:
     from ..sim.block import start_of
 
     d = result.detail
-    finish, duration = d["finish"].astype(float), d["duration"].astype(float)
-    start = start_of(spec, finish, duration)
+    finish = d["finish"].astype(float)
+    start = start_of(spec, finish, d["duration"].astype(float))
     if "free_finish" in d:
         free_s, free_f = d["free_start"].astype(float), d["free_finish"].astype(float)
     else:  # nobody could wait: demanded is what ran
