@@ -7,19 +7,27 @@ import numpy as np
 
 from .model import BLOCK, BlockResult
 
-__all__ = ["Collector", "RiskOff"]
+__all__ = ["Collector", "RiskOff", "DETAIL_IN_PLACE_BELOW"]
+
+DETAIL_IN_PLACE_BELOW = 1 << 20
+"""Bytes: a block's per-workstream detail whose parts are all smaller than this is copied
+into place as it comes (small arrays live in the heap, which keeps the memory of parts
+freed after a join: 75 MB at 1M iterations of the 9-workstream shipped scenario); bigger
+parts are kept as they are and joined at the end (each is a mapping of its own, given
+back when freed, while an array written a block at a time is resident whole from the
+first block, NumPy backing big arrays with 2 MB pages: 20-35 MB more on the
+200-workstream benchmark network)."""
 
 
 class Collector:
     """Gathers block results into whole-run arrays as they arrive.
 
     Per-iteration arrays (finish, cost, milestone finishes, the risk-off variants, and
-    the per-workstream detail of the first blocks) are copied into place, at ``index x
-    BLOCK``, and dropped from the block at once, so memory holds one copy of them
-    however many blocks there are (joined at the end, the detail's parts had been held
-    beside the whole: 100 MB more at 1M iterations of a 9-workstream scenario); the
-    blocks keep their small sums. A block added again (a partial last block re-run
-    whole) replaces the earlier one.
+    the per-workstream detail of the first blocks when its parts are small:
+    ``DETAIL_IN_PLACE_BELOW``) are copied into place, at ``index x BLOCK``, and dropped
+    from the block at once, so memory holds one copy of them however many blocks there
+    are; the blocks keep their small sums. A block added again (a partial last block
+    re-run whole) replaces the earlier one.
 
     Parameters
     ----------
@@ -35,7 +43,8 @@ class Collector:
     def __init__(self, n: int, detail: int = 0):
         self.n = n
         self.arrays: dict[str, np.ndarray] = {}
-        self.detail_arrays: dict[str, np.ndarray] = {}
+        self.detail_arrays: dict[str, np.ndarray] = {}  # in place
+        self.detail_parts: dict[int, dict[str, np.ndarray]] = {}  # or by block, to join
         self.detail_room, self.detail_size = detail, 0
         self._size = 0  # iterations in self.blocks
         self.blocks: dict[int, BlockResult] = {}
@@ -80,6 +89,12 @@ class Collector:
         -------
         dict of str to ndarray or None
         """
+        if self.detail_parts:  # joined a kind at a time, each part let go as it is joined
+            order = sorted(self.detail_parts)
+            for name in list(self.detail_parts[order[0]]):
+                self.detail_arrays[name] = np.concatenate(
+                    [self.detail_parts[b].pop(name) for b in order], axis=-1)
+            self.detail_parts = {}
         if not self.detail_arrays:
             return None
         return {name: kept[..., :self.detail_size] for name, kept in self.detail_arrays.items()}
@@ -99,8 +114,12 @@ class Collector:
             self._put(name, getattr(block, name), at)
             setattr(block, name, None)
         if block.detail is not None:
-            while block.detail:  # each part let go as soon as it is in place
-                self._put_detail(*block.detail.popitem(), at)
+            big = max(v.nbytes for v in block.detail.values()) >= DETAIL_IN_PLACE_BELOW
+            if self.detail_parts or (big and not self.detail_arrays):
+                self.detail_parts[block.index] = block.detail
+            else:
+                while block.detail:  # each part let go as soon as it is in place
+                    self._put_detail(*block.detail.popitem(), at)
             self.detail_size = max(self.detail_size, at + block.size)
             block.detail = None
         if block.unlevelled is not None:

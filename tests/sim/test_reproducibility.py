@@ -345,3 +345,42 @@ def test_a_result_keeps_no_room_to_spare_for_rare_risks():
             for a in (w.cols[i], *(w.values[name][i] for name in w.NAMES)):
                 held = a.base.nbytes if a.base is not None else a.nbytes
                 assert held <= a.nbytes + a.nbytes // 16 + 64, (n, i)
+
+
+def test_the_detail_is_the_same_gathered_in_place_or_joined_at_the_end(scenario, monkeypatch):
+    """Small detail parts are copied into place as blocks come, big ones joined at the
+    end (``DETAIL_IN_PLACE_BELOW``): the same arrays either way, in any order of blocks
+    and with a partial block run again whole."""
+    import copy
+
+    from riskmodel.sim import collect
+
+    def run(limit, **kw):
+        monkeypatch.setattr(collect, "DETAIL_IN_PLACE_BELOW", limit)
+        return simulate(scenario, seed=3, **kw)
+
+    for kw in ({"iterations": 3 * BLOCK + 5}, {"iterations": 1000, "precision": 0.005}):
+        in_place, joined = run(2**62, **kw), run(0, **kw)
+        assert in_place.iterations == joined.iterations > BLOCK
+        assert in_place.detail.keys() == joined.detail.keys()
+        for name, value in joined.detail.items():
+            assert value.shape[-1] == joined.iterations
+            np.testing.assert_array_equal(in_place.detail[name], value)
+    # blocks coming in reverse order, straight into collectors
+    from riskmodel.sim.engine import Collector, run_blocks
+    from riskmodel.sim.random import as_seed_sequence
+    from riskmodel.simulate import build_spec
+
+    spec = build_spec(scenario, None)
+    blocks = run_blocks(spec, as_seed_sequence(3), [(b, BLOCK, True) for b in range(3)])
+    details = []
+    for limit in (2**62, 0):
+        monkeypatch.setattr(collect, "DETAIL_IN_PLACE_BELOW", limit)
+        collector = Collector(3 * BLOCK, detail=3 * BLOCK)
+        for block in reversed(blocks):
+            collector.add(copy.deepcopy(block))
+        details.append(collector.detail())
+    in_place, joined = details
+    for name, value in run_blocks(spec, as_seed_sequence(3), [(0, BLOCK, True)])[0].detail.items():
+        np.testing.assert_array_equal(joined[name][..., :BLOCK], value)
+        np.testing.assert_array_equal(in_place[name], joined[name])
