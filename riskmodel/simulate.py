@@ -339,9 +339,9 @@ def _until_precise(scenario, spec, root, collector, precision, max_iterations, j
         # an error shrinks as 1/sqrt(n): the iterations that bring it to the precision
         wanted = min(max_iterations, max(math.ceil(n * (se / precision) ** 2), n + 1))
         # blocks past what is done; a partial last block is re-run whole, as a longer run would
-        more = [blk for blk in _plan_blocks(wanted, len(spec.workstreams))
-                if blk[0] * BLOCK + blk[1] > n]
-        collector.grow(wanted)
+        plan = _plan_blocks(wanted, len(spec.workstreams))
+        more = [blk for blk in plan if blk[0] * BLOCK + blk[1] > n]
+        collector.grow(wanted, detail=sum(size for _, size, detail in plan if detail))
         _run(spec, root, more, jobs, executor, chunk_size, collector)
         rounds += 1
     return {"precision": precision, "achieved_std_error": se, "rounds": rounds,

@@ -10,7 +10,8 @@ from .model import BLOCK, BlockResult
 __all__ = ["Collector", "RiskOff", "DETAIL_IN_PLACE_BELOW"]
 
 DETAIL_IN_PLACE_BELOW = 1 << 20
-"""Bytes: a block's per-workstream detail whose parts are all smaller than this is copied
+"""Bytes: per-workstream detail whose parts are all smaller than this (at ``BLOCK``
+iterations: a partial block counts as a whole one) is copied
 into place as it comes (small arrays live in the heap, which keeps the memory of parts
 freed after a join: 75 MB at 1M iterations of the 9-workstream shipped scenario); bigger
 parts are kept as they are and joined at the end (each is a mapping of its own, given
@@ -50,14 +51,19 @@ class Collector:
         self.blocks: dict[int, BlockResult] = {}
         self.fired: list[_Fired] = []  # per risk: its fired iterations, as they come
 
-    def grow(self, n: int) -> None:
-        """Make room for ``n`` iterations in all.
+    def grow(self, n: int, detail: int = 0) -> None:
+        """Make room for ``n`` iterations in all, ``detail`` of them in blocks that keep
+        their detail.
 
         Parameters
         ----------
         n : int
             Iterations in all; no change if there is room already.
+        detail : int
+            Iterations of the blocks that keep their detail (the detail kept in place
+            grows to it at the next such block, once, not a block at a time).
         """
+        self.detail_room = max(self.detail_room, detail)
         if n <= self.n:
             return
         for name, old in self.arrays.items():
@@ -114,7 +120,9 @@ class Collector:
             self._put(name, getattr(block, name), at)
             setattr(block, name, None)
         if block.detail is not None:
-            big = max(v.nbytes for v in block.detail.values()) >= DETAIL_IN_PLACE_BELOW
+            # decided on a whole block's parts, so a partial block decides as a whole would
+            big = max(v.nbytes // max(v.shape[-1], 1)
+                      for v in block.detail.values()) * BLOCK >= DETAIL_IN_PLACE_BELOW
             if self.detail_parts or (big and not self.detail_arrays):
                 self.detail_parts[block.index] = block.detail
             else:

@@ -384,3 +384,31 @@ def test_the_detail_is_the_same_gathered_in_place_or_joined_at_the_end(scenario,
     for name, value in run_blocks(spec, as_seed_sequence(3), [(0, BLOCK, True)])[0].detail.items():
         np.testing.assert_array_equal(joined[name][..., :BLOCK], value)
         np.testing.assert_array_equal(in_place[name], joined[name])
+
+
+def test_the_detail_grows_once_a_round_and_decides_as_a_whole_block_would(scenario,
+                                                                           monkeypatch):
+    """A precision round makes room for all its detail blocks at once (not a copy of the
+    whole detail at each block), and a partial first block chooses in place or joined
+    as a whole block of its parts would."""
+    from riskmodel.sim import collect
+    from riskmodel.sim.engine import Collector, run_blocks
+    from riskmodel.sim.random import as_seed_sequence
+    from riskmodel.simulate import build_spec
+
+    spec, root = build_spec(scenario, None), as_seed_sequence(3)
+    collector = Collector(BLOCK, detail=BLOCK)
+    collector.add(run_blocks(spec, root, [(0, BLOCK, True)])[0])
+    collector.grow(3 * BLOCK, detail=3 * BLOCK)
+    collector.add(run_blocks(spec, root, [(1, BLOCK, True)])[0])
+    arrays = dict(collector.detail_arrays)
+    assert all(a.shape[-1] == 3 * BLOCK for a in arrays.values())
+    collector.add(run_blocks(spec, root, [(2, BLOCK, True)])[0])
+    assert all(collector.detail_arrays[k] is a for k, a in arrays.items())  # no new room
+    # a partial block whose parts are small, but a whole block's would not be
+    partial = run_blocks(spec, root, [(0, 1000, True)])[0]
+    widest = max(v.nbytes // v.shape[-1] for v in partial.detail.values())
+    monkeypatch.setattr(collect, "DETAIL_IN_PLACE_BELOW", widest * 1000 + 1)
+    collector = Collector(1000, detail=1000)
+    collector.add(partial)
+    assert collector.detail_parts and not collector.detail_arrays
