@@ -11,13 +11,12 @@ __all__ = ["Collector", "RiskOff", "DETAIL_IN_PLACE_BELOW"]
 
 DETAIL_IN_PLACE_BELOW = 1 << 20
 """Bytes: per-workstream detail whose parts are all smaller than this (at ``BLOCK``
-iterations: a partial block counts as a whole one) is copied
-into place as it comes (small arrays live in the heap, which keeps the memory of parts
-freed after a join: 75 MB at 1M iterations of the 9-workstream shipped scenario); bigger
-parts are kept as they are and joined at the end (each is a mapping of its own, given
-back when freed, while an array written a block at a time is resident whole from the
-first block, NumPy backing big arrays with 2 MB pages: 20-35 MB more on the
-200-workstream benchmark network)."""
+iterations: a partial block counts as a whole one) is copied into place as it comes.
+Small arrays live in the heap, which keeps the memory of parts freed after a join (75 MB
+at 1M iterations of the 9-workstream shipped scenario). Bigger parts are kept as they
+are and joined at the end: each is a mapping of its own, given back when freed, while an
+array written a block at a time is resident whole from its first block, NumPy backing
+big arrays with 2 MB pages (20-35 MB more on the 200-workstream benchmark network)."""
 
 
 class Collector:
