@@ -64,7 +64,7 @@ def memory_needed(spec, iterations: int, jobs: int = 1) -> int:
     and, in each worker, the per-block workstream arrays."""
     w, m, r = len(spec.workstreams), len(spec.milestones), len(spec.risks)
     per_iteration = 2 + m + (r * (2 + m) if spec.rank_risks else 0)
-    detail_iterations = min(iterations, max(1, DETAIL_CELLS // (max(w, 1) * BLOCK)) * BLOCK)
+    detail_iterations = _detail_iterations(_plan_blocks(iterations, w))
     block = min(iterations, BLOCK)
     return 8 * (iterations * per_iteration + 3 * w * detail_iterations
                 + 8 * w * block * max(1, jobs))
@@ -111,6 +111,11 @@ def _plan_blocks(iterations: int, n_ws: int) -> list[tuple[int, int, bool]]:
     n_blocks = math.ceil(iterations / BLOCK)
     detail_blocks = max(1, DETAIL_CELLS // (max(n_ws, 1) * BLOCK))
     return [(b, min(BLOCK, iterations - b * BLOCK), b < detail_blocks) for b in range(n_blocks)]
+
+
+def _detail_iterations(blocks: list[tuple[int, int, bool]]) -> int:
+    """Iterations of the planned blocks that keep their detail (``_plan_blocks``)."""
+    return sum(size for _, size, detail in blocks if detail)
 
 
 def _group(blocks: list, per_task: int) -> list[list]:
@@ -201,7 +206,7 @@ def simulate(
                         jobs=1 if executor is not None else jobs)
     t0 = time.perf_counter()
     blocks = _plan_blocks(n, len(spec.workstreams))
-    collector = Collector(n, detail=sum(size for _, size, detail in blocks if detail))
+    collector = Collector(n, detail=_detail_iterations(blocks))
     _run(spec, root, blocks, jobs, executor, chunk_size, collector)
     convergence = None
     if precision is not None:
@@ -341,7 +346,7 @@ def _until_precise(scenario, spec, root, collector, precision, max_iterations, j
         # blocks past what is done; a partial last block is re-run whole, as a longer run would
         plan = _plan_blocks(wanted, len(spec.workstreams))
         more = [blk for blk in plan if blk[0] * BLOCK + blk[1] > n]
-        collector.grow(wanted, detail=sum(size for _, size, detail in plan if detail))
+        collector.grow(wanted, detail=_detail_iterations(plan))
         _run(spec, root, more, jobs, executor, chunk_size, collector)
         rounds += 1
     return {"precision": precision, "achieved_std_error": se, "rounds": rounds,
