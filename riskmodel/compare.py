@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .results import SimulationResult
 from .scenario.schema import Scenario
@@ -19,6 +18,8 @@ from .sim.random import SeedLike, as_seed_sequence
 from .simulate import simulate
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .analysis.risks import RiskOrder
 
 __all__ = ["Comparison", "compare", "cheapest_to_reach", "staffing_options", "scenario_row",
@@ -54,6 +55,8 @@ class Comparison:
         pandas.DataFrame
             Indexed by scenario name; the columns of ``scenario_row``.
         """
+        import pandas as pd
+
         return pd.DataFrame({k: scenario_row(r) for k, r in self.results.items()}).T \
             .rename_axis("scenario").infer_objects()
 
@@ -64,6 +67,8 @@ class Comparison:
         -------
         pandas.DataFrame
         """
+        import pandas as pd
+
         table = self.table()
         out = pd.DataFrame(index=table.index)
         first = table.iloc[0]
@@ -82,6 +87,8 @@ class Comparison:
         pandas.DataFrame
             ``extra_spend``, ``cost_of_delay_saved`` and ``net_benefit``.
         """
+        import pandas as pd
+
         table = self.table()
         first = table.iloc[0]
         return pd.DataFrame({
@@ -345,6 +352,8 @@ def risk_removal(scenario: Scenario, result: SimulationResult | None = None, *,
     ValueError
         ``result`` was run without risk ranking, or ``by`` is not a known order.
     """
+    import pandas as pd
+
     if result is None:
         result = simulate(scenario, iterations=iterations, seed=seed, jobs=jobs,
                           executor=executor)

@@ -10,7 +10,6 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._version import __version__
 from .analysis.money import contingency_levels
@@ -19,6 +18,8 @@ from .formatting import long_date, percent, points
 from .formatting import money as fmt_money
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .analysis.sample import Result
 
 __all__ = ["SCHEMA", "summary_document", "headline_table", "headline_row",
@@ -70,8 +71,8 @@ def summary_document(result: Result) -> dict[str, Any]:
     """
     f, dates = _percentiles(result.finish, FINISH_LEVELS, DATE_LEVELS)
     (c,) = _percentiles(result.cost, COST_LEVELS)
-    ws = result.workstreams()
-    rk = result.risks()
+    ws = result.columns("workstreams")
+    rk = result.columns("risks")
     from .analysis.joint import jcl_summary
 
     out: dict[str, Any] = {
@@ -85,25 +86,23 @@ def summary_document(result: Result) -> dict[str, Any]:
                    "std": float(result.finish.std()), **f},
         "finish_date": {k: result.date_of(v).isoformat() for k, v in dates.items()},
         "targets": {
-            tid: {"milestone": row.milestone, "date": row.date.isoformat(),
-                  "probability": row.probability, "std_error": row.std_error,
-                  "std_error_method": row.std_error_method}
-            for tid, row in result.targets().iterrows()
+            tid: {"milestone": row["milestone"], "date": row["date"].isoformat(),
+                  "probability": row["probability"], "std_error": row["std_error"],
+                  "std_error_method": row["std_error_method"]}
+            for tid, row in result.columns("targets").rows()
         },
         "cost": {"currency": result.scenario.currency, "mean": float(result.cost.mean()),
                  "std": float(result.cost.std()), **c},
         "cost_band": result.cost_band(),
         "deterministic": {"finish": result.plan["finish"], "cost": result.plan["cost"]},
-        "contingency": contingency_levels(result.contingency_table(CONTINGENCY_LEVELS)),
+        "contingency": contingency_levels(result.columns("contingency", CONTINGENCY_LEVELS)),
         "jcl": jcl_summary(result),
-        "workstreams": {
-            wid: {k: _number(x) for k, x in r.items()}
-            for wid, r in ws[[k for k in WORKSTREAM_KEYS if k in ws]].to_dict("index").items()
-        },
+        "workstreams": {wid: {k: _number(r[k]) for k in WORKSTREAM_KEYS if k in r}
+                        for wid, r in ws.rows()},
         **({"as_of": result.status.as_of.isoformat()} if result.status is not None else {}),
-        "risks": {rid: {**{k: _number(r[k]) for k in RISK_KEYS if k in r.index},
+        "risks": {rid: {**{k: _number(r[k]) for k in RISK_KEYS if k in r},
                         **({"when": r["condition"]} if r["condition"] else {})}
-                  for rid, r in rk.iterrows()},
+                  for rid, r in rk.rows()},
         "warnings": [_finding(w) for w in result.warnings_],
         **_people(result),
     }
@@ -114,17 +113,17 @@ def _people(result: Result) -> dict[str, Any]:
     """``levelling`` (lateness due to waiting for people, and ``short_of``: the role most
     often needed beyond its capacity, with those weeks) and ``resources.<role>`` (FTE by
     week), when roles have capacities."""
-    from .analysis.resources import bottleneck
+    from .analysis.resources import bottleneck, role_demand_columns
 
     wait = result.waiting()
     if wait is None:
         return {}
-    tables = result.role_demand()
+    tables = role_demand_columns(result)
     worst = bottleneck(tables)
     short_of = None if worst is None else {"role": worst[0], "weeks": worst[1]}
     return {"levelling": {**wait, "short_of": short_of}, "resources": {
         role: {"weeks": [int(k) for k in t.index],
-               **{col: [round(float(x), 4) for x in t[col]] for col in t.columns}}
+               **{col: [round(float(x), 4) for x in values] for col, values in t.columns.items()}}
         for role, t in tables.items()}}
 
 
@@ -145,6 +144,8 @@ def headline_table(result: Result) -> pd.DataFrame:
         Indexed by ``figure``, one ``value`` column of text (money, dates and
         percentages through ``riskmodel.formatting``).
     """
+    import pandas as pd
+
     d = result.to_dict()
     cur = d["cost"]["currency"]
     money = lambda x: fmt_money(x, cur)  # noqa: E731

@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-import pandas as pd
 
 from .analysis.drivers import rank_correlation
-from .document import COST_LEVELS, DATE_LEVELS, FINISH_LEVELS
+from .analysis.table import Table
+from .document import CONTINGENCY_LEVELS, COST_LEVELS, DATE_LEVELS, FINISH_LEVELS
 from .scenario.schema import RESERVED_MILESTONE, Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .analysis.risks import RiskOrder
     from .sim.collect import RiskOff
 
@@ -327,6 +329,8 @@ class SimulationResult:
         pandas.Series
             Weeks (or money), labelled ``p50``, ``p80``...
         """
+        import pandas as pd
+
         values = np.percentile(self._sample(of), list(levels))
         return pd.Series(values, index=[f"p{q:g}" for q in levels], name=of)
 
@@ -358,13 +362,57 @@ class SimulationResult:
             Indexed by target id: ``milestone``, ``date``, ``probability``, ``std_error``,
             ``std_error_method``.
         """
-        rows = []
-        for t in self.scenario.all_targets:
-            p = self.p_meet(t.date, t.milestone)
-            se, method = self.p_meet_std_error(t.date, t.milestone)
-            rows.append({"target": t.id, "milestone": t.milestone, "date": t.date,
-                         "probability": p, "std_error": se, "std_error_method": method})
-        return pd.DataFrame(rows).set_index("target")
+        return self.columns("targets").frame()
+
+    def columns(self, table: str, *args: Any) -> Table:
+        """A labelled table as plain columns, without pandas (kept for the next call).
+
+        ``"targets"``, ``"workstreams"`` (``near_critical_weeks``), ``"risks"`` (``by``)
+        and ``"contingency"`` (``levels``): what ``targets()``, ``workstreams()``,
+        ``risks()`` and ``contingency_table()`` build their DataFrames from. The summary
+        document reads these, so ``riskmodel simulate --json`` never imports pandas.
+
+        Parameters
+        ----------
+        table : {"targets", "workstreams", "risks", "contingency"}
+        *args
+            The table's own argument, as above (its default when left out).
+
+        Returns
+        -------
+        riskmodel.analysis.table.Table
+            Shared with later calls: read it, do not change it.
+        """
+        from .analysis import NEAR_CRITICAL_WEEKS
+
+        defaults = {"targets": (), "workstreams": (NEAR_CRITICAL_WEEKS,), "risks": ("expected",),
+                    "contingency": (CONTINGENCY_LEVELS,)}
+        if table not in defaults:
+            raise ValueError(f"no table {table!r}: targets, workstreams, risks or contingency")
+        key = ("columns", table, *(args or defaults[table]))
+        if key not in self._cache:
+            self._cache[key] = self._columns(*key[1:])
+        return self._cache[key]
+
+    def _columns(self, table: str, *args: Any) -> Table:
+        from .analysis.drivers import driver_columns
+        from .analysis.money import contingency_columns
+        from .analysis.risks import risk_columns
+
+        if table == "workstreams":
+            return driver_columns(self, *args)
+        if table == "risks":
+            return risk_columns(self, *args)
+        if table == "contingency":
+            return contingency_columns(self, *args)
+        targets = self.scenario.all_targets
+        errors = [self.p_meet_std_error(t.date, t.milestone) for t in targets]
+        return Table("target", [t.id for t in targets], {
+            "milestone": [t.milestone for t in targets],
+            "date": [t.date for t in targets],
+            "probability": [self.p_meet(t.date, t.milestone) for t in targets],
+            "std_error": [se for se, _ in errors],
+            "std_error_method": [method for _, method in errors]})
 
     @property
     def primary_target(self):
@@ -462,12 +510,10 @@ class SimulationResult:
         pandas.DataFrame
             Indexed by workstream id; a copy.
         """
-        from .analysis import NEAR_CRITICAL_WEEKS, drivers
+        from .analysis import NEAR_CRITICAL_WEEKS
 
         weeks = NEAR_CRITICAL_WEEKS if near_critical_weeks is None else near_critical_weeks
-        if ("drivers", weeks) not in self._cache:
-            self._cache[("drivers", weeks)] = drivers(self, weeks)
-        return self._cache[("drivers", weeks)].copy()
+        return self.columns("workstreams", weeks).frame()
 
     def modes(self, of: str = RESERVED_MILESTONE, **kwargs) -> dict[str, Any] | None:
         """A second peak in the programme ``"end"`` (default), the ``"cost"`` or a
@@ -513,11 +559,7 @@ class SimulationResult:
         pandas.DataFrame
             Indexed by risk id; a copy.
         """
-        from .analysis import risk_ranking
-
-        if ("risks", by) not in self._cache:
-            self._cache[("risks", by)] = risk_ranking(self, by)
-        return self._cache[("risks", by)].copy()
+        return self.columns("risks", by).frame()
 
     def contingency(self, confidence: float = 0.8) -> dict[str, Any]:
         """Weeks and money to add to the deterministic plan to reach ``confidence``.
@@ -545,7 +587,7 @@ class SimulationResult:
         from .analysis.money import contingency_levels
 
         return next(iter(contingency_levels(
-            self.contingency_table([100 * confidence])).values()))
+            self.columns("contingency", (100 * confidence,))).values()))
 
     def contingency_table(self, levels: Sequence[float] = (50, 70, 80, 90, 95)) -> pd.DataFrame:
         """Finish, cost and contingency over the plan at each confidence level.
@@ -560,9 +602,7 @@ class SimulationResult:
         pandas.DataFrame
             Indexed ``p50``, ``p70``... (``riskmodel.analysis.contingency_table``).
         """
-        from .analysis import contingency_table
-
-        return contingency_table(self, levels)
+        return self.columns("contingency", tuple(levels)).frame()
 
     def plan_confidence(self) -> dict[str, float]:
         """P(deterministic plan date), P(plan cost) and both: merge bias made visible.
@@ -639,6 +679,8 @@ class SimulationResult:
             Indexed by target: ``expected_weeks_late``, ``p80_weeks_late``,
             ``expected_cost_of_delay``.
         """
+        import pandas as pd
+
         weekly = self.scenario.cost_of_delay.weekly if self.scenario.cost_of_delay else 0.0
         rows = []
         for t in self.scenario.all_targets:
@@ -730,7 +772,8 @@ class SimulationResult:
         """
         from .analysis import quantile_std_error
 
-        out: dict[str, Any] = {t: float(row.std_error) for t, row in self.targets().iterrows()}
+        out: dict[str, Any] = {t: float(row["std_error"])
+                               for t, row in self.columns("targets").rows()}
         out = {"p_meet": out,
                "finish_p80": float(quantile_std_error(self.finish, 0.8)),
                "cost_p80": float(quantile_std_error(self.cost, 0.8)),

@@ -3,7 +3,9 @@
 Functions of a ``SimulationResult``; the result exposes each as a method. Nothing here
 draws random numbers: every figure comes from the run's iterations (risk shifts from
 the same draws with the risk switched off, made during the run). Modules here use
-NumPy, SciPy and pandas; they read the result as a ``sample.Sample`` (never import it).
+NumPy and SciPy; they read the result as a ``sample.Sample`` (never import it). The
+tables are computed as plain columns (``table.Table``) and made into pandas DataFrames
+only when a DataFrame is asked for, so the summary document never imports pandas.
 """
 from .breakdown import cost_breakdown
 from .drivers import (

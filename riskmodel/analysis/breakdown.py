@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .sample import Sample
 
 __all__ = ["cost_breakdown", "CATEGORIES"]
@@ -41,6 +42,8 @@ def cost_breakdown(result: Sample) -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
+    import pandas as pd
+
     s = result.scenario
     split = result.norisk_mean_duration_ is not None  # then the risk-free run's are all set
     priced, uncertain = _pricing(result, split)

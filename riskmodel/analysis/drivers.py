@@ -12,13 +12,16 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from .table import Table
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .sample import Sample
 
-__all__ = ["drivers", "rank_correlation", "near_criticality", "NEAR_CRITICAL_WEEKS",
-           "DRIVER_MEASURE"]
+__all__ = ["drivers", "driver_columns", "rank_correlation", "near_criticality",
+           "NEAR_CRITICAL_WEEKS", "DRIVER_MEASURE"]
 
 NEAR_CRITICAL_WEEKS = 0.5
 """Total float (calendar weeks) at or below which a workstream counts as near-critical.
@@ -199,6 +202,23 @@ def drivers(result: Sample,
     it moves the finish. Sensitivities, near-criticality and the SSI use the
     iterations kept in ``result.detail`` (all of them up to ``DETAIL_CELLS``).
     """
+    return driver_columns(result, near_critical_weeks).frame()
+
+
+def driver_columns(result: Sample, near_critical_weeks: float = NEAR_CRITICAL_WEEKS) -> Table:
+    """``drivers``' table as columns (no pandas): see ``drivers``.
+
+    Parameters
+    ----------
+    result : SimulationResult
+    near_critical_weeks : float
+        Float threshold of the near-critical index.
+
+    Returns
+    -------
+    Table
+        Indexed by workstream id; ``attrs["near_critical_weeks"]`` holds the threshold.
+    """
     d = result.detail
     base = d["base_duration"]  # ranked as kept (float32): the same order as in float64
     n = base.shape[1]
@@ -215,7 +235,8 @@ def drivers(result: Sample,
     # same percentiles, and no second copy of the rows
     finishes = np.sort(d["finish"], axis=1)
     p50, p80 = (np.percentile(finishes, q, axis=1, overwrite_input=True) for q in (50, 80))
-    table = pd.DataFrame(
+    return Table(
+        "workstream", list(result.workstream_ids),
         {
             "name": [w.name or w.id for w in result.scenario.workstreams],
             "criticality": crit,
@@ -233,7 +254,5 @@ def drivers(result: Sample,
             "plan_finish": result.plan["workstream_finish"],
             "on_plan_critical_path": result.plan["critical"],
         },
-        index=pd.Index(result.workstream_ids, name="workstream"),
+        {"near_critical_weeks": float(near_critical_weeks)},
     )
-    table.attrs["near_critical_weeks"] = float(near_critical_weeks)
-    return table

@@ -5,11 +5,12 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .percentiles import sorted_percentiles
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .sample import Sample
 
 __all__ = ["jcl_frontier", "promise", "jcl_summary"]
@@ -46,8 +47,13 @@ def jcl_frontier(result: Sample, confidence: float = 0.7,
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    import pandas as pd
+
     milestone = result.primary_target.milestone if milestone is None else milestone
-    return _frontier(result, _by_finish(result, milestone), confidence, points)
+    dates, weeks, budgets = _frontier(result, _by_finish(result, milestone), confidence,
+                                      points)
+    return pd.DataFrame({"weeks": weeks, "budget": budgets},
+                        index=pd.DatetimeIndex([pd.Timestamp(d) for d in dates], name="date"))
 
 
 def _by_finish(result: Sample, milestone: str) -> tuple[np.ndarray, np.ndarray]:
@@ -59,8 +65,9 @@ def _by_finish(result: Sample, milestone: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _frontier(result: Sample, by_finish: tuple[np.ndarray, np.ndarray], confidence: float,
-              points: int) -> pd.DataFrame:
-    """``jcl_frontier`` from the finishes in order and their costs (``_by_finish``).
+              points: int) -> tuple[list, list[float], list[float]]:
+    """``jcl_frontier``'s dates, weeks and budgets from the finishes in order and their
+    costs (``_by_finish``).
 
     The budget at a date is the need-th least cost of the futures finished by then
     (need = ``confidence`` x the futures). Later dates never need more, and no date
@@ -72,7 +79,9 @@ def _frontier(result: Sample, by_finish: tuple[np.ndarray, np.ndarray], confiden
     floor = np.partition(c_by_f, need - 1)[need - 1]
     high = c_by_f >= floor  # fewer than need futures cost less than the floor
     f_high, c_high = f_sorted[high], c_by_f[high]
-    rows = []
+    dates: list = []
+    weeks: list[float] = []
+    budgets: list[float] = []
     bound = np.inf
     for d in np.linspace(f_sorted[need - 1], f_sorted[-1], points):
         k = int(np.searchsorted(f_sorted, d, side="right"))
@@ -83,9 +92,10 @@ def _frontier(result: Sample, by_finish: tuple[np.ndarray, np.ndarray], confiden
         low = c_high[:k_high][c_high[:k_high] <= bound]  # holds the rank smallest of them
         budget = float(np.partition(low, rank - 1)[rank - 1])
         bound = budget
-        rows.append({"date": pd.Timestamp(result.date_of(d)), "weeks": float(d),
-                     "budget": budget})
-    return pd.DataFrame(rows, columns=["date", "weeks", "budget"]).set_index("date")
+        dates.append(result.date_of(d))
+        weeks.append(float(d))
+        budgets.append(budget)
+    return dates, weeks, budgets
 
 
 def promise(result: Sample, confidence: float, budget: float | None = None,
@@ -174,9 +184,8 @@ def jcl_summary(result: Sample, levels=(70, 80), points: int = 20) -> dict:
                       "probability": result.jcl(p80_date, p80_cost)},
            "frontier": {}, "promise": {}}
     for level in levels:
-        frontier = _frontier(result, by_finish, level / 100, points)
         out["frontier"][str(level)] = [
-            {"date": d.isoformat(), "weeks": float(w), "budget": float(b)}
-            for d, w, b in zip(frontier.index.date, frontier["weeks"], frontier["budget"])]
+            {"date": d.isoformat(), "weeks": w, "budget": b}
+            for d, w, b in zip(*_frontier(result, by_finish, level / 100, points))]
         out["promise"][str(level)] = promise(result, level / 100)
     return out

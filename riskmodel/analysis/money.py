@@ -8,15 +8,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .percentiles import percentiles
+from .table import Table
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .sample import Sample
 
-__all__ = ["contingency_table", "contingency_levels", "plan_confidence", "cost_given_timing",
-           "cash_flow", "CASH_FLOW_SAMPLE"]
+__all__ = ["contingency_table", "contingency_columns", "contingency_levels",
+           "plan_confidence", "cost_given_timing", "cash_flow", "CASH_FLOW_SAMPLE"]
 
 CASH_FLOW_SAMPLE = 20_000
 """Iterations used for cash-flow bands (the first ones; percentiles of spend to ~1%)."""
@@ -44,18 +46,27 @@ def contingency_table(result: Sample,
     pandas.DataFrame
         Indexed ``p50``, ``p70``... (``confidence``).
     """
+    return contingency_columns(result, levels).frame()
+
+
+def contingency_columns(result: Sample,
+                        levels: Sequence[float] = (50, 70, 80, 90, 95)) -> Table:
+    """``contingency_table``'s table as columns (no pandas): see ``contingency_table``.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+    levels : sequence of float
+        Confidence levels in percent.
+
+    Returns
+    -------
+    Table
+        Indexed ``p50``, ``p70``... (``confidence``).
+    """
     q = list(levels)
     weeks, money = percentiles(result.finish, q), percentiles(result.cost, q)
-    table = pd.DataFrame(
-        {
-            "finish_weeks": weeks,
-            "finish_date": [result.date_of(x) for x in weeks],
-            "schedule_contingency_weeks": weeks - result.plan["finish"],
-            "cost": money,
-            "cost_contingency": money - result.plan["cost"],
-        },
-        index=pd.Index([f"p{x:g}" for x in levels], name="confidence"),
-    )
     none = result.no_risks
     if none is None and not result.scenario.risks:  # no risks: estimates are everything
         none = {"end": result.finish, "cost": result.cost}
@@ -63,22 +74,28 @@ def contingency_table(result: Sample,
         free_weeks = free_money = np.full(len(q), np.nan)
     else:
         free_weeks, free_money = percentiles(none["end"], q), percentiles(none["cost"], q)
-    table["from_estimates_weeks"] = free_weeks - result.plan["finish"]
-    table["from_risks_weeks"] = weeks - free_weeks
-    table["from_estimates_cost"] = free_money - result.plan["cost"]
-    table["from_risks_cost"] = money - free_money
-    return table
+    return Table("confidence", [f"p{x:g}" for x in levels], {
+        "finish_weeks": weeks,
+        "finish_date": [result.date_of(x) for x in weeks],
+        "schedule_contingency_weeks": weeks - result.plan["finish"],
+        "cost": money,
+        "cost_contingency": money - result.plan["cost"],
+        "from_estimates_weeks": free_weeks - result.plan["finish"],
+        "from_risks_weeks": weeks - free_weeks,
+        "from_estimates_cost": free_money - result.plan["cost"],
+        "from_risks_cost": money - free_money,
+    })
 
 
-def contingency_levels(table: pd.DataFrame) -> dict[str, dict]:
+def contingency_levels(table: Table) -> dict[str, dict]:
     """A ``contingency_table`` as the summary document writes it: per level, ``weeks``
     and ``cost`` over the plan and, where the run ranked risks, ``from_risks`` and
     ``from_estimates`` ({weeks, cost}).
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        ``contingency_table``'s.
+    table : Table
+        ``contingency_columns``'.
 
     Returns
     -------
@@ -86,10 +103,10 @@ def contingency_levels(table: pd.DataFrame) -> dict[str, dict]:
         Keyed ``p50``, ``p70``...
     """
     out: dict[str, dict] = {}
-    for label, row in table.iterrows():
-        level: dict = {"weeks": float(row.schedule_contingency_weeks),
-                       "cost": float(row.cost_contingency)}
-        if not math.isnan(row.from_risks_weeks):
+    for label, row in table.rows():
+        level: dict = {"weeks": float(row["schedule_contingency_weeks"]),
+                       "cost": float(row["cost_contingency"])}
+        if not math.isnan(row["from_risks_weeks"]):
             for part in ("from_risks", "from_estimates"):
                 level[part] = {"weeks": float(row[f"{part}_weeks"]),
                                "cost": float(row[f"{part}_cost"])}
@@ -134,6 +151,8 @@ def cost_given_timing(result: Sample, when=None,
     -------
     pandas.DataFrame
     """
+    import pandas as pd
+
     target = result.primary_target
     when = target.date if when is None else when
     late = result.finish_of(target.milestone) > result.weeks(when) + 1e-12
@@ -208,6 +227,8 @@ def cash_flow(result: Sample, freq: str = "W",
     ValueError
         ``freq`` is neither ``"W"`` nor ``"M"``.
     """
+    import pandas as pd
+
     d, spec = result.detail, result.spec
     n = min(CASH_FLOW_SAMPLE, d["duration"].shape[1])
     dur = d["duration"][:, :n].astype(float)

@@ -9,13 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+from .table import Table
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .sample import Sample
 
-__all__ = ["waiting", "role_demand", "bottleneck", "nearest_capacity", "MATTERS_WEEKS",
-           "MATTERS_POINTS"]
+__all__ = ["waiting", "role_demand", "role_demand_columns", "bottleneck", "nearest_capacity",
+           "MATTERS_WEEKS", "MATTERS_POINTS"]
 
 MATTERS_WEEKS = 0.5
 """Waiting that moves the P80 date by at least this many weeks is worth a sentence."""
@@ -141,6 +144,24 @@ def role_demand(result: Sample, levels=(50, 90)) -> dict[str, pd.DataFrame]:
     dict of str to pandas.DataFrame
         Indexed by week from the start.
     """
+    return {role: table.frame() for role, table in role_demand_columns(result, levels).items()}
+
+
+def role_demand_columns(result: Sample, levels=(50, 90)) -> dict[str, Table]:
+    """``role_demand``'s tables as columns (no pandas): see ``role_demand``.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+    levels : sequence of int
+        The two percentile levels.
+
+    Returns
+    -------
+    dict of str to Table
+        Indexed by week from the start.
+    """
     spec = result.spec
     if spec is None or not spec.limited_roles:
         return {}
@@ -161,22 +182,21 @@ def role_demand(result: Sample, levels=(50, 90)) -> dict[str, pd.DataFrame]:
         demand = in_use if free_f is finish else \
             _by_week(free_s, free_f, spec.demand[r], weeks, levels, work)
         times, fte = spec.capacity[r]
-        table = {"week": np.arange(weeks)}
-        table.update({f"demand_p{q}": values for q, values in zip(levels, demand)})
+        table = {f"demand_p{q}": values for q, values in zip(levels, demand)}
         table.update({f"in_use_p{q}": values for q, values in zip(levels, in_use)})
         table["capacity"] = fte[np.searchsorted(times, np.arange(weeks), side="right") - 1]
-        out[role] = pd.DataFrame(table).set_index("week")
+        out[role] = Table("week", list(np.arange(weeks)), table)
     return out
 
 
-def bottleneck(demand: dict[str, pd.DataFrame]) -> tuple[str, list[int]] | None:
+def bottleneck(demand: dict[str, Table] | dict[str, pd.DataFrame]) -> tuple[str, list[int]] | None:
     """The role whose median demand exceeds its capacity in the most weeks, and those
     weeks (None if no role's does).
 
     Parameters
     ----------
-    demand : dict of str to DataFrame
-        ``role_demand``'s tables.
+    demand : dict of str to Table or DataFrame
+        ``role_demand_columns``' or ``role_demand``'s tables.
 
     Returns
     -------
@@ -184,20 +204,21 @@ def bottleneck(demand: dict[str, pd.DataFrame]) -> tuple[str, list[int]] | None:
     """
     best = None
     for role, table in demand.items():
-        over = [int(k) for k in table.index[table["demand_p50"] > table["capacity"] + 1e-9]]
+        short = np.asarray(table["demand_p50"]) > np.asarray(table["capacity"]) + 1e-9
+        over = [int(k) for k, hit in zip(table.index, short) if hit]
         if over and (best is None or len(over) > len(best[1])):
             best = (role, over)
     return best
 
 
-def nearest_capacity(demand: dict[str, pd.DataFrame]) -> str | None:
+def nearest_capacity(demand: dict[str, Table] | dict[str, pd.DataFrame]) -> str | None:
     """The role whose P90 demand comes nearest its capacity (as a share of it), in its
     closest week: the role to show when none is over capacity (None without roles).
 
     Parameters
     ----------
-    demand : dict of str to DataFrame
-        ``role_demand``'s tables.
+    demand : dict of str to Table or DataFrame
+        ``role_demand_columns``' or ``role_demand``'s tables.
 
     Returns
     -------
@@ -207,10 +228,11 @@ def nearest_capacity(demand: dict[str, pd.DataFrame]) -> str | None:
     if not demand:
         return None
 
-    def share(table: pd.DataFrame) -> float:
-        capacity = table["capacity"]
-        if not (capacity > 0).any():
+    def share(table) -> float:
+        capacity = np.asarray(table["capacity"], dtype=float)
+        some = capacity > 0
+        if not some.any():
             return 0.0
-        return float((table["demand_p90"] / capacity.where(capacity > 0)).max(skipna=True))
+        return float(np.max(np.asarray(table["demand_p90"], dtype=float)[some] / capacity[some]))
 
     return max(demand, key=lambda role: share(demand[role]))

@@ -11,14 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 
 from .percentiles import replaced_percentiles, sorted_percentiles
+from .table import Table, descending
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .sample import Sample
 
-__all__ = ["risk_ranking", "condition_text", "RISK_ORDER", "RiskOrder"]
+__all__ = ["risk_ranking", "risk_columns", "condition_text", "RISK_ORDER", "RiskOrder"]
 
 RiskOrder = Literal["expected", "p80", "p90", "cost"]
 """The ``by`` of ``risk_ranking``: a key of ``RISK_ORDER``."""
@@ -169,6 +171,29 @@ def risk_ranking(result: Sample,
     ValueError
         ``by`` is not one of ``RISK_ORDER``.
     """
+    return risk_columns(result, by).frame()
+
+
+def risk_columns(result: Sample, by: RiskOrder = "expected") -> Table:
+    """``risk_ranking``'s table as columns (no pandas): see ``risk_ranking``.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        The result (anything meeting ``analysis.sample.Sample``).
+    by : {"expected", "p80", "p90", "cost"}
+        The order.
+
+    Returns
+    -------
+    Table
+        Indexed by risk id.
+
+    Raises
+    ------
+    ValueError
+        ``by`` is not one of ``RISK_ORDER``.
+    """
     if by not in RISK_ORDER:
         raise ValueError(f"by must be one of {', '.join(RISK_ORDER)}, got {by!r}")
     s = result.scenario
@@ -180,19 +205,16 @@ def risk_ranking(result: Sample,
     if result.without_risk is not None and k:
         _shifts(result, shift)
     delay_means = [_impact_mean(r.delay) if r.delay is not None else np.nan for r in s.risks]
-    table = pd.DataFrame(
-        {
-            "name": [r.name or r.id for r in s.risks],
-            "probability": [r.probability for r in s.risks],
-            "fired": result.fired_,
-            "affects": [", ".join(r.affects) for r in s.risks],
-            **shift,
-            "own_cost": result.mean_risk_cost_,
-            "expected_delay": [(f if r.when else r.probability) * m
-                               for r, f, m in zip(s.risks, result.fired_, delay_means)],
-            "condition": [condition_text(s, r) for r in s.risks],
-        },
-        index=pd.Index([r.id for r in s.risks], name="risk"),
-    )
-    table["mean_finish_shift"] = table["mean_finish_impact"]  # the 0.1 name
-    return table.sort_values(RISK_ORDER[by], ascending=False, kind="stable")
+    table = Table("risk", [r.id for r in s.risks], {
+        "name": [r.name or r.id for r in s.risks],
+        "probability": [r.probability for r in s.risks],
+        "fired": result.fired_,
+        "affects": [", ".join(r.affects) for r in s.risks],
+        **shift,
+        "own_cost": result.mean_risk_cost_,
+        "expected_delay": [(f if r.when else r.probability) * m
+                           for r, f, m in zip(s.risks, result.fired_, delay_means)],
+        "condition": [condition_text(s, r) for r in s.risks],
+        "mean_finish_shift": shift["mean_finish_impact"],  # the 0.1 name
+    })
+    return descending(table, RISK_ORDER[by])

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from ..scenario.models import Target
     from ..scenario.schema import Scenario
     from ..sim.collect import RiskOff
+    from .table import Table
 
 __all__ = ["Sample", "Result"]
 
@@ -87,6 +89,8 @@ class Result(Sample, Protocol):
     def finish_dates(self) -> pd.Series: ...
 
     def targets(self) -> pd.DataFrame: ...
+
+    def columns(self, table: str, *args: Any) -> Table: ...
 
     def p_meet_std_error(self, when, milestone: str = ...) -> tuple[float, str]: ...
 

@@ -6,21 +6,30 @@ import pytest
 
 from riskmodel import simulate
 from riskmodel.analysis.resources import _weekly, bottleneck, nearest_capacity, role_demand
+from riskmodel.analysis.table import Table
 
 
-def table(p50, p90, capacity):
+def frame(p50, p90, capacity):
     return pd.DataFrame({"demand_p50": p50, "demand_p90": p90, "in_use_p50": p50,
                          "in_use_p90": p90, "capacity": capacity})
 
 
-def test_bottleneck_is_the_role_over_capacity_in_the_most_weeks():
+def columns(p50, p90, capacity):
+    """The same as plain columns (what the summary document reads)."""
+    f = frame(p50, p90, capacity)
+    return Table("week", list(f.index), {c: f[c].to_numpy() for c in f})
+
+
+@pytest.mark.parametrize("table", [frame, columns])
+def test_bottleneck_is_the_role_over_capacity_in_the_most_weeks(table):
     demand = {"a": table([1, 2, 2], [2, 3, 3], [1, 1, 3]),   # over in week 1
               "b": table([2, 2, 1], [2, 2, 2], [1, 1, 1])}   # over in weeks 0 and 1
     assert bottleneck(demand) == ("b", [0, 1])
     assert bottleneck({"a": table([1, 1], [1, 1], [1, 1])}) is None  # at capacity: fine
 
 
-def test_nearest_capacity_is_the_highest_p90_share_of_capacity():
+@pytest.mark.parametrize("table", [frame, columns])
+def test_nearest_capacity_is_the_highest_p90_share_of_capacity(table):
     demand = {"a": table([0, 0], [1.0, 1.5], [2, 2]),     # at most 75% of capacity
               "b": table([0, 0], [0.9, 0.0], [1, 0]),     # 90% (no capacity: not counted)
               "c": table([0, 0], [5.0, 5.0], [0, 0])}     # never any capacity: 0
