@@ -58,6 +58,9 @@ class SimulationResult:
         Readiness spend per iteration.
     milestone_finish : dict of ndarray
         Finish per iteration of every workstream a target is set on.
+    jobs : int
+        The workers of this process the run was given (``simulate(jobs=...)``; 1 on an
+        executor): ``to_dict()`` then makes its slowest table on a second thread.
     """
 
     scenario: Scenario
@@ -92,6 +95,7 @@ class SimulationResult:
     spec: Any = field(default=None, repr=False)
     precision_run_: dict[str, Any] | None = None  # what a run to a precision did
     status: Any = None
+    jobs: int = 1
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- construction --------------------------------------------------------------

@@ -222,6 +222,7 @@ def simulate(
     )
     result.precision_run_ = convergence
     result.status = status
+    result.jobs = jobs if executor is None else 1
     result.warnings_ = check(scenario, iterations=result.iterations)
     return result
 

@@ -1,7 +1,10 @@
 """The summary document reads its figures faster than the result's methods do (sorted
 once, tables taken whole) but gives exactly their numbers."""
+import json
+
 import numpy as np
 
+from riskmodel import load_scenario, simulate
 from riskmodel.analysis.joint import jcl_frontier, promise
 from riskmodel.document import (
     CONTINGENCY_LEVELS,
@@ -11,6 +14,7 @@ from riskmodel.document import (
     WORKSTREAM_KEYS,
     summary_document,
 )
+from tests.conftest import DEFAULT
 
 
 def test_the_documents_figures_are_the_results_to_the_last_bit(default_result):
@@ -45,3 +49,32 @@ def test_the_documents_figures_are_the_results_to_the_last_bit(default_result):
         assert [(p["weeks"], p["budget"]) for p in j["frontier"][level]] == list(
             zip(frontier["weeks"], frontier["budget"]))
         assert j["promise"][level] == promise(r, int(level) / 100)
+
+
+def test_a_run_on_two_workers_makes_its_risk_table_on_a_second_thread(monkeypatch):
+    """``result.jobs`` >= 2: the risk ranking is made on another thread while the drivers,
+    the contingency and the joint confidence are made here; the document is the one a
+    single thread makes, key for key and bit for bit."""
+    import threading
+
+    from riskmodel.results import SimulationResult
+
+    scenario = load_scenario(DEFAULT)
+    one = simulate(scenario, iterations=20_000, seed=8)
+    two = simulate(scenario, iterations=20_000, seed=8, jobs=2)
+    assert (one.jobs, two.jobs) == (1, 2)
+    where: dict[str, str] = {}
+    columns = SimulationResult.columns
+
+    def watched(self, table, *args):
+        where.setdefault(table, threading.current_thread().name)
+        return columns(self, table, *args)
+
+    monkeypatch.setattr(SimulationResult, "columns", watched)
+    assert json.dumps(two.to_dict()) == json.dumps(one.to_dict())
+    here = threading.current_thread().name
+    assert where["risks"] != here and where["workstreams"] == here
+    where.clear()
+    one._cache.clear()
+    one.to_dict()
+    assert set(where.values()) == {here}

@@ -83,6 +83,7 @@ class Result(Sample, Protocol):
     seed: int
     sampling: str
     warnings_: list
+    jobs: int
 
     def percentiles(self, of: str = ..., levels: Sequence[float] = ...) -> pd.Series: ...
 
