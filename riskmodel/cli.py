@@ -244,6 +244,24 @@ def _check(args) -> int:
     return 0
 
 
+def _one_heap() -> None:
+    """Let the worker threads of ``--jobs`` share the C library's heap (glibc's
+    ``M_ARENA_MAX`` of 1) instead of each keeping one of its own, which holds on to
+    what its blocks freed: 1M iterations of the benchmark network on ``--jobs 2`` peaked
+    at 462 MB, and at 387 MB with one heap, no slower (2026-12-01). The command owns its
+    process, so it may; the library leaves the allocator alone. Elsewhere than on Linux
+    with glibc, nothing is done."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return
+    mallopt(-8, 1)  # M_ARENA_MAX (malloc.h); musl's mallopt ignores it
+
+
 def _simulate(args) -> int:
     from .formatting import percent
     from .scenario import load_scenario
@@ -258,6 +276,8 @@ def _simulate(args) -> int:
             result = simulate(scenario, iterations=args.iterations, seed=args.seed,
                               executor=client.get_executor())
     else:
+        if args.jobs > 1:
+            _one_heap()
         result = simulate(scenario, iterations=args.iterations, seed=args.seed, jobs=args.jobs)
     doc = result.to_dict()
     try:
