@@ -44,13 +44,13 @@ def _headline_row(result: Sample) -> int | None:
 def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
     """Fill ``shift`` from the run without each risk, one risk at a time.
 
-    ``result.without_risk`` keeps each risk's iterations where it fired (the others are
-    those of the run). The mean without a risk is taken of its whole vector, rebuilt in
-    one buffer risk by risk (so it is the same number as on a dense array, and memory
-    stays at a few vectors of the run whatever the number of risks); its P80 and P90
-    are read from the run sorted once and the fired iterations' values before and
-    after, sorted (``replaced_percentiles``: the same numbers as ``np.percentile`` of
-    the whole vector).
+    ``result.without_risk`` keeps each risk's cost where it fired, and its end and
+    milestones where it moved them (the others are those of the run). The mean without
+    a risk is taken of its whole vector, rebuilt in one buffer risk by risk (so it is
+    the same number as on a dense array, and memory stays at a few vectors of the run
+    whatever the number of risks); its P80 and P90 are read from the run sorted once
+    and the kept iterations' values before and after, sorted (``replaced_percentiles``:
+    the same numbers as ``np.percentile`` of the whole vector).
     """
     w = result.without_risk
     assert w is not None  # called only for a run with its risks ranked
@@ -61,10 +61,10 @@ def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
     n = base.size
     on_time = base <= when
     met = int(np.count_nonzero(on_time))
-    for i in range(len(w.cols)):
-        # P(meet) without the risk: counts change only where it fired
+    for i in range(w.risks):
+        # P(meet) without the risk: counts change only where it moved the date
         head = w.values["end"][i] if row is None else w.values["milestones"][i][row]
-        met_i = (met - int(np.count_nonzero(on_time[w.cols[i]]))
+        met_i = (met - int(np.count_nonzero(on_time[w.moved[i]]))
                  + int(np.count_nonzero(head <= when)))
         shift["p_meet_shift"][i] = met / n - met_i / n
     levels = (80, 90)
@@ -73,8 +73,8 @@ def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
         ordered = np.sort(run)
         mean, quantiles = run.mean(), sorted_percentiles(ordered, levels)
         alone = np.empty_like(run)  # one risk's whole vector at a time
-        for i, cols in enumerate(w.cols):
-            off = w.values[name][i]
+        for i in range(w.risks):
+            cols, off = w.at(name, i), w.values[name][i]
             np.copyto(alone, run)
             alone[cols] = off
             mean_off = alone.mean()

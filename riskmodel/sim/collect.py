@@ -48,7 +48,9 @@ class Collector:
         self.detail_room, self.detail_size = detail, 0
         self._size = 0  # iterations in self.blocks
         self.blocks: dict[int, BlockResult] = {}
-        self.fired: list[_Fired] = []  # per risk: its fired iterations, as they come
+        # per risk: its fired iterations and cost there, and those where the end or a
+        # milestone changed with the end and milestones there, as they come
+        self.fired: list[tuple[_Fired, _Fired]] = []
 
     def grow(self, n: int, detail: int = 0) -> None:
         """Make room for ``n`` iterations in all, ``detail`` of them in blocks that keep
@@ -140,9 +142,10 @@ class Collector:
         if block.without_risk is not None:
             w = block.without_risk
             if not self.fired:
-                self.fired = [_Fired() for _ in w["cols"]]
-            for i, fired in enumerate(self.fired):
-                fired.add(block.index, [w[name][i] for name in ("cols", *RiskOff.NAMES)],
+                self.fired = [(_Fired(), _Fired()) for _ in w["cols"]]
+            for i, (costs, times) in enumerate(self.fired):
+                costs.add(block.index, [w["cols"][i], w["cost"][i]], size, self.n)
+                times.add(block.index, [w["moved"][i], w["end"][i], w["milestones"][i]],
                           size, self.n)
             block.without_risk = None
         self._size = size
@@ -173,38 +176,44 @@ class Collector:
             return None
         n = self.size
         cols: list[np.ndarray] = []
+        moved: list[np.ndarray] = []
         values: dict[str, list[np.ndarray]] = {name: [] for name in RiskOff.NAMES}
-        for fired in self.fired:
-            arrays = fired.in_order()
-            cols.append(arrays[0])
-            for name, value in zip(RiskOff.NAMES, arrays[1:]):
-                values[name].append(value)
+        for costs, times in self.fired:
+            at, cost = costs.in_order()
+            cols.append(at)
+            values["cost"].append(cost)
+            at, end, milestones = times.in_order()
+            moved.append(at)
+            values["end"].append(end)
+            values["milestones"].append(milestones)
         self.fired = []
         base = {"end": self.arrays["end"][:n], "cost": self.arrays["cost"][:n],
                 "milestones": self.arrays["milestones"][:, :n]}
-        return RiskOff(base, cols, values)
+        return RiskOff(base, cols, moved, values)
 
 
 class _Fired:
-    """One risk's results in the iterations where it fired, appended block by block into
-    arrays that grow ahead of need (by the count the run is heading for), so that they
-    are never joined from parts: a run's peak memory holds them once."""
+    """One risk's results in some of its iterations (where it fired, or where it moved
+    the end), appended block by block into arrays that grow ahead of need (by the count
+    the run is heading for), so that they are never joined from parts: a run's peak
+    memory holds them once."""
 
     def __init__(self) -> None:
         self.size = 0
-        self.arrays: list[np.ndarray] = []  # cols (whole-run iterations), end, cost, milestones
+        self.arrays: list[np.ndarray] = []  # the whole-run iterations, then their values
         self.where: dict[int, tuple[int, int]] = {}  # block -> its slice of the arrays
 
     def add(self, index: int, parts: list[np.ndarray], done: int, n: int) -> None:
-        """Append block ``index``'s ``parts`` (block-local cols, end, cost, milestones);
-        ``done`` of the run's ``n`` iterations are in with it, to size the arrays by: as
-        many again as the share so far, plus a little, and never more than one for each
-        iteration to come (so a run of one block has no room to spare)."""
-        cols, end, cost, milestones = parts
+        """Append block ``index``'s ``parts`` (its block-local iterations, then values at
+        them, each along its last axis); ``done`` of the run's ``n`` iterations are in
+        with it, to size the arrays by: as many again as the share so far, plus a
+        little, and never more than one for each iteration to come (so a run of one
+        block has no room to spare)."""
+        cols, *values = parts
         k, at = len(cols), self.size
         if not self.arrays:
-            self.arrays = [np.empty(0, np.int32), np.empty(0), np.empty(0),
-                           np.empty((len(milestones), 0))]
+            self.arrays = [np.empty(0, np.int32),
+                           *(np.empty(v.shape[:-1] + (0,), v.dtype) for v in values)]
         if at + k > self.arrays[0].shape[-1]:
             ahead = int((at + k) * n / max(done, 1) * 1.02) + BLOCK
             room = max(at + k, min(ahead, at + k + max(n - done, 0)))
@@ -214,7 +223,7 @@ class _Fired:
                 self.arrays[q] = new
         # whole-run iterations: below 2**31 (MAX_ITERATIONS is 1e8)
         np.add(cols, index * BLOCK, out=self.arrays[0][at:at + k], casting="unsafe")
-        for array, value in zip(self.arrays[1:], (end, cost, milestones)):
+        for array, value in zip(self.arrays[1:], values):
             array[..., at:at + k] = value
         self.where[index] = (at, at + k)  # a block added again replaces the earlier one
         self.size = at + k
@@ -238,13 +247,16 @@ class _Fired:
 class RiskOff(Mapping):
     """End, cost and milestone finishes of a run with each risk switched off in turn, on
     the same draws, kept sparse: a risk can only change the iterations where it fired,
-    so only those are kept (``cols[i]``, sorted, and ``values[name][i]``); memory grows
-    with the sum of the risks' probabilities, not with their number.
+    so only those are kept (``cols[i]``, sorted, with its cost there), and of those,
+    the end and the milestones only where the risk moved one of them (``moved[i]``, a
+    third of them on the benchmark network: elsewhere they are the run's own, bit for
+    bit); memory grows with the sum of the risks' probabilities, not with their number.
 
     ``risk_off["end"][i]`` (likewise ``"cost"``, ``"milestones"``) is the whole run
-    without risk i, built on demand from the run itself (``base``) with its fired
-    iterations replaced; ``dense(name, i)`` is the same. ``np.asarray(risk_off["end"])``
-    builds every risk's at once (risks x iterations: large for long runs).
+    without risk i, built on demand from the run itself (``base``) with the kept
+    iterations replaced (``at(name, i)``); ``dense(name, i)`` is the same.
+    ``np.asarray(risk_off["end"])`` builds every risk's at once (risks x iterations:
+    large for long runs).
 
     Parameters
     ----------
@@ -252,9 +264,13 @@ class RiskOff(Mapping):
         The run itself: ``"end"``, ``"cost"`` (iterations) and ``"milestones"``
         (milestones x iterations).
     cols : list of ndarray
-        For each risk, the iterations where it fired (sorted).
+        For each risk, the iterations where it fired (sorted, int32).
+    moved : list of ndarray
+        For each risk, those of them where the end or a milestone's finish differs
+        without it (sorted, int32).
     values : dict of str to list of ndarray
-        For each name in ``NAMES``, each risk's values at its ``cols``.
+        Each risk's ``"cost"`` at its ``cols``, and ``"end"`` and ``"milestones"`` at
+        its ``moved``.
     """
 
     NAMES = ("end", "cost", "milestones")
@@ -262,8 +278,8 @@ class RiskOff(Mapping):
     values: dict[str, list[np.ndarray]]  # type: ignore[assignment]
 
     def __init__(self, base: dict[str, np.ndarray], cols: list[np.ndarray],
-                 values: dict[str, list[np.ndarray]]):
-        self.base, self.cols, self.values = base, cols, values
+                 moved: list[np.ndarray], values: dict[str, list[np.ndarray]]):
+        self.base, self.cols, self.moved, self.values = base, cols, moved, values
 
     def __len__(self) -> int:
         return len(self.NAMES)
@@ -281,6 +297,23 @@ class RiskOff(Mapping):
         """How many risks the results are kept for."""
         return len(self.cols)
 
+    def at(self, name: str, i: int) -> np.ndarray:
+        """The iterations where ``values[name][i]`` is kept: where risk ``i`` fired for
+        ``"cost"``, where it moved the end or a milestone for ``"end"`` and
+        ``"milestones"``.
+
+        Parameters
+        ----------
+        name : {"end", "cost", "milestones"}
+        i : int
+            The risk's index.
+
+        Returns
+        -------
+        ndarray of int32
+        """
+        return self.cols[i] if name == "cost" else self.moved[i]
+
     def dense(self, name: str, i: int) -> np.ndarray:
         """The whole run's ``name`` with risk ``i`` switched off (a new array).
 
@@ -296,7 +329,7 @@ class RiskOff(Mapping):
             The shape of ``base[name]``.
         """
         full = self.base[name].copy()
-        full[..., self.cols[i]] = self.values[name][i]
+        full[..., self.at(name, i)] = self.values[name][i]
         return full
 
 

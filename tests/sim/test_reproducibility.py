@@ -230,6 +230,7 @@ def test_each_risks_fired_iterations_are_gathered_the_same_in_any_order(scenario
     for got in (gathered(shuffled), gathered([5, 4, 3, 2, 1, 0])):
         for i in range(got.risks):
             np.testing.assert_array_equal(got.cols[i], expected.cols[i])
+            np.testing.assert_array_equal(got.moved[i], expected.moved[i])
             for name in got.NAMES:
                 np.testing.assert_array_equal(got.values[name][i], expected.values[name][i])
     # the longer block's own draws replace the shorter one's
@@ -239,6 +240,7 @@ def test_each_risks_fired_iterations_are_gathered_the_same_in_any_order(scenario
         np.testing.assert_array_equal(longer.cols[i], whole.cols[i])
         assert longer.cols[i].dtype == np.int32 and np.all(np.diff(longer.cols[i]) > 0)
         assert longer.cols[i][-1] < 5 * BLOCK + 300
+        np.testing.assert_array_equal(longer.moved[i], whole.moved[i])
         for name in longer.NAMES:
             np.testing.assert_array_equal(longer.values[name][i], whole.values[name][i])
 
@@ -342,7 +344,7 @@ def test_a_result_keeps_no_room_to_spare_for_rare_risks():
     for n in (2000, 5 * BLOCK + 17):
         w = simulate(make(chain, risks=risks), iterations=n, seed=1).without_risk
         for i in range(w.risks):
-            for a in (w.cols[i], *(w.values[name][i] for name in w.NAMES)):
+            for a in (w.cols[i], w.moved[i], *(w.values[name][i] for name in w.NAMES)):
                 held = a.base.nbytes if a.base is not None else a.nbytes
                 assert held <= a.nbytes + a.nbytes // 16 + 64, (n, i)
 
