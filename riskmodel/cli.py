@@ -245,12 +245,13 @@ def _check(args) -> int:
 
 
 def _one_heap() -> None:
-    """Let the worker threads of ``--jobs`` share the C library's heap (glibc's
-    ``M_ARENA_MAX`` of 1) instead of each keeping one of its own, which holds on to
-    what its blocks freed: 1M iterations of the benchmark network on ``--jobs 2`` peaked
-    at 462 MB, and at 387 MB with one heap, no slower (2026-12-01). The command owns its
-    process, so it may; the library leaves the allocator alone. Elsewhere than on Linux
-    with glibc, nothing is done."""
+    """Let the worker threads of ``--jobs`` (with the compiled loops; under the NumPy
+    loops the workers are processes, and this changes nothing) share the C library's
+    heap (glibc's ``M_ARENA_MAX`` of 1) instead of each keeping one of its own, which
+    holds on to what its blocks freed: 1M iterations of the benchmark network on
+    ``--jobs 2`` peaked at 462 MiB, and at 387 MiB with one heap, no slower (2026-12-01).
+    The command line owns its process, so it may; ``simulate()`` called from Python
+    leaves the allocator alone. Elsewhere than on Linux with glibc, nothing is done."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes

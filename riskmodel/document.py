@@ -108,9 +108,9 @@ def _tables(result: Result) -> tuple:
     """The parts of the document that take the time: the risk ranking, and (the rest)
     the percentiles of the end and the cost, the drivers, the contingency and the joint
     confidence. A run made on two workers or more (``result.jobs``) has the risk ranking
-    made on a thread of its own meanwhile (NumPy's sorts let go of Python's lock: 0.6 ->
-    0.3 s at 1M iterations of the benchmark network); each part is computed as it would
-    be alone, so the numbers are the same."""
+    made on a thread of its own meanwhile (NumPy's sorts let go of Python's lock: 0.5-0.6
+    -> 0.3 s at 1M iterations of the benchmark network, 2026-12-01); each part is
+    computed as it would be alone, so the numbers are the same."""
     from .analysis.joint import jcl_summary
 
     def rest() -> tuple:

@@ -59,8 +59,8 @@ class SimulationResult:
     milestone_finish : dict of ndarray
         Finish per iteration of every workstream a target is set on.
     jobs : int
-        The workers of this process the run was given (``simulate(jobs=...)``; 1 on an
-        executor): ``to_dict()`` then makes its slowest table on a second thread.
+        The workers the run was given (``simulate(jobs=...)``; 1 on an executor): with
+        two or more, ``to_dict()`` makes its slowest table on a second thread.
     """
 
     scenario: Scenario
@@ -393,6 +393,10 @@ class SimulationResult:
                     "contingency": (CONTINGENCY_LEVELS,)}
         if table not in defaults:
             raise ValueError(f"no table {table!r}: targets, workstreams, risks or contingency")
+        if len(args) > len(defaults[table]):
+            raise TypeError(f"the {table} table takes {len(defaults[table])} argument(s)")
+        if table == "contingency" and args:
+            args = (tuple(args[0]),)  # levels, as a key
         key = ("columns", table, *(args or defaults[table]))
         if key not in self._cache:
             self._cache[key] = self._columns(*key[1:])

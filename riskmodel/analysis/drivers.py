@@ -223,7 +223,7 @@ def driver_columns(result: Sample, near_critical_weeks: float = NEAR_CRITICAL_WE
     base = d["base_duration"]  # ranked as kept (float32): the same order as in float64
     n = base.shape[1]
     finish, cost = result.finish[:n], result.cost[:n]
-    crit = np.asarray(result.criticality_, dtype=float)
+    crit = np.array(result.criticality_, dtype=float)  # a copy: the table is handed out
     ranks = _centred_ranks(base)  # ranked once for both
     sens_f = _correlate_ranks(base, *ranks, finish)
     sens_c = _correlate_ranks(base, *ranks, cost)
@@ -245,14 +245,14 @@ def driver_columns(result: Sample, near_critical_weeks: float = NEAR_CRITICAL_WE
             "cost_sensitivity": sens_c,
             "cruciality": crit * sens_f,
             "ssi": ssi,
-            "mean_duration": result.mean_duration_,
+            "mean_duration": result.mean_duration_.copy(),
             "mean_base_duration": mean_base,
-            "plan_duration": result.plan["workstream_duration"],
+            "plan_duration": result.plan["workstream_duration"].copy(),
             "finish_p50": p50.astype(float),
             "finish_p80": p80.astype(float),
-            "plan_start": result.plan["workstream_start"],
-            "plan_finish": result.plan["workstream_finish"],
-            "on_plan_critical_path": result.plan["critical"],
+            "plan_start": result.plan["workstream_start"].copy(),
+            "plan_finish": result.plan["workstream_finish"].copy(),
+            "on_plan_critical_path": result.plan["critical"].copy(),
         },
         {"near_critical_weeks": float(near_critical_weeks)},
     )

@@ -87,15 +87,15 @@ def contingency_columns(result: Sample,
     })
 
 
-def contingency_levels(table: Table) -> dict[str, dict]:
+def contingency_levels(table: Table | pd.DataFrame) -> dict[str, dict]:
     """A ``contingency_table`` as the summary document writes it: per level, ``weeks``
     and ``cost`` over the plan and, where the run ranked risks, ``from_risks`` and
     ``from_estimates`` ({weeks, cost}).
 
     Parameters
     ----------
-    table : Table
-        ``contingency_columns``'.
+    table : Table or pandas.DataFrame
+        ``contingency_columns``' or ``contingency_table``'s.
 
     Returns
     -------
@@ -103,7 +103,8 @@ def contingency_levels(table: Table) -> dict[str, dict]:
         Keyed ``p50``, ``p70``...
     """
     out: dict[str, dict] = {}
-    for label, row in table.rows():
+    rows = table.rows() if isinstance(table, Table) else table.iterrows()
+    for label, row in rows:
         level: dict = {"weeks": float(row["schedule_contingency_weeks"]),
                        "cost": float(row["cost_contingency"])}
         if not math.isnan(row["from_risks_weeks"]):

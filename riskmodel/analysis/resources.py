@@ -233,6 +233,8 @@ def nearest_capacity(demand: dict[str, Table] | dict[str, pd.DataFrame]) -> str 
         some = capacity > 0
         if not some.any():
             return 0.0
-        return float(np.max(np.asarray(table["demand_p90"], dtype=float)[some] / capacity[some]))
+        shares = np.asarray(table["demand_p90"], dtype=float)[some] / capacity[some]
+        shares = shares[~np.isnan(shares)]
+        return float(shares.max()) if shares.size else np.nan
 
     return max(demand, key=lambda role: share(demand[role]))

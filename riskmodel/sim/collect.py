@@ -48,9 +48,9 @@ class Collector:
         self.detail_room, self.detail_size = detail, 0
         self._size = 0  # iterations in self.blocks
         self.blocks: dict[int, BlockResult] = {}
-        # per risk: its fired iterations and cost there, and those where the end or a
-        # milestone changed with the end and milestones there, as they come
-        self.fired: list[tuple[_Fired, _Fired]] = []
+        # per risk switched off, as they come: the cost where it fired, and the end and
+        # milestones where one of them changed
+        self.switched_off: list[tuple[_Fired, _Fired]] = []
 
     def grow(self, n: int, detail: int = 0) -> None:
         """Make room for ``n`` iterations in all, ``detail`` of them in blocks that keep
@@ -141,9 +141,9 @@ class Collector:
             block.no_risks = None
         if block.without_risk is not None:
             w = block.without_risk
-            if not self.fired:
-                self.fired = [(_Fired(), _Fired()) for _ in w["cols"]]
-            for i, (costs, times) in enumerate(self.fired):
+            if not self.switched_off:
+                self.switched_off = [(_Fired(), _Fired()) for _ in w["cols"]]
+            for i, (costs, times) in enumerate(self.switched_off):
                 costs.add(block.index, [w["cols"][i], w["cost"][i]], size, self.n)
                 times.add(block.index, [w["moved"][i], w["end"][i], w["milestones"][i]],
                           size, self.n)
@@ -172,13 +172,13 @@ class Collector:
         -------
         RiskOff or None
         """
-        if not self.fired:
+        if not self.switched_off:
             return None
         n = self.size
         cols: list[np.ndarray] = []
         moved: list[np.ndarray] = []
         values: dict[str, list[np.ndarray]] = {name: [] for name in RiskOff.NAMES}
-        for costs, times in self.fired:
+        for costs, times in self.switched_off:
             at, cost = costs.in_order()
             cols.append(at)
             values["cost"].append(cost)
@@ -186,7 +186,7 @@ class Collector:
             moved.append(at)
             values["end"].append(end)
             values["milestones"].append(milestones)
-        self.fired = []
+        self.switched_off = []
         base = {"end": self.arrays["end"][:n], "cost": self.arrays["cost"][:n],
                 "milestones": self.arrays["milestones"][:, :n]}
         return RiskOff(base, cols, moved, values)

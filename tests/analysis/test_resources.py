@@ -35,6 +35,9 @@ def test_nearest_capacity_is_the_highest_p90_share_of_capacity(table):
               "c": table([0, 0], [5.0, 5.0], [0, 0])}     # never any capacity: 0
     assert nearest_capacity(demand) == "b"
     assert nearest_capacity({}) is None
+    # a week with no figure is passed over, as pandas' max(skipna=True) did
+    assert nearest_capacity({"a": table([0, 0], [np.nan, 0.5], [1, 1]),
+                             "b": table([0, 0], [0.9, 0.9], [1, 1])}) == "b"
 
 
 def fte_by_week(start, finish, fte, weeks):

@@ -163,3 +163,26 @@ def test_the_shifts_are_those_of_each_risks_whole_vector_to_the_last_bit(runs, w
             for q in (80, 90):
                 assert rk.loc[rid, f"p{q}_{what}_shift"] == (np.percentile(run, q)
                                                              - np.percentile(alone, q))
+
+
+@pytest.mark.parametrize("headline", ["end", "b"])
+def test_the_p_meet_shift_is_the_change_in_the_odds_without_the_risk(headline):
+    """P(headline target) with the risk minus without it, each from a run of its own;
+    the headline on the programme's end, and on a milestone (where a risk can move the
+    milestone and not the end)."""
+    s = toy()
+    if headline != "end":
+        data = s.model_dump(mode="json", exclude_none=True)
+        data.pop("audit_date", None)
+        data["targets"] = [{"id": "mid", "milestone": headline, "date": "2027-02-15"}]
+        s = type(s).from_dict(data)
+    t = s.all_targets[0]
+    assert t.milestone == headline
+    full = simulate(s, iterations=N, seed=3)
+    rk = full.risks()
+    for rid in ("r1", "r2", "r3"):
+        alone = simulate(s, iterations=N, seed=3, disabled_risks=[rid])
+        assert rk.loc[rid, "p_meet_shift"] == pytest.approx(
+            full.p_meet(t.date, t.milestone) - alone.p_meet(t.date, t.milestone), abs=1e-12)
+        # r2 is on c, after a and beside b: it cannot move b
+        assert (rk.loc[rid, "p_meet_shift"] != 0) == (headline == "end" or rid != "r2")
