@@ -37,6 +37,18 @@ def _rate_means(blocks, n: int) -> dict[str, np.ndarray] | None:
             for name in blocks[0].rate_sums}
 
 
+def _target_columns(result: SimulationResult) -> Table:
+    """``SimulationResult.targets()``'s table as columns."""
+    targets = result.scenario.all_targets
+    errors = [result.p_meet_std_error(t.date, t.milestone) for t in targets]
+    return Table("target", [t.id for t in targets], {
+        "milestone": [t.milestone for t in targets],
+        "date": [t.date for t in targets],
+        "probability": [result.p_meet(t.date, t.milestone) for t in targets],
+        "std_error": [se for se, _ in errors],
+        "std_error_method": [method for _, method in errors]})
+
+
 def _plan_start(spec, plan) -> np.ndarray:
     """The deterministic plan's starts (after any wait for people)."""
     from .sim.block import start_of
@@ -388,39 +400,25 @@ class SimulationResult:
             Shared with later calls: read it, do not change it.
         """
         from .analysis import NEAR_CRITICAL_WEEKS
-
-        defaults = {"targets": (), "workstreams": (NEAR_CRITICAL_WEEKS,), "risks": ("expected",),
-                    "contingency": (CONTINGENCY_LEVELS,)}
-        if table not in defaults:
-            raise ValueError(f"no table {table!r}: targets, workstreams, risks or contingency")
-        if len(args) > len(defaults[table]):
-            raise TypeError(f"the {table} table takes {len(defaults[table])} argument(s)")
-        if table == "contingency" and args:
-            args = (tuple(args[0]),)  # levels, as a key
-        key = ("columns", table, *(args or defaults[table]))
-        if key not in self._cache:
-            self._cache[key] = self._columns(*key[1:])
-        return self._cache[key]
-
-    def _columns(self, table: str, *args: Any) -> Table:
         from .analysis.drivers import driver_columns
         from .analysis.money import contingency_columns
         from .analysis.risks import risk_columns
 
-        if table == "workstreams":
-            return driver_columns(self, *args)
-        if table == "risks":
-            return risk_columns(self, *args)
-        if table == "contingency":
-            return contingency_columns(self, *args)
-        targets = self.scenario.all_targets
-        errors = [self.p_meet_std_error(t.date, t.milestone) for t in targets]
-        return Table("target", [t.id for t in targets], {
-            "milestone": [t.milestone for t in targets],
-            "date": [t.date for t in targets],
-            "probability": [self.p_meet(t.date, t.milestone) for t in targets],
-            "std_error": [se for se, _ in errors],
-            "std_error_method": [method for _, method in errors]})
+        tables = {"targets": (_target_columns, ()),
+                  "workstreams": (driver_columns, (NEAR_CRITICAL_WEEKS,)),
+                  "risks": (risk_columns, ("expected",)),
+                  "contingency": (contingency_columns, (CONTINGENCY_LEVELS,))}
+        if table not in tables:
+            raise ValueError(f"no table {table!r}: targets, workstreams, risks or contingency")
+        make, defaults = tables[table]
+        if len(args) > len(defaults):
+            raise TypeError(f"the {table} table takes {len(defaults)} argument(s)")
+        if table == "contingency" and args:
+            args = (tuple(args[0]),)  # levels, as a key
+        key = ("columns", table, *(args or defaults))
+        if key not in self._cache:
+            self._cache[key] = make(self, *key[2:])
+        return self._cache[key]
 
     @property
     def primary_target(self):

@@ -206,19 +206,8 @@ def drivers(result: Sample,
 
 
 def driver_columns(result: Sample, near_critical_weeks: float = NEAR_CRITICAL_WEEKS) -> Table:
-    """``drivers``' table as columns (no pandas): see ``drivers``.
-
-    Parameters
-    ----------
-    result : SimulationResult
-    near_critical_weeks : float
-        Float threshold of the near-critical index.
-
-    Returns
-    -------
-    Table
-        Indexed by workstream id; ``attrs["near_critical_weeks"]`` holds the threshold.
-    """
+    """``drivers``' table as columns (no pandas), indexed by workstream id, with
+    ``attrs["near_critical_weeks"]``; the parameters and errors are ``drivers``'."""
     d = result.detail
     base = d["base_duration"]  # ranked as kept (float32): the same order as in float64
     n = base.shape[1]

@@ -51,20 +51,8 @@ def contingency_table(result: Sample,
 
 def contingency_columns(result: Sample,
                         levels: Sequence[float] = (50, 70, 80, 90, 95)) -> Table:
-    """``contingency_table``'s table as columns (no pandas): see ``contingency_table``.
-
-    Parameters
-    ----------
-    result : SimulationResult
-        The result (anything meeting ``analysis.sample.Sample``).
-    levels : sequence of float
-        Confidence levels in percent.
-
-    Returns
-    -------
-    Table
-        Indexed ``p50``, ``p70``... (``confidence``).
-    """
+    """``contingency_table``'s table as columns (no pandas), indexed ``p50``, ``p70``...
+    (``confidence``); the parameters are ``contingency_table``'s."""
     q = list(levels)
     weeks, money = percentiles(result.finish, q), percentiles(result.cost, q)
     none = result.no_risks

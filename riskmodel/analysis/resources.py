@@ -148,20 +148,8 @@ def role_demand(result: Sample, levels=(50, 90)) -> dict[str, pd.DataFrame]:
 
 
 def role_demand_columns(result: Sample, levels=(50, 90)) -> dict[str, Table]:
-    """``role_demand``'s tables as columns (no pandas): see ``role_demand``.
-
-    Parameters
-    ----------
-    result : SimulationResult
-        The result (anything meeting ``analysis.sample.Sample``).
-    levels : sequence of int
-        The two percentile levels.
-
-    Returns
-    -------
-    dict of str to Table
-        Indexed by week from the start.
-    """
+    """``role_demand``'s tables as columns (no pandas), by role, indexed by week from
+    the start; the parameters are ``role_demand``'s."""
     spec = result.spec
     if spec is None or not spec.limited_roles:
         return {}

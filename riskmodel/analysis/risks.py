@@ -175,25 +175,8 @@ def risk_ranking(result: Sample,
 
 
 def risk_columns(result: Sample, by: RiskOrder = "expected") -> Table:
-    """``risk_ranking``'s table as columns (no pandas): see ``risk_ranking``.
-
-    Parameters
-    ----------
-    result : SimulationResult
-        The result (anything meeting ``analysis.sample.Sample``).
-    by : {"expected", "p80", "p90", "cost"}
-        The order.
-
-    Returns
-    -------
-    Table
-        Indexed by risk id.
-
-    Raises
-    ------
-    ValueError
-        ``by`` is not one of ``RISK_ORDER``.
-    """
+    """``risk_ranking``'s table as columns (no pandas), indexed by risk id; the
+    parameters and errors are ``risk_ranking``'s."""
     if by not in RISK_ORDER:
         raise ValueError(f"by must be one of {', '.join(RISK_ORDER)}, got {by!r}")
     s = result.scenario

@@ -298,20 +298,9 @@ class RiskOff(Mapping):
         return len(self.cols)
 
     def at(self, name: str, i: int) -> np.ndarray:
-        """The iterations where ``values[name][i]`` is kept: where risk ``i`` fired for
-        ``"cost"``, where it moved the end or a milestone for ``"end"`` and
-        ``"milestones"``.
-
-        Parameters
-        ----------
-        name : {"end", "cost", "milestones"}
-        i : int
-            The risk's index.
-
-        Returns
-        -------
-        ndarray of int32
-        """
+        """The iterations (int32) where ``values[name][i]`` is kept: where risk ``i``
+        fired for ``"cost"``, where it moved the end or a milestone for ``"end"`` and
+        ``"milestones"`` (the parameters are ``dense``'s)."""
         return self.cols[i] if name == "cost" else self.moved[i]
 
     def dense(self, name: str, i: int) -> np.ndarray:
