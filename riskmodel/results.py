@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .analysis.risks import RiskOrder
-    from .sim.collect import RiskOff
+    from .sim.without_risk import RiskOff
 
 __all__ = ["SimulationResult", "FINISH_LEVELS", "COST_LEVELS", "rank_correlation"]
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..scenario.models import Target
     from ..scenario.schema import Scenario
-    from ..sim.collect import RiskOff
+    from ..sim.without_risk import RiskOff
     from .table import Table
 
 __all__ = ["Sample", "Result"]

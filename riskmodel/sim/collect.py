@@ -1,13 +1,12 @@
 """Gathering block results into whole-run arrays as they arrive."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-
 import numpy as np
 
 from .model import BLOCK, BlockResult
+from .without_risk import Fired, Iterations, RiskOff
 
-__all__ = ["Collector", "RiskOff", "DETAIL_IN_PLACE_BELOW"]
+__all__ = ["Collector", "DETAIL_IN_PLACE_BELOW"]
 
 DETAIL_IN_PLACE_BELOW = 1 << 20
 """Bytes: per-workstream detail whose parts are all smaller than this (at ``BLOCK``
@@ -50,7 +49,7 @@ class Collector:
         self.blocks: dict[int, BlockResult] = {}
         # per risk switched off, as they come: the cost where it fired, and the end and
         # milestones where one of them changed
-        self.switched_off: list[tuple[_Fired, _Fired]] = []
+        self.switched_off: list[tuple[Fired, Fired]] = []
 
     def grow(self, n: int, detail: int = 0) -> None:
         """Make room for ``n`` iterations in all, ``detail`` of them in blocks that keep
@@ -142,11 +141,12 @@ class Collector:
         if block.without_risk is not None:
             w = block.without_risk
             if not self.switched_off:
-                self.switched_off = [(_Fired(), _Fired()) for _ in w["cols"]]
+                self.switched_off = [(Fired(), Fired()) for _ in w["cols"]]
             for i, (costs, times) in enumerate(self.switched_off):
-                costs.add(block.index, [w["cols"][i], w["cost"][i]], size, self.n)
-                times.add(block.index, [w["moved"][i], w["end"][i], w["milestones"][i]],
-                          size, self.n)
+                costs.add(block.index, block.size, [w["cols"][i], w["cost"][i]], size,
+                          self.n)
+                times.add(block.index, block.size,
+                          [w["moved"][i], w["end"][i], w["milestones"][i]], size, self.n)
             block.without_risk = None
         self._size = size
         self.blocks[block.index] = block
@@ -179,171 +179,14 @@ class Collector:
         moved: list[np.ndarray] = []
         values: dict[str, list[np.ndarray]] = {name: [] for name in RiskOff.NAMES}
         for costs, times in self.switched_off:
-            at, cost = costs.in_order()
+            at, cost = costs.in_order(n)
             cols.append(at)
             values["cost"].append(cost)
-            at, end, milestones = times.in_order()
+            at, end, milestones = times.in_order(n)
             moved.append(at)
             values["end"].append(end)
             values["milestones"].append(milestones)
         self.switched_off = []
         base = {"end": self.arrays["end"][:n], "cost": self.arrays["cost"][:n],
                 "milestones": self.arrays["milestones"][:, :n]}
-        return RiskOff(base, cols, moved, values)
-
-
-class _Fired:
-    """One risk's results in some of its iterations (where it fired, or where it moved
-    the end), appended block by block into arrays that grow ahead of need (by the count
-    the run is heading for), so that they are never joined from parts: a run's peak
-    memory holds them once."""
-
-    def __init__(self) -> None:
-        self.size = 0
-        self.arrays: list[np.ndarray] = []  # the whole-run iterations, then their values
-        self.where: dict[int, tuple[int, int]] = {}  # block -> its slice of the arrays
-
-    def add(self, index: int, parts: list[np.ndarray], done: int, n: int) -> None:
-        """Append block ``index``'s ``parts`` (its block-local iterations, then values at
-        them, each along its last axis); ``done`` of the run's ``n`` iterations are in
-        with it, to size the arrays by: as many again as the share so far, plus a
-        little, and never more than one for each iteration to come (so a run of one
-        block has no room to spare)."""
-        cols, *values = parts
-        k, at = len(cols), self.size
-        if not self.arrays:
-            self.arrays = [np.empty(0, np.int32),
-                           *(np.empty(v.shape[:-1] + (0,), v.dtype) for v in values)]
-        if at + k > self.arrays[0].shape[-1]:
-            ahead = int((at + k) * n / max(done, 1) * 1.02) + BLOCK
-            room = max(at + k, min(ahead, at + k + max(n - done, 0)))
-            for q, old in enumerate(self.arrays):
-                new = np.empty(old.shape[:-1] + (room,), old.dtype)
-                new[..., :at] = old[..., :at]
-                self.arrays[q] = new
-        # whole-run iterations: below 2**31 (MAX_ITERATIONS is 1e8)
-        np.add(cols, index * BLOCK, out=self.arrays[0][at:at + k], casting="unsafe")
-        for array, value in zip(self.arrays[1:], values):
-            array[..., at:at + k] = value
-        self.where[index] = (at, at + k)  # a block added again replaces the earlier one
-        self.size = at + k
-
-    def in_order(self) -> list[np.ndarray]:
-        """The arrays in block order, of their exact length (views of the grown ones
-        when the blocks came in order and little room was left over, else copies: a
-        result keeps them)."""
-        spans = [self.where[b] for b in sorted(self.where)]
-        room = self.arrays[0].shape[-1] if self.arrays else 0
-        if (all(a == b for (_, a), (b, _) in zip([(0, 0)] + spans, spans + [(self.size, 0)]))
-                and room - self.size <= self.size // 16):
-            out = [a[..., :self.size] for a in self.arrays]
-        else:
-            take = np.concatenate([np.arange(a, b) for a, b in spans] or [np.empty(0, int)])
-            out = [a[..., take] for a in self.arrays]
-        self.arrays, self.where = [], {}
-        return out
-
-
-class RiskOff(Mapping):
-    """End, cost and milestone finishes of a run with each risk switched off in turn, on
-    the same draws, kept sparse: a risk can only change the iterations where it fired,
-    so only those are kept (``cols[i]``, sorted, with its cost there), and of those,
-    the end and the milestones only where the risk moved one of them (``moved[i]``, a
-    third of them on the benchmark network: elsewhere they are the run's own, bit for
-    bit); memory grows with the sum of the risks' probabilities, not with their number.
-
-    ``risk_off["end"][i]`` (likewise ``"cost"``, ``"milestones"``) is the whole run
-    without risk i, built on demand from the run itself (``base``) with the kept
-    iterations replaced (``at(name, i)``); ``dense(name, i)`` is the same.
-    ``np.asarray(risk_off["end"])`` builds every risk's at once (risks x iterations:
-    large for long runs).
-
-    Parameters
-    ----------
-    base : dict of str to ndarray
-        The run itself: ``"end"``, ``"cost"`` (iterations) and ``"milestones"``
-        (milestones x iterations).
-    cols : list of ndarray
-        For each risk, the iterations where it fired (sorted, int32).
-    moved : list of ndarray
-        For each risk, those of them where the end or a milestone's finish differs
-        without it (sorted, int32).
-    values : dict of str to list of ndarray
-        Each risk's ``"cost"`` at its ``cols``, and ``"end"`` and ``"milestones"`` at
-        its ``moved``.
-    """
-
-    NAMES = ("end", "cost", "milestones")
-    # each risk's values; the attribute hides Mapping.values(), which nothing here uses
-    values: dict[str, list[np.ndarray]]  # type: ignore[assignment]
-
-    def __init__(self, base: dict[str, np.ndarray], cols: list[np.ndarray],
-                 moved: list[np.ndarray], values: dict[str, list[np.ndarray]]):
-        self.base, self.cols, self.moved, self.values = base, cols, moved, values
-
-    def __len__(self) -> int:
-        return len(self.NAMES)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.NAMES)
-
-    def __getitem__(self, name: str) -> _RiskRows:
-        if name not in self.NAMES:
-            raise KeyError(name)
-        return _RiskRows(self, name)
-
-    @property
-    def risks(self) -> int:
-        """How many risks the results are kept for."""
-        return len(self.cols)
-
-    def at(self, name: str, i: int) -> np.ndarray:
-        """The iterations (int32) where ``values[name][i]`` is kept: where risk ``i``
-        fired for ``"cost"``, where it moved the end or a milestone for ``"end"`` and
-        ``"milestones"`` (the parameters are ``dense``'s)."""
-        return self.cols[i] if name == "cost" else self.moved[i]
-
-    def dense(self, name: str, i: int) -> np.ndarray:
-        """The whole run's ``name`` with risk ``i`` switched off (a new array).
-
-        Parameters
-        ----------
-        name : {"end", "cost", "milestones"}
-        i : int
-            The risk's index.
-
-        Returns
-        -------
-        ndarray
-            The shape of ``base[name]``.
-        """
-        full = self.base[name].copy()
-        full[..., self.at(name, i)] = self.values[name][i]
-        return full
-
-
-class _RiskRows:
-    """``RiskOff[name]``: indexable by risk like the dense (risks x ...) array it stands for."""
-
-    def __init__(self, owner: RiskOff, name: str):
-        self.owner, self.name = owner, name
-
-    def __len__(self) -> int:
-        return self.owner.risks
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return (self.owner.risks, *self.owner.base[self.name].shape)
-
-    def __getitem__(self, i):
-        if isinstance(i, (int, np.integer)):
-            i = range(self.owner.risks)[i]
-            return self.owner.dense(self.name, i)
-        return np.asarray(self)[i]
-
-    def __iter__(self):
-        return (self.owner.dense(self.name, i) for i in range(self.owner.risks))
-
-    def __array__(self, dtype=None, copy=None):
-        full = np.stack(list(self)) if self.owner.risks else np.empty(self.shape)
-        return full if dtype is None else full.astype(dtype)
+        return RiskOff(base, Iterations(cols, n), Iterations(moved, n), values)

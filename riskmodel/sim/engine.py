@@ -15,9 +15,10 @@ from dataclasses import replace
 import numpy as np
 
 from .block import evaluate, plan_draws, sample_block, start_of
-from .collect import Collector, RiskOff
+from .collect import Collector
 from .model import BLOCK, BlockResult, Draws, EngineSpec, Outcome, RiskSpec, Workspace
 from .risk_off import _without_any_risk, _without_each_risk
+from .without_risk import RiskOff
 
 __all__ = [
     "BLOCK",

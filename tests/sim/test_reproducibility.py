@@ -414,3 +414,33 @@ def test_the_detail_grows_once_a_round_and_decides_as_a_whole_block_would(scenar
     collector = Collector(1000, detail=1000)
     collector.add(partial)
     assert collector.detail_parts and not collector.detail_arrays
+
+
+def test_a_risks_iterations_are_kept_as_bits_when_that_is_smaller():
+    """A risk that fires in more than ``BITS_ABOVE`` of its first block's iterations has
+    them kept as one bit an iteration, a rarer one as int32 numbers; read back, both are
+    the iterations where it fired, and a partial last block run again whole (precision)
+    leaves no stale bit behind."""
+    from riskmodel.sim.without_risk import BITS_ABOVE
+
+    chain = [ws(f"w{i}", {"dist": "pert", "min": 1, "mode": 2, "max": 4},
+                [f"w{i - 1}"] if i else ()) for i in range(4)]
+    risks = [{"id": f"r{j}", "probability": p, "affects": [f"w{j}"],
+              "delay": {"dist": "uniform", "min": 0.5, "max": 1}, "cost": 100}
+             for j, p in enumerate((0.5, 0.2, 0.02, 0.001))]
+    assert 0.02 < BITS_ABOVE < 0.2
+    n = 2 * BLOCK + 100
+    result = simulate(make(chain, risks=risks), iterations=n, seed=3)
+    w = result.without_risk
+    assert [k.dtype for k in w.cols.kept] == [np.uint8, np.uint8, np.int32, np.int32]
+    assert w.cols.kept[0].nbytes == -(-n // 8)
+    for i in range(w.risks):
+        fired = np.flatnonzero(w.dense("cost", i) != result.cost)
+        np.testing.assert_array_equal(w.cols[i], fired)
+        assert w.cols[i].dtype == np.int32 and w.moved[i].dtype == np.int32
+    # the bits of the run's last, partial block are written over when it is run whole
+    precise = simulate(make(chain, risks=risks), iterations=BLOCK + 50, seed=3,
+                       precision=1e-9, max_iterations=2 * BLOCK + 100)
+    np.testing.assert_array_equal(precise.without_risk.cols[0], w.cols[0])
+    np.testing.assert_array_equal(precise.without_risk.values["cost"][0],
+                                  w.values["cost"][0])
