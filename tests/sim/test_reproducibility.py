@@ -113,6 +113,9 @@ def test_tasks_keep_every_worker_of_an_executor_busy():
         assert sum(tasks, []) == blocks
         assert 0.9 * TASKS_PER_WORKER * workers <= len(tasks) <= TASKS_PER_WORKER * workers
     assert [len(t) for t in _tasks(blocks[:5], 4, chunk_size=2 * BLOCK)] == [2, 2, 1]
+    # threads of this process: a block a task, unless the caller chose the size
+    assert _tasks(blocks, 2, None, threads=True) == [[b] for b in blocks]
+    assert [len(t) for t in _tasks(blocks[:5], 2, 2 * BLOCK, threads=True)] == [2, 2, 1]
 
     def client(threads):
         def nthreads():
@@ -306,6 +309,32 @@ def test_jobs_run_on_threads_with_the_compiled_loops_and_processes_without(scena
             with _pool(2) as pool:
                 assert isinstance(pool, ThreadPoolExecutor)
             same(base, simulate(scenario, iterations=n, seed=4, jobs=2))
+
+
+def test_threads_take_a_block_a_task(scenario, monkeypatch):
+    """``jobs`` threads run a block a task (the last ones end together); a chunk size
+    asked for is kept."""
+    import sys
+
+    from riskmodel.sim.kernels import available_backends, using
+
+    if "compiled" not in available_backends():
+        pytest.skip("threads run the compiled loops only")
+    simulate_module = sys.modules["riskmodel.simulate"]  # the package's name is the function
+    sizes: list[int] = []
+    run_blocks = simulate_module.run_blocks
+
+    def counted(spec, root, blocks):
+        sizes.append(len(blocks))
+        return run_blocks(spec, root, blocks)
+
+    monkeypatch.setattr(simulate_module, "run_blocks", counted)
+    with using("compiled"):
+        simulate(scenario, iterations=40 * BLOCK, seed=1, jobs=2)
+        assert sizes == [1] * 40
+        sizes.clear()
+        simulate(scenario, iterations=40 * BLOCK, seed=1, jobs=2, chunk_size=4 * BLOCK)
+        assert sizes == [4] * 10
 
 
 def test_an_interrupted_run_drops_the_tasks_not_started(scenario, monkeypatch):
