@@ -1,102 +1,22 @@
-"""Each risk switched off, kept sparse: a risk's results only in the iterations where it
-fired, or where it moved the end (``RiskOff``), gathered block by block (``Fired``)."""
+"""The run with each risk switched off, kept sparse (``RiskOff``): a risk's results only
+in the iterations where it fired, or where it moved the end or a milestone, and which
+iterations those are (``Iterations``). ``sim.risk_off`` computes them a block at a time;
+``sim.collect`` gathers them."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .model import BLOCK
-
-__all__ = ["RiskOff", "Iterations", "Fired", "BITS_ABOVE"]
-
-BITS_ABOVE = 1 / 16
-"""A risk's iterations (where it fired, or where it moved the end or a milestone) are
-kept as one bit an iteration of the run when its first block has more than this share
-of them, else as int32 numbers (a bit an iteration is the smaller above one in 32): 17 MB
-less at 1M iterations of the benchmark network, and nothing more for a rare risk."""
-
-
-class Fired:
-    """One risk's results in some of its iterations (where it fired, or where it moved
-    the end): which iterations (as bits in place, or numbers: ``BITS_ABOVE``), and the
-    values there, appended block by block into arrays that grow ahead of need (by the
-    count the run is heading for), so that they are never joined from parts: a run's
-    peak memory holds them once."""
-
-    def __init__(self) -> None:
-        self.size = 0
-        self.bits: np.ndarray | None = None  # uint8, a bit an iteration of the run
-        self.arrays: list[np.ndarray] = []  # the whole-run iterations unless bits, values
-        self.where: dict[int, tuple[int, int]] = {}  # block -> its slice of the arrays
-
-    def add(self, index: int, size: int, parts: list[np.ndarray], done: int, n: int) -> None:
-        """Append block ``index``'s ``parts`` (its block-local iterations, of its
-        ``size``, then values at them, each along its last axis); ``done`` of the run's
-        ``n`` iterations are in with it, to size the arrays by: as many again as the
-        share so far, plus 2% and this block's count (not a whole block's: 5 MiB less at
-        1M iterations of the benchmark network), and never more than one for each
-        iteration to come (so a run of one block has no room to spare)."""
-        cols, *values = parts
-        k, at = len(cols), self.size
-        if not self.arrays:
-            self.arrays = [np.empty(v.shape[:-1] + (0,), v.dtype) for v in values]
-            if k > BITS_ABOVE * size:
-                self.bits = np.zeros(0, np.uint8)
-            else:
-                self.arrays.insert(0, np.empty(0, np.int32))
-        if self.bits is not None:
-            self._set_bits(index, size, cols, n)
-        if at + k > self.arrays[0].shape[-1]:
-            ahead = int((at + k) * n / max(done, 1) * 1.02) + k
-            room = max(at + k, min(ahead, at + k + max(n - done, 0)))
-            for q, old in enumerate(self.arrays):
-                new = np.empty(old.shape[:-1] + (room,), old.dtype)
-                new[..., :at] = old[..., :at]
-                self.arrays[q] = new
-        if self.bits is None:  # whole-run iterations: below 2**31 (MAX_ITERATIONS is 1e8)
-            np.add(cols, index * BLOCK, out=self.arrays[0][at:at + k], casting="unsafe")
-        for array, value in zip(self.arrays[len(self.arrays) - len(values):], values):
-            array[..., at:at + k] = value
-        self.where[index] = (at, at + k)  # a block added again replaces the earlier one
-        self.size = at + k
-
-    def _set_bits(self, index: int, size: int, cols: np.ndarray, n: int) -> None:
-        """Write block ``index``'s bits in place (a block is a whole number of bytes),
-        over any the block had before; the bits grow to the run's ``n`` iterations."""
-        assert self.bits is not None and BLOCK % 8 == 0
-        if self.bits.size * 8 < n:
-            self.bits = np.concatenate([self.bits, np.zeros(-(-n // 8) - self.bits.size,
-                                                            np.uint8)])
-        mask = np.zeros(size, bool)
-        mask[cols] = True
-        at = index * (BLOCK // 8)
-        self.bits[at:at + -(-size // 8)] = np.packbits(mask)
-
-    def in_order(self, n: int) -> list[np.ndarray]:
-        """The iterations (as ``Iterations`` keeps them, of the run's first ``n``), then
-        the values, in block order, of their exact length (views of the grown arrays
-        when the blocks came in order and little room was left over, else copies: a
-        result keeps them)."""
-        spans = [self.where[b] for b in sorted(self.where)]
-        room = self.arrays[0].shape[-1] if self.arrays else 0
-        if (all(a == b for (_, a), (b, _) in zip([(0, 0)] + spans, spans + [(self.size, 0)]))
-                and room - self.size <= self.size // 16):
-            out = [a[..., :self.size] for a in self.arrays]
-        else:
-            take = np.concatenate([np.arange(a, b) for a, b in spans] or [np.empty(0, int)])
-            out = [a[..., take] for a in self.arrays]
-        if self.bits is not None:
-            out.insert(0, self.bits[:-(-n // 8)])
-        self.arrays, self.where, self.bits = [], {}, None
-        return out
-
+__all__ = ["RiskOff", "Iterations"]
 
 class Iterations(Sequence):
-    """``RiskOff.cols`` and ``RiskOff.moved``: for each risk, the iterations (of the
-    run's ``n``) where its values are kept, sorted int32; held as given, each either
-    those numbers or their bits (uint8: ``np.packbits`` of a mask of the run's
-    iterations), which are made into numbers when read.
+    """``RiskOff.cols`` and ``RiskOff.moved``: for each risk, the iterations of the run
+    where its values are kept, sorted int32. Each is held as those numbers, or as their
+    bits (uint8: ``np.packbits`` of a mask of the run's ``n`` iterations) when that is
+    smaller (``sim.collect``: more than one iteration in 32); bits are made into numbers
+    each time they are read (about 1 ms at 1M iterations), numbers are handed out as
+    they are held (do not write to them).
 
     Parameters
     ----------
@@ -113,8 +33,8 @@ class Iterations(Sequence):
         return len(self.kept)
 
     def __getitem__(self, i):
-        if not isinstance(i, (int, np.integer)):
-            raise TypeError("risks are read one at a time")
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
         kept = self.kept[i]
         if kept.dtype == np.uint8:
             mask = np.unpackbits(kept, count=self.n).view(bool)

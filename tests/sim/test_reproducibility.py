@@ -446,20 +446,24 @@ def test_the_detail_grows_once_a_round_and_decides_as_a_whole_block_would(scenar
 
 
 def test_a_risks_iterations_are_kept_as_bits_when_that_is_smaller():
-    """A risk that fires in more than ``BITS_ABOVE`` of its first block's iterations has
-    them kept as one bit an iteration, a rarer one as int32 numbers; read back, both are
-    the iterations where it fired, and a partial last block run again whole (precision)
-    leaves no stale bit behind."""
-    from riskmodel.sim.without_risk import BITS_ABOVE
+    """A risk's iterations are kept as int32 numbers while they are fewer than one in 32
+    of the run's, as one bit an iteration from then on, in whatever order the blocks
+    come (a partial last block first included); read back, both are the iterations
+    where it fired, and a partial last block run again whole (precision) leaves no stale
+    bit behind."""
+    from riskmodel.sim.engine import Collector, run_blocks
+    from riskmodel.sim.random import as_seed_sequence
+    from riskmodel.simulate import _plan_blocks, build_spec
 
     chain = [ws(f"w{i}", {"dist": "pert", "min": 1, "mode": 2, "max": 4},
                 [f"w{i - 1}"] if i else ()) for i in range(4)]
     risks = [{"id": f"r{j}", "probability": p, "affects": [f"w{j}"],
               "delay": {"dist": "uniform", "min": 0.5, "max": 1}, "cost": 100}
              for j, p in enumerate((0.5, 0.2, 0.02, 0.001))]
-    assert 0.02 < BITS_ABOVE < 0.2
-    n = 2 * BLOCK + 100
-    result = simulate(make(chain, risks=risks), iterations=n, seed=3)
+    # Latin hypercube: a partial block's draws are not the start of the whole block's
+    scenario = make(chain, risks=risks, simulation={"seed": 3, "sampling": "lhs"})
+    n = 3 * BLOCK + 2  # a last block of two iterations, in which no risk fires here
+    result = simulate(scenario, iterations=n)
     w = result.without_risk
     assert [k.dtype for k in w.cols.kept] == [np.uint8, np.uint8, np.int32, np.int32]
     assert w.cols.kept[0].nbytes == -(-n // 8)
@@ -467,9 +471,23 @@ def test_a_risks_iterations_are_kept_as_bits_when_that_is_smaller():
         fired = np.flatnonzero(w.dense("cost", i) != result.cost)
         np.testing.assert_array_equal(w.cols[i], fired)
         assert w.cols[i].dtype == np.int32 and w.moved[i].dtype == np.int32
+    assert [len(c) for c in w.cols[1:3]] == [len(w.cols[1]), len(w.cols[2])]  # slices
+    # the blocks in reverse, the partial last one first: the same, kept the same way
+    spec = build_spec(scenario, None)
+    spec.rank_risks = True
+    root = as_seed_sequence(3)
+    collector = Collector(n)
+    for block in reversed(_plan_blocks(n, len(chain))):
+        collector.add(run_blocks(spec, root, [block])[0])
+    backwards = collector.risk_off()
+    for kept, expected in ((backwards.cols, w.cols), (backwards.moved, w.moved)):
+        assert [k.dtype for k in kept.kept] == [k.dtype for k in expected.kept]
+        for i in range(w.risks):
+            np.testing.assert_array_equal(kept[i], expected[i])
     # the bits of the run's last, partial block are written over when it is run whole
-    precise = simulate(make(chain, risks=risks), iterations=BLOCK + 50, seed=3,
-                       precision=1e-9, max_iterations=2 * BLOCK + 100)
-    np.testing.assert_array_equal(precise.without_risk.cols[0], w.cols[0])
-    np.testing.assert_array_equal(precise.without_risk.values["cost"][0],
-                                  w.values["cost"][0])
+    precise = simulate(scenario, iterations=BLOCK + 50, precision=1e-9, max_iterations=n)
+    assert precise.iterations == n
+    for i in range(w.risks):
+        np.testing.assert_array_equal(precise.without_risk.cols[i], w.cols[i])
+        np.testing.assert_array_equal(precise.without_risk.values["cost"][i],
+                                      w.values["cost"][i])
