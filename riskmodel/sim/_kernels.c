@@ -54,8 +54,8 @@
  * 3: typed links (FS, SS, FF, SF) in the network's passes; 4: levelling; 5: the risks
  * switched off re-scheduled in place (reschedule_cols; labour_cols until 6), the
  * Iman-Conover reordering (rank_reorder_rows); 6: no labour_cols (a risk's labour is
- * the change in what it hits). */
-#define KERNELS_VERSION 6
+ * the change in what it hits); 7: fte_by_week (the FTE in use each week). */
+#define KERNELS_VERSION 7
 
 EXPORT int kernels_version(void) { return KERNELS_VERSION; }
 
@@ -1018,6 +1018,63 @@ MULTIVERSION EXPORT int critical_rows(const double *duration, const double *fini
             memcpy(finishes + j * n, late_finish, sizeof(double) * (size_t)n);
     }
     free(late_finish);
+    return 0;
+}
+
+/* ---- people: the FTE in use each week ------------------------------------------------- */
+
+/* The FTE in use in each week [first + w, first + w + 1) and iteration, in row w of fte_week
+ * ((last - first + 2) x n; rows last - first and on are workspace) (the definition:
+ * riskmodel.analysis.resources._weekly): for each of the k rows listed in rows, in order,
+ * its start and then its finish (weights fte[j] and -fte[j]) put each iteration's edge x
+ * (x below 0 counts as 0) in week w = min(floor(x), last): weight * (1 - frac) in row
+ * w - first and weight * frac in the next, frac = x - w; a running sum down the rows then
+ * gives the FTE, and what is below zero_below is set to 0. Returns -1 at an edge before
+ * week first (or NaN), after which fte_week holds no meaning. */
+MULTIVERSION EXPORT int fte_by_week(const double *start, const double *finish, int64_t m,
+                                    int64_t n, const int64_t *rows, int64_t k,
+                                    const double *fte, int64_t first, int64_t last,
+                                    double zero_below, double *fte_week)
+{
+    (void)m; /* the rows are checked against it in Python */
+    int64_t weeks = last - first;
+    /* a few hundred columns at a time, whose rows stay in the cache: each iteration's
+     * numbers are its own, so they come out the same */
+    for (int64_t c0 = 0; c0 < n; c0 += 512) {
+        int64_t c1 = n - c0 < 512 ? n : c0 + 512;
+        for (int64_t w = 0; w < weeks + 2; w++)
+            memset(fte_week + w * n + c0, 0, sizeof(double) * (size_t)(c1 - c0));
+        for (int64_t r = 0; r < k; r++) {
+            int64_t j = rows[r];
+            for (int side = 0; side < 2; side++) {
+                const double *x = (side ? finish : start) + j * n;
+                double weight = side ? -fte[j] : fte[j];
+                for (int64_t i = c0; i < c1; i++) {
+                    double e = (x[i] >= 0.0 || x[i] != x[i]) ? x[i] : 0.0; /* np.maximum */
+                    if (!(e >= (double)first))
+                        return -1;
+                    double w = floor(e);
+                    if (!(w <= (double)last))
+                        w = (double)last;
+                    double frac = e - w;
+                    double *at = fte_week + ((int64_t)w - first) * n + i;
+                    at[0] += weight * (1.0 - frac);
+                    at[n] += weight * frac;
+                }
+            }
+        }
+        for (int64_t w = 1; w < weeks; w++) {
+            double *row = fte_week + w * n;
+            for (int64_t i = c0; i < c1; i++)
+                row[i] = row[i - n] + row[i];
+        }
+        for (int64_t w = 0; w < weeks; w++) {
+            double *row = fte_week + w * n;
+            for (int64_t i = c0; i < c1; i++)
+                if (row[i] < zero_below)
+                    row[i] = 0.0;
+        }
+    }
     return 0;
 }
 

@@ -210,6 +210,30 @@ def test_weighted_sum():
     identical(a, b)
 
 
+def test_fte_by_week():
+    """The FTE in use each week, bit for bit: edges on whole weeks, at 0 and -0.0, before
+    0, past the last week, several workstreams adding to the same weeks in turn, and
+    the running sum's last bits set to 0."""
+    rng = np.random.default_rng(8)
+    m, n = 12, 5001
+    start = rng.uniform(-1.5, 14, (m, n))
+    finish = start + rng.uniform(0, 9, (m, n))
+    start[0, :6] = [0.0, -0.0, -2.0, 3.0, 13.999999999999998, 1e-300]
+    finish[1, :3] = [25.0, 15.0, 14.0]
+    start[:, 7::7] = np.floor(start[:, 7::7])  # on whole weeks
+    finish[:, 3::7] = np.ceil(finish[:, 3::7])
+    fte = rng.uniform(0.1, 3, m)
+    fte[5] = 0.0
+    rows = np.array([0, 3, 1, 7, 11, 2, 9])
+    (a, b), _ = run_both(kernels.fte_by_week, start, finish, rows, fte, 0, 15,
+                         1e-12 * fte[rows].sum(), out_like=np.empty((17, n)))
+    identical(a, b)
+    start, finish = np.maximum(start, 0.0) + 2, np.maximum(finish, 0.0) + 2  # weeks 2 to 9
+    (a, b), _ = run_both(kernels.fte_by_week, start, finish, rows, fte, 2, 9, 0.3,
+                         out_like=np.empty((9, n)))
+    identical(a, b)
+
+
 def test_gaussian_copula_central_tails_and_clamps():
     rng = np.random.default_rng(7)
     k, n = 8, 40_000

@@ -91,6 +91,24 @@ def test_wrong_arrays_are_refused_before_they_reach_c(backend):
             kernels.calendar_time(np.array(kt), np.array(kw), out, np.empty(4))
 
 
+def test_fte_by_week_is_the_share_of_each_week_worked_and_refuses_what_it_cannot_place(
+        backend):
+    """A workstream of 2 FTE from week 1.25 to 3.5 works 0.75, 1 and 0.5 of weeks 1-3;
+    one running past the last week counts to its end; an edge before ``first``, NaN or
+    a row out of range is refused."""
+    start, finish = np.array([[1.25, 0.0]]), np.array([[3.5, 9.0]])
+    table = np.full((6, 2), 7.0)
+    kernels.fte_by_week(start, finish, np.array([0]), np.array([2.0]), 0, 4, 1e-12, table)
+    np.testing.assert_array_equal(table[:4], [[0, 2], [1.5, 2], [2, 2], [1, 2]])
+    for bad_start, rows, first in [(0.5, [0], 1), (np.nan, [0], 0), (1.0, [1], 0)]:
+        with pytest.raises(ValueError, match="before week|out of range"):
+            kernels.fte_by_week(np.array([[bad_start, 1.0]]), finish, np.array(rows),
+                                np.array([2.0]), first, 4, 0.0, np.empty((4 - first + 2, 2)))
+    with pytest.raises(ValueError, match="last - first"):
+        kernels.fte_by_week(start, finish, np.array([0]), np.array([2.0]), 0, 4, 0.0,
+                            np.empty((5, 2)))
+
+
 def test_correlation_needs_a_lower_triangular_factor():
     factor = copula_factor(np.array([[1.0, 0.5], [0.5, 1.0]]))
     u = RNG.random((2, 20_000))

@@ -53,6 +53,7 @@ __all__ = [
     "critical_rows",
     "reschedule_cols",
     "rank_reorder_rows",
+    "fte_by_week",
 ]
 
 BACKENDS = ("compiled", "numpy")
@@ -849,3 +850,50 @@ def rank_reorder_rows(values: np.ndarray, scores: np.ndarray, out: np.ndarray) -
     if not (np.isfinite(values).all() and np.isfinite(scores).all()):
         raise ValueError("rank_reorder_rows: values and scores must be finite")
     _ok(_impl.rank_reorder_rows(values, scores, values.shape[0], values.shape[1], out))
+
+
+def fte_by_week(start: np.ndarray, finish: np.ndarray, rows: np.ndarray, fte: np.ndarray,
+                first: int, last: int, zero_below: float, fte_week: np.ndarray) -> None:
+    """The FTE in use in each of weeks ``first`` to ``last - 1`` and each iteration, in
+    rows 0 to ``last - first - 1`` of ``fte_week`` (the two rows after them are
+    workspace): the listed workstreams' FTE times the share of each week they run, what
+    is below ``zero_below`` set to 0 (``analysis.resources._weekly`` defines it).
+
+    Each workstream's start and finish, in that order, are ramps of ``fte[j]`` and
+    ``-fte[j]`` a week wide: an edge x (below 0 counts as 0) puts ``weight * (1 - frac)``
+    in its week ``w = min(floor(x), last)`` and ``weight * frac`` in the next (``frac = x
+    - w``); a running sum down the weeks gives the FTE.
+
+    Parameters
+    ----------
+    start, finish : ndarray of float64
+        Workstreams x iterations.
+    rows : ndarray of int64
+        The workstreams to add, in order.
+    fte : ndarray of float64
+        A weight per workstream.
+    first, last : int
+        The weeks covered.
+    zero_below : float
+        FTE below this is set to 0 (a running sum's last bits where nobody works).
+    fte_week : ndarray of float64
+        (last - first + 2) x iterations, written in place.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not fit, a row out of range, or an edge before week ``first`` (or
+        not a number).
+    ctypes.ArgumentError
+        An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
+    """
+    _same_shape(start, finish)
+    if start.ndim != 2 or fte.shape != (start.shape[0],) or rows.ndim != 1 \
+            or not 0 <= first <= last or fte_week.shape != (last - first + 2, start.shape[1]):
+        raise ValueError("fte_by_week: start and finish workstreams x iterations, an fte "
+                         "each, fte_week (last - first + 2) x iterations")
+    if not _in_range(rows, 0, start.shape[0]):
+        raise ValueError("fte_by_week: a row out of range")
+    if _impl.fte_by_week(start, finish, start.shape[0], start.shape[1], rows, rows.size, fte,
+                         first, last, zero_below, fte_week):
+        raise ValueError("fte_by_week: an edge before week `first`, or not a number")

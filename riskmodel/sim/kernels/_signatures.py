@@ -19,7 +19,7 @@ __all__ = ["VERSION", "SIGNATURES", "CTYPES", "ARGTYPES", "RESTYPE"]
 
 # KERNELS_VERSION of _kernels.c that these bindings and the NumPy backend match; a build
 # reporting another version is stale and is not used (reinstall to rebuild it)
-VERSION = 6
+VERSION = 7
 
 _F64, _I64, _U64, _U32, _U8 = "double", "int64_t", "uint64_t", "uint32_t", "uint8_t"
 IN_F, IN_I, IN_U64, IN_U32, IN_U8 = (f"const {t} *" for t in (_F64, _I64, _U64, _U32, _U8))
@@ -51,6 +51,7 @@ SIGNATURES: dict[str, tuple[str, tuple[str, ...]]] = {
     "rank_reorder_rows": ("int", (IN_F, IN_F, _I64, _I64, OUT_F)),
     "critical_rows": ("int", (IN_F, IN_F, IN_F, _I64, _I64, IN_I, IN_I, IN_I, IN_F, IN_I, IN_F,
                               IN_F, _I64, _F64, OUT_F, OUT_U8)),
+    "fte_by_week": ("int", (IN_F, IN_F, _I64, _I64, IN_I, _I64, IN_F, _I64, _I64, _F64, OUT_F)),
 }
 
 _DTYPE: dict[str, Any] = {_F64: np.float64, _I64: np.int64, _U64: np.uint64, _U32: np.uint32,
