@@ -61,12 +61,6 @@ def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
     n = base.size
     on_time = base <= when
     met = int(np.count_nonzero(on_time))
-    for i in range(w.risks):
-        # P(meet) without the risk: counts change only where it moved the date
-        head = w.values["end"][i] if row is None else w.values["milestones"][i][row]
-        met_i = (met - int(np.count_nonzero(on_time[w.moved[i]]))
-                 + int(np.count_nonzero(head <= when)))
-        shift["p_meet_shift"][i] = met / n - met_i / n
     levels = (80, 90)
     for name, what in (("end", "finish"), ("cost", "cost")):
         run = w.base[name]
@@ -74,7 +68,12 @@ def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
         mean, quantiles = run.mean(), sorted_percentiles(ordered, levels)
         alone = np.empty_like(run)  # one risk's whole vector at a time
         for i in range(w.risks):
-            cols, off = w.at(name, i), w.values[name][i]
+            cols, off = w.at(name, i), w.values[name][i]  # cols: made anew from bits
+            if name == "end":  # P(meet) without the risk: counts change where it moved
+                head = off if row is None else w.values["milestones"][i][row]
+                met_i = (met - int(np.count_nonzero(on_time[cols]))
+                         + int(np.count_nonzero(head <= when)))
+                shift["p_meet_shift"][i] = met / n - met_i / n
             np.copyto(alone, run)
             alone[cols] = off
             mean_off = alone.mean()
