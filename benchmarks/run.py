@@ -39,7 +39,7 @@ def _cpu(who=resource.RUSAGE_SELF) -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _peak_mb() -> float:
+def _peak_mib() -> float:
     """Peak resident set size of this process or of its largest worker."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -156,7 +156,7 @@ def run_case(name: str, iterations: int, jobs: int = 1, cache: str | None = None
     if name.startswith("command"):
         json.loads(out)  # the document came out whole
         return {"seconds": wall, "cpu": usage.ru_utime + usage.ru_stime,
-                "peak_mb": usage.ru_maxrss / 1024}
+                "peak_mib": usage.ru_maxrss / 1024}
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -172,7 +172,7 @@ def best_of(rounds: int, *cases: tuple) -> list[dict]:
     for r in runs:
         fastest = min(r, key=lambda f: f["seconds"])
         out.append({**fastest, "cpu": min(f["cpu"] for f in r),
-                    "peak_mb": max(f["peak_mb"] for f in r)})
+                    "peak_mib": max(f["peak_mib"] for f in r)})
     return out
 
 
@@ -211,7 +211,7 @@ def _publish(table: str, notes: str) -> None:
         at = len(past) if at < 0 else at
         history.write_text(f"{past[:at].rstrip()}\n\n## {old.strip()}\n{past[at:]}",
                            encoding="utf-8")
-    readme.write_text(f"{head.rstrip()}\n{marker.strip()}\n\n{table}\n\n{notes}\n",
+    readme.write_text(f"{head.rstrip()}\n\n{marker.strip()}\n\n{table}\n\n{notes}\n",
                       encoding="utf-8")
 
 
@@ -225,7 +225,7 @@ def main() -> None:
     args = p.parse_args()
     if args.case:
         figures = case(args.case, args.iterations, args.jobs)
-        figures["peak_mb"] = _peak_mb()
+        figures["peak_mib"] = _peak_mib()
         print(json.dumps(figures))
         return
 
@@ -244,7 +244,7 @@ def main() -> None:
     def add(label, fig, ratio="", target=""):
         cpu = fig.get("cpu", float("nan"))
         rows.append((label, f"{fig['seconds']:.2f}", "" if cpu != cpu else f"{cpu:.2f}",
-                     f"{fig['peak_mb']:.0f}", ratio, target))
+                     f"{fig['peak_mib']:.0f}", ratio, target))
         print(" | ".join(rows[-1]), flush=True)
 
     def ratio(a, b):
@@ -257,7 +257,7 @@ def main() -> None:
     label = f"{n:,}"
     add(f"yardstick: bare NumPy forward pass, 16k chunks, {label}", y)
     add(f"`riskmodel simulate --json` (ranking on), {label}, --jobs 1", c1,
-        f"{ratio(c1, y)} yardstick", "<= 1.5x; <= 300 MB")
+        f"{ratio(c1, y)} yardstick", "<= 1.5x; <= 300 MB (286 MiB)")
     add(f"`riskmodel simulate --json`, {label}, --jobs 2", c2,
         f"{c1['seconds'] / c2['seconds']:.2f}x faster than --jobs 1 (wall)", ">= 1.8x")
     add(f"engine, ranking off, {label}", e, f"{ratio(e, y)} yardstick", "<= 1.0x")
@@ -304,7 +304,7 @@ def main() -> None:
     stamp = (f"{dt.datetime.now():%Y-%m-%d %H:%M} ({platform.machine()}, "
              f"{os.cpu_count()} cores, Python {platform.python_version()}, "
              f"{N_RISKS} risks on the 200-workstream network)")
-    header = ("| case | wall s | CPU s | peak MB | ratio | target |\n"
+    header = ("| case | wall s | CPU s | peak MiB | ratio | target |\n"
               "|---|---|---|---|---|---|\n")
     table = (f"{stamp}\n\n" + header
              + "\n".join("| " + " | ".join(r) + " |" for r in rows))
