@@ -106,11 +106,11 @@ def _weekly(start: np.ndarray, finish: np.ndarray, fte: np.ndarray, weeks: int,
 
 def _by_week(start, finish, fte, weeks: int, levels, work: np.ndarray) -> np.ndarray:
     """The ``levels`` percentiles of ``_weekly``'s FTE in each week (levels x weeks)."""
-    first, fte_by_week = _weekly(start, finish, fte, weeks, work)
+    first, table = _weekly(start, finish, fte, weeks, work)
     out = np.zeros((len(levels), weeks))
-    if len(fte_by_week):
-        out[:, first:first + len(fte_by_week)] = np.percentile(fte_by_week, levels, axis=1,
-                                                               overwrite_input=True)
+    if len(table):
+        out[:, first:first + len(table)] = np.percentile(table, levels, axis=1,
+                                                         overwrite_input=True)
     return out
 
 

@@ -1030,7 +1030,7 @@ MULTIVERSION EXPORT int critical_rows(const double *duration, const double *fini
  * (x below 0 counts as 0) in week w = min(floor(x), last): weight * (1 - frac) in row
  * w - first and weight * frac in the next, frac = x - w; a running sum down the rows then
  * gives the FTE, and what is below zero_below is set to 0. Returns -1 at an edge before
- * week first (or NaN), after which fte_week holds no meaning. */
+ * week first (or NaN), after which fte_week holds no meaning. Python keeps last <= 2^31. */
 MULTIVERSION EXPORT int fte_by_week(const double *start, const double *finish, int64_t m,
                                     int64_t n, const int64_t *rows, int64_t k,
                                     const double *fte, int64_t first, int64_t last,
@@ -1057,7 +1057,10 @@ MULTIVERSION EXPORT int fte_by_week(const double *start, const double *finish, i
                     if (!(w <= (double)last))
                         w = (double)last;
                     double frac = e - w;
-                    double *at = fte_week + ((int64_t)w - first) * n + i;
+                    int64_t row = (int64_t)w - first; /* w <= last <= 2^31: exact */
+                    if (row < 0 || row > weeks)
+                        return -1;
+                    double *at = fte_week + row * n + i;
                     at[0] += weight * (1.0 - frac);
                     at[n] += weight * frac;
                 }

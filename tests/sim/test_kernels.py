@@ -107,6 +107,11 @@ def test_fte_by_week_is_the_share_of_each_week_worked_and_refuses_what_it_cannot
     with pytest.raises(ValueError, match="last - first"):
         kernels.fte_by_week(start, finish, np.array([0]), np.array([2.0]), 0, 4, 0.0,
                             np.empty((5, 2)))
+    # weeks whose doubles round (helper-37: the C wrote a row outside its table)
+    for first in (2**53 + 1, 2**63 - 3, 2**64 + 1):
+        with pytest.raises(ValueError, match="MAX_WEEK"):
+            kernels.fte_by_week(start * 2.0**53, finish * 2.0**60, np.array([0]),
+                                np.array([2.0]), first, first + 1, 0.0, np.empty((3, 2)))
 
 
 def test_correlation_needs_a_lower_triangular_factor():

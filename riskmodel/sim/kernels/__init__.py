@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import operator
 import os
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -852,6 +853,11 @@ def rank_reorder_rows(values: np.ndarray, scores: np.ndarray, out: np.ndarray) -
     _ok(_impl.rank_reorder_rows(values, scores, values.shape[0], values.shape[1], out))
 
 
+MAX_WEEK = 2**31
+"""The latest week ``fte_by_week`` counts to (weeks are whole numbers of doubles, exact
+far beyond it; a simulated finish is refused past ``simulate.MAX_WEEKS``, 10,000)."""
+
+
 def fte_by_week(start: np.ndarray, finish: np.ndarray, rows: np.ndarray, fte: np.ndarray,
                 first: int, last: int, zero_below: float, fte_week: np.ndarray) -> None:
     """The FTE in use in each of weeks ``first`` to ``last - 1`` and each iteration, in
@@ -888,10 +894,13 @@ def fte_by_week(start: np.ndarray, finish: np.ndarray, rows: np.ndarray, fte: np
         An array of the wrong dtype or not C-contiguous (or, for an output, not writeable).
     """
     _same_shape(start, finish)
+    first, last = operator.index(first), operator.index(last)
     if start.ndim != 2 or fte.shape != (start.shape[0],) or rows.ndim != 1 \
-            or not 0 <= first <= last or fte_week.shape != (last - first + 2, start.shape[1]):
+            or not 0 <= first <= last <= MAX_WEEK \
+            or fte_week.shape != (last - first + 2, start.shape[1]):
         raise ValueError("fte_by_week: start and finish workstreams x iterations, an fte "
-                         "each, fte_week (last - first + 2) x iterations")
+                         "each, 0 <= first <= last <= MAX_WEEK, fte_week (last - first + 2) "
+                         "x iterations")
     if not _in_range(rows, 0, start.shape[0]):
         raise ValueError("fte_by_week: a row out of range")
     if _impl.fte_by_week(start, finish, start.shape[0], start.shape[1], rows, rows.size, fte,
