@@ -10,6 +10,7 @@ import numpy as np
 
 __all__ = ["RiskOff", "Iterations"]
 
+
 class Iterations(Sequence):
     """``RiskOff.cols`` and ``RiskOff.moved``: for each risk, the iterations of the run
     where its values are kept, sorted int32. Each is held as those numbers, or as their
