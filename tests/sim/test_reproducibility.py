@@ -378,6 +378,31 @@ def test_a_result_keeps_no_room_to_spare_for_rare_risks():
                 assert held <= a.nbytes + a.nbytes // 16 + 64, (n, i)
 
 
+def test_detail_joined_at_the_end_keeps_working_durations_as_changes(scenario, monkeypatch):
+    """Blocks whose detail is joined at the end keep the working durations as where and
+    to what they differ from the base durations (a few cells: where a risk hit), and
+    give them back whole, the same bits, when joined."""
+    from riskmodel.sim import collect
+    from riskmodel.sim.engine import run_blocks
+    from riskmodel.sim.random import as_seed_sequence
+    from riskmodel.simulate import build_spec
+
+    spec = build_spec(scenario, None)
+    block = run_blocks(spec, as_seed_sequence(3), [(0, BLOCK, True)])[0]
+    assert block.detail is not None
+    duration, base = block.detail["duration"].copy(), block.detail["base_duration"]
+    monkeypatch.setattr(collect, "DETAIL_IN_PLACE_BELOW", 0)
+    collector = collect.Collector(BLOCK, detail=BLOCK)
+    collector.add(block)
+    kept = collector.detail_parts[0]["duration"]
+    assert isinstance(kept, collect._Changes)
+    changed = (duration != base).sum()
+    assert 0 < kept.at.size == changed < duration.size / 2
+    detail = collector.detail()
+    assert detail is not None
+    np.testing.assert_array_equal(detail["duration"].view(np.uint32), duration.view(np.uint32))
+
+
 def test_the_detail_is_the_same_gathered_in_place_or_joined_at_the_end(scenario, monkeypatch):
     """Small detail parts are copied into place as blocks come, big ones joined at the
     end (``DETAIL_IN_PLACE_BELOW``): the same arrays either way, in any order of blocks
