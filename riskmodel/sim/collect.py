@@ -13,15 +13,17 @@ DETAIL_IN_PLACE_BELOW = 1 << 20
 iterations: a partial block counts as a whole one) is copied into place as it comes.
 Small arrays live in the heap, which keeps the memory of parts freed after a join (75 MB
 at 1M iterations of the 9-workstream shipped scenario). Bigger parts are kept as they
-are and joined at the end: each is a mapping of its own, given back when freed, while an
+are (the working durations as their changes: ``KEPT_AS_CHANGES``) and joined at the
+end: each is a mapping of its own, given back when freed, while an
 array written a block at a time is resident whole from its first block, NumPy backing
 big arrays with 2 MB pages (20-35 MB more on the 200-workstream benchmark network)."""
 
 KEPT_AS_CHANGES = {"duration": "base_duration"}
 """Detail kinds that blocks joined at the end keep as their changes from another kind
-of the block: the working durations differ from the base ones only where a risk hit
-(4% of the cells on the benchmark network: 12 MiB less at 1M iterations), and are made
-whole again, the same bits, when the blocks are joined."""
+of the block, when that is smaller: the working durations differ from the base ones
+where a risk hit, or where a status moved a workstream in progress (4.2% of the cells
+on the benchmark network: 11 MiB less at 1M iterations), and are made whole again, the
+same bits, when the blocks are joined."""
 
 
 class Collector:
@@ -137,7 +139,7 @@ class Collector:
                 part: dict[str, np.ndarray | _Changes] = dict(block.detail)
                 for name, like in KEPT_AS_CHANGES.items():
                     if name in part and like in part:
-                        part[name] = _Changes(block.detail[name], block.detail[like])
+                        part[name] = _Changes.or_whole(block.detail[name], block.detail[like])
                 self.detail_parts[block.index] = part
             else:
                 while block.detail:  # each part let go as soon as it is in place
@@ -309,11 +311,22 @@ class _Changes:
     """A block's detail kind kept as where, and to what, it differs from another kind of
     the same shape and dtype (bit for bit): ``whole(like)`` gives it back."""
 
-    def __init__(self, value: np.ndarray, like: np.ndarray):
+    def __init__(self, at: np.ndarray, values: np.ndarray):
+        self.at, self.values = at, values
+
+    @classmethod
+    def or_whole(cls, value: np.ndarray, like: np.ndarray) -> _Changes | np.ndarray:
+        """``value``'s changes from ``like``, or ``value`` itself where they would take
+        as much room (half of the cells changed, or more: an int32 place and a value
+        each)."""
         assert value.shape == like.shape and value.dtype == like.dtype
         bits = np.dtype(f"u{value.dtype.itemsize}")
-        self.at = np.flatnonzero(value.view(bits) != like.view(bits))
-        self.values = value.reshape(-1)[self.at]
+        at = np.flatnonzero(value.view(bits) != like.view(bits))
+        if value.size < 2**31:
+            at = at.astype(np.int32)
+        if at.nbytes + at.size * value.itemsize >= value.nbytes:
+            return value
+        return cls(at, value.reshape(-1)[at])
 
     def whole(self, like: np.ndarray) -> np.ndarray:
         out = like.copy()

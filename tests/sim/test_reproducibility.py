@@ -380,8 +380,9 @@ def test_a_result_keeps_no_room_to_spare_for_rare_risks():
 
 def test_detail_joined_at_the_end_keeps_working_durations_as_changes(scenario, monkeypatch):
     """Blocks whose detail is joined at the end keep the working durations as where and
-    to what they differ from the base durations (a few cells: where a risk hit), and
-    give them back whole, the same bits, when joined."""
+    to what they differ, bit for bit, from the base durations (a few cells: where a risk
+    hit), in less room than the array, and give them back whole, the same bits (-0.0 and
+    NaN payloads too), when joined; where most cells differ the array is kept."""
     from riskmodel.sim import collect
     from riskmodel.sim.engine import run_blocks
     from riskmodel.sim.random import as_seed_sequence
@@ -390,17 +391,25 @@ def test_detail_joined_at_the_end_keeps_working_durations_as_changes(scenario, m
     spec = build_spec(scenario, None)
     block = run_blocks(spec, as_seed_sequence(3), [(0, BLOCK, True)])[0]
     assert block.detail is not None
-    duration, base = block.detail["duration"].copy(), block.detail["base_duration"]
+    base = block.detail["base_duration"]
+    duration = block.detail["duration"]
+    base[0, 0], duration[0, 0] = 0.0, -0.0  # equal as numbers, not as bits
+    duration[0, 1] = np.float32(np.nan)
+    expected = duration.copy()
+    changed = int((duration.view(np.uint32) != base.view(np.uint32)).sum())
     monkeypatch.setattr(collect, "DETAIL_IN_PLACE_BELOW", 0)
     collector = collect.Collector(BLOCK, detail=BLOCK)
     collector.add(block)
     kept = collector.detail_parts[0]["duration"]
     assert isinstance(kept, collect._Changes)
-    changed = (duration != base).sum()
-    assert 0 < kept.at.size == changed < duration.size / 2
+    assert 0 < kept.at.size == changed
+    assert kept.at.nbytes + kept.values.nbytes < expected.nbytes
     detail = collector.detail()
     assert detail is not None
-    np.testing.assert_array_equal(detail["duration"].view(np.uint32), duration.view(np.uint32))
+    np.testing.assert_array_equal(detail["duration"].view(np.uint32), expected.view(np.uint32))
+    # most cells changed: the array itself is kept
+    everywhere = collect._Changes.or_whole(base + np.float32(1), base)
+    assert isinstance(everywhere, np.ndarray)
 
 
 def test_the_detail_is_the_same_gathered_in_place_or_joined_at_the_end(scenario, monkeypatch):
