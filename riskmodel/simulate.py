@@ -60,15 +60,21 @@ def _iterations(value) -> int:
 
 
 def memory_needed(spec, iterations: int, jobs: int = 1) -> int:
-    """Bytes a run needs, about: the per-iteration results (finish, cost, milestones,
-    and the same with each risk off when ranking risks), the per-workstream detail
-    and, in each worker, the per-block workstream arrays."""
-    w, m, r = len(spec.workstreams), len(spec.milestones), len(spec.risks)
-    per_iteration = 2 + m + (r * (2 + m) if spec.rank_risks else 0)
+    """Bytes a run needs, about: the per-iteration results (finish, cost, milestones;
+    when ranking risks, the same without any risk, and each risk's kept where it can
+    fire, at most its probability of the iterations: ``sim.without_risk``), the
+    per-workstream detail and, in each worker, the per-block workstream arrays."""
+    w, m = len(spec.workstreams), len(spec.milestones)
+    per_iteration = 8.0 * (2 + m)
+    if spec.rank_risks and spec.risks:
+        per_iteration *= 2
+        for risk in spec.risks:  # its cost, end and milestones, and which iterations
+            p = min(max(float(risk.probability), 0.0), 1.0)
+            per_iteration += 8 * p * (2 + m) + 2 * min(4 * p, 1 / 8)
     detail_iterations = _detail_iterations(_plan_blocks(iterations, w))
     block = min(iterations, BLOCK)
-    return 8 * (iterations * per_iteration + 3 * w * detail_iterations
-                + 8 * w * block * max(1, jobs))
+    return int(iterations * per_iteration) + 8 * (3 * w * detail_iterations
+                                                  + 8 * w * block * max(1, jobs))
 
 
 def _memory_available() -> int | None:

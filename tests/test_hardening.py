@@ -250,8 +250,41 @@ def test_memory_is_estimated_before_running():
     line, = info.value.lines
     assert line.startswith("big.yaml: this run needs about ") and "GiB" in line
     assert "fewer iterations" in line and "rank_risks=False" in line and "--scheduler" in line
-    check_memory(types.SimpleNamespace(workstreams=range(9), milestones=(1,), risks=range(8),
+    risks = [types.SimpleNamespace(probability=0.3)] * 8
+    check_memory(types.SimpleNamespace(workstreams=range(9), milestones=(1,), risks=risks,
                                        rank_risks=True), 100_000)
+
+
+def test_the_memory_estimate_of_a_ranked_run_holds_what_the_run_keeps():
+    """Per iteration, the estimate covers what a risk-ranked run keeps (finish, cost,
+    milestones, the run without any risk, and each risk's results where it fired) and
+    is within twice it: each risk is counted at its probability, not as a whole vector
+    (which had put a 10M run of 20 risks at 3 times what it holds)."""
+    from riskmodel import Scenario, simulate
+    from riskmodel.sim.engine import BLOCK
+    from riskmodel.simulate import build_spec, memory_needed
+
+    chain = [{"id": f"w{i}", "duration": {"dist": "pert", "min": 1, "mode": 2, "max": 4},
+              "depends_on": [f"w{i - 1}"] if i else []} for i in range(6)]
+    risks = [{"id": f"r{j}", "probability": p, "affects": [f"w{j}"], "cost": 100,
+              "delay": {"dist": "uniform", "min": 0.5, "max": 1}}
+             for j, p in enumerate((0.6, 0.3, 0.1, 0.02))]
+    scenario = Scenario.from_dict({
+        "name": "m", "start_date": "2027-01-04", "audit_date": "2027-03-29",
+        "workstreams": chain, "risks": risks, "simulation": {"seed": 1},
+        "targets": [{"id": "half", "milestone": "w2", "date": "2027-02-01"}]})
+    n = 4 * BLOCK
+    result = simulate(scenario, iterations=n)
+    w = result.without_risk
+    held = sum(a.nbytes for a in (result.finish, result.cost, *result.milestone_finish.values(),
+                                  *result.no_risks.values()))
+    held += sum(k.nbytes for kept in (w.cols.kept, w.moved.kept) for k in kept)
+    held += sum(v.nbytes for name in w.NAMES for v in w.values[name])
+    spec = build_spec(scenario, None)
+    spec.rank_risks = True
+    far = 200 * BLOCK  # past the blocks that keep detail: what each iteration adds
+    estimate = (memory_needed(spec, 2 * far) - memory_needed(spec, far)) / far
+    assert held / n <= estimate <= 2 * held / n
 
 
 def test_large_correlation_list_validates_quickly(tmp_path):
