@@ -171,21 +171,120 @@ static void latin_strata(const uint64_t *key, uint64_t *sorted, int32_t *count, 
         out[i] = ((double)(int64_t)(sorted[i] & mask) + out[i]) * scale;
 }
 
-/* Row of uniforms from counters (i, b0, b1, 0) under key (k0, k1): the first 53-bit
- * uniform of each counter in row; the second 64-bit word, its low bits replaced by i, in
- * key. The words are held in WORD: uint32_t suits SSE2 and AVX2, uint64_t suits AVX-512
- * (no repacking between 32- and 64-bit lanes); the numbers are the same. */
-#define PHILOX_ROW(WORD)                                                                 \
-    for (int64_t i = 0; i < n; i++) {                                                    \
-        WORD c0 = (WORD)(uint32_t)i, c1 = b0, c2 = b1, c3 = 0;                            \
-        PHILOX_10(WORD, k0, k1);                                                         \
-        row[i] = unit((uint32_t)c0, (uint32_t)c1);                                       \
-        key[i] = ((((uint64_t)(uint32_t)c2 << 32) | (uint32_t)c3) & ~low) | (uint64_t)i; \
+/* Row of uniforms from counters (i, b0, b1, 0) under key (k0, k1), from iteration first
+ * on: the first 53-bit uniform of each counter in row; the second 64-bit word, its low
+ * bits replaced by i, in key. */
+static ALWAYS_INLINE void philox_row(uint32_t k0, uint32_t k1, uint32_t b0, uint32_t b1,
+                                     int64_t first, int64_t n, uint64_t low, double *row,
+                                     uint64_t *key)
+{
+    for (int64_t i = first; i < n; i++) {
+        uint32_t c0 = (uint32_t)i, c1 = b0, c2 = b1, c3 = 0;
+        PHILOX_10(uint32_t, k0, k1);
+        row[i] = unit(c0, c1);
+        key[i] = ((((uint64_t)c2 << 32) | c3) & ~low) | (uint64_t)i;
     }
+}
+
+/* philox_row in explicit vector instructions, for the x86-64 builds: the compiler
+ * vectorises philox_row, but multiplies 64-bit lanes in full (three multiplies and six
+ * shifts and adds a product: GCC 12 cannot see that their high halves are zero) or repacks
+ * 32-bit lanes, where one vpmuludq gives the 32 x 32 -> 64-bit products. Eight counters
+ * (AVX-512) or four (AVX2) at a time in 64-bit lanes, the same numbers; they return where
+ * philox_row is to go on from (the last few counters). 2.4 instead of 4.2 ns a uniform
+ * with AVX-512, 3.5 instead of 6.8 with AVX2 (2026-12-01, this machine). */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+#include <immintrin.h>
+
+#define PHILOX_VECTOR_ROUNDS(MUL, XOR, AND, SRLI, SET1)                                    \
+    do {                                                                                 \
+        uint32_t a_ = k0, b_ = k1;                                                       \
+        for (int r_ = 0; r_ < 10; r_++) {                                                \
+            if (r_) {                                                                    \
+                a_ += PHILOX_W0;                                                         \
+                b_ += PHILOX_W1;                                                         \
+            }                                                                            \
+            vec p0_ = MUL(c0, m0), p1_ = MUL(c2, m1);                                    \
+            vec n0_ = XOR(XOR(SRLI(p1_, 32), c1), SET1((long long)a_));                 \
+            vec n2_ = XOR(XOR(SRLI(p0_, 32), c3), SET1((long long)b_));                 \
+            c1 = AND(p1_, lo32);                                                         \
+            c3 = AND(p0_, lo32);                                                         \
+            c0 = n0_;                                                                    \
+            c2 = n2_;                                                                    \
+        }                                                                                \
+    } while (0)
+
+__attribute__((target("avx512f"))) static int64_t
+philox_row_avx512(uint32_t k0, uint32_t k1, uint32_t b0, uint32_t b1, int64_t n, uint64_t low,
+                  double *row, uint64_t *key)
+{
+    typedef __m512i vec;
+    const vec m0 = _mm512_set1_epi64((long long)PHILOX_M0);
+    const vec m1 = _mm512_set1_epi64((long long)PHILOX_M1);
+    const vec lo32 = _mm512_set1_epi64((long long)LOW32);
+    const vec keep = _mm512_set1_epi64((long long)~low);
+    const __m512d scale_hi = _mm512_set1_pd(2097152.0);
+    const __m512d scale = _mm512_set1_pd(1.0 / 9007199254740992.0);
+    vec at = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        vec c0 = _mm512_and_si512(at, lo32), c1 = _mm512_set1_epi64((long long)b0);
+        vec c2 = _mm512_set1_epi64((long long)b1), c3 = _mm512_setzero_si512();
+        PHILOX_VECTOR_ROUNDS(_mm512_mul_epu32, _mm512_xor_si512, _mm512_and_si512,
+                             _mm512_srli_epi64, _mm512_set1_epi64);
+        __m512d high = _mm512_cvtepu32_pd(_mm512_cvtepi64_epi32(c0));
+        __m512d rest = _mm512_cvtepi32_pd(_mm512_cvtepi64_epi32(_mm512_srli_epi64(c1, 11)));
+        _mm512_storeu_pd(row + i, _mm512_mul_pd(_mm512_add_pd(_mm512_mul_pd(high, scale_hi),
+                                                               rest), scale));
+        vec words = _mm512_or_si512(_mm512_slli_epi64(c2, 32), c3);
+        _mm512_storeu_si512((void *)(key + i),
+                            _mm512_or_si512(_mm512_and_si512(words, keep), at));
+        at = _mm512_add_epi64(at, _mm512_set1_epi64(8));
+    }
+    return i;
+}
+
+__attribute__((target("avx2"))) static int64_t
+philox_row_avx2(uint32_t k0, uint32_t k1, uint32_t b0, uint32_t b1, int64_t n, uint64_t low,
+                double *row, uint64_t *key)
+{
+    typedef __m256i vec;
+    const vec m0 = _mm256_set1_epi64x((long long)PHILOX_M0);
+    const vec m1 = _mm256_set1_epi64x((long long)PHILOX_M1);
+    const vec lo32 = _mm256_set1_epi64x((long long)LOW32);
+    const vec keep = _mm256_set1_epi64x((long long)~low);
+    const vec evens = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    const __m128i sign = _mm_set1_epi32((int)0x80000000u);
+    const __m256d two31 = _mm256_set1_pd(2147483648.0);
+    const __m256d scale_hi = _mm256_set1_pd(2097152.0);
+    const __m256d scale = _mm256_set1_pd(1.0 / 9007199254740992.0);
+    vec at = _mm256_setr_epi64x(0, 1, 2, 3);
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        vec c0 = _mm256_and_si256(at, lo32), c1 = _mm256_set1_epi64x((long long)b0);
+        vec c2 = _mm256_set1_epi64x((long long)b1), c3 = _mm256_setzero_si256();
+        PHILOX_VECTOR_ROUNDS(_mm256_mul_epu32, _mm256_xor_si256, _mm256_and_si256,
+                             _mm256_srli_epi64, _mm256_set1_epi64x);
+        /* the low words of the four lanes, as int32 (no unsigned conversion in AVX2) */
+        __m128i hi32 = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(c0, evens));
+        __m128i rest32 = _mm256_castsi256_si128(
+            _mm256_permutevar8x32_epi32(_mm256_srli_epi64(c1, 11), evens));
+        __m256d high = _mm256_add_pd(_mm256_cvtepi32_pd(_mm_xor_si128(hi32, sign)), two31);
+        __m256d rest = _mm256_cvtepi32_pd(rest32);
+        _mm256_storeu_pd(row + i, _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(high, scale_hi),
+                                                               rest), scale));
+        vec words = _mm256_or_si256(_mm256_slli_epi64(c2, 32), c3);
+        _mm256_storeu_si256((vec *)(key + i),
+                            _mm256_or_si256(_mm256_and_si256(words, keep), at));
+        at = _mm256_add_epi64(at, _mm256_set1_epi64x(4));
+    }
+    return i;
+}
+#endif
 
 static ALWAYS_INLINE int
 uniform_rows_with(const uint64_t *keys, int64_t rows, int64_t n, int64_t block, int latin,
-                  double *out, int wide)
+                  double *out, int vector)
 {
     int b = index_bits(n);
     int64_t m = n > 0 ? n : 1, buckets = (int64_t)1 << bucket_bits(b);
@@ -199,10 +298,16 @@ uniform_rows_with(const uint64_t *keys, int64_t rows, int64_t n, int64_t block, 
     for (int64_t r = 0; r < rows; r++) {
         uint32_t k0 = (uint32_t)keys[2 * r], k1 = (uint32_t)keys[2 * r + 1];
         double *row = out + r * n;
-        if (wide)
-            PHILOX_ROW(uint64_t)
-        else
-            PHILOX_ROW(uint32_t)
+        int64_t first = 0; /* vector: 1 AVX2, 2 AVX-512 */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+        if (vector == 2)
+            first = philox_row_avx512(k0, k1, b0, b1, n, low, row, key);
+        else if (vector == 1)
+            first = philox_row_avx2(k0, k1, b0, b1, n, low, row, key);
+#else
+        (void)vector;
+#endif
+        philox_row(k0, k1, b0, b1, first, n, low, row, key);
         if (latin)
             latin_strata(key, sorted, count, n, b, row);
     }
@@ -219,11 +324,11 @@ static int uniform_rows_base(UNIFORM_ARGS) { return uniform_rows_with(UNIFORM_PA
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
 __attribute__((target("avx2"))) static int uniform_rows_avx2(UNIFORM_ARGS)
 {
-    return uniform_rows_with(UNIFORM_PASS, 0);
+    return uniform_rows_with(UNIFORM_PASS, 1);
 }
 __attribute__((target("avx512f"))) static int uniform_rows_avx512(UNIFORM_ARGS)
 {
-    return uniform_rows_with(UNIFORM_PASS, 1);
+    return uniform_rows_with(UNIFORM_PASS, 2);
 }
 #endif
 

@@ -76,17 +76,22 @@ def test_unknown_sampling_is_refused():
 
 
 @pytest.mark.parametrize("sampling", ["lhs", "random"])
-def test_every_build_of_the_generator_gives_the_same_numbers(sampling):
-    from riskmodel.sim.kernels import uniform_rows
+@pytest.mark.parametrize("n", [1000, 1003, 3])  # the vector builds take 8 or 4 at a time
+@pytest.mark.parametrize("block", [9, 2**32 + 9])  # the block's number in two words
+def test_every_build_of_the_generator_gives_the_same_numbers(sampling, n, block):
+    from riskmodel.sim.kernels import _numpy, uniform_rows
 
     keys = stream_keys(ROOT, [f"v{i}" for i in range(5)])
-    plain = np.empty((5, 1000))
-    uniform_rows(keys, 9, sampling == "lhs", plain, variant=1)
+    plain = np.empty((5, n))
+    uniform_rows(keys, block, sampling == "lhs", plain, variant=1)
+    numpy = np.empty_like(plain)
+    _numpy.uniform_rows_variant(0, keys, 5, n, block, sampling == "lhs", numpy)
+    np.testing.assert_array_equal(numpy, plain)
     ran = 0
     for variant in (0, 2, 3):  # best for this CPU, AVX2, AVX-512
         out = np.empty_like(plain)
         try:
-            uniform_rows(keys, 9, sampling == "lhs", out, variant=variant)
+            uniform_rows(keys, block, sampling == "lhs", out, variant=variant)
         except ValueError:  # this CPU lacks that instruction set
             continue
         ran += 1
