@@ -10,8 +10,9 @@ order statistics either side of (n - 1) q and weights them as numpy weights them
 
 ``replaced_percentiles`` reads the percentiles of a sample with some of its values
 replaced (the run with one risk switched off: only the futures where it occurred
-change) from the sorted sample and the sorted old and new values alone, without
-building and partitioning the whole changed sample.
+change) from the sorted sample and the old and new values alone, without building and
+partitioning the whole changed sample, and sorting only the old and new values near the
+percentiles asked for.
 """
 from __future__ import annotations
 
@@ -90,6 +91,91 @@ def percentiles(values: np.ndarray, levels: Sequence[float]) -> np.ndarray:
     return sorted_percentiles(np.sort(values), levels)
 
 
+def replaced_percentiles(ordered: np.ndarray, removed: np.ndarray, added: np.ndarray,
+                         levels: Sequence[float]) -> np.ndarray:
+    """``np.percentile`` of a sample with some values replaced, from its parts.
+
+    The sample is ``ordered`` (sorted) with the values ``removed`` taken out and
+    ``added`` put in: for the run with a risk switched off, the run's finishes sorted,
+    the finishes of the futures where the risk occurred, and those futures' finishes
+    without it. Costs a few counts over ``removed`` and ``added`` and a sort of those of
+    their values that lie near each percentile, instead of building the changed sample
+    and partitioning it.
+
+    Parameters
+    ----------
+    ordered : ndarray
+        The sample before the change, one-dimensional float64, sorted ascending.
+    removed : ndarray
+        Values of ``ordered`` taken out, in any order.
+    added : ndarray
+        Values put in, in any order.
+    levels : sequence of float
+        Percentile levels from 0 to 100.
+
+    Returns
+    -------
+    ndarray
+        One value per level: the same floats as ``np.percentile`` of the changed sample.
+
+    Raises
+    ------
+    ValueError
+        A value is not finite (NaN or infinite: take ``np.percentile`` of the whole
+        changed sample instead), or a level is outside [0, 100].
+    """
+    if not (np.isfinite(ordered[[0, -1]]).all() if len(ordered) else True) or \
+            not all(np.isfinite(x).all() for x in (removed, added)):
+        raise ValueError("replaced_percentiles needs finite values")
+    lower, upper, weight = _positions(len(ordered) - len(removed) + len(added), levels)
+    values = np.empty((len(lower), 2))
+    for k, ranks in enumerate(zip(lower, upper)):  # each level's two ranks, side by side
+        ranks = np.array(ranks)
+        near, out, into, below = _window(ordered, removed, added, ranks)
+        values[k] = _order_statistics(near, out, into, ranks - below)
+    return _interpolate(values[:, 0], values[:, 1], weight)
+
+
+WINDOW = 1024
+"""How many values of the sorted sample ``_window`` first looks at either side of the
+ranks asked for, and adds to each move out."""
+
+
+def _window(ordered: np.ndarray, removed: np.ndarray, added: np.ndarray,
+            ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The parts of the changed sample in a range of values (lo, hi] that holds the
+    values at ``ranks`` (0 the smallest): ``ordered``'s, and ``removed``'s and
+    ``added``'s sorted, and how many values of the changed sample are at or below lo.
+
+    lo and hi are values of ``ordered`` (or -inf, inf) either side of the ranks, moved
+    out until at most min(ranks) values of the changed sample are at or below lo and
+    more than max(ranks) at or below hi (each move by as many values as were too many,
+    or too few, and ``WINDOW`` more): the value at each rank is then above lo and at
+    most hi, and within the range it is at its rank less the count below lo.
+    """
+    n = len(ordered)
+    if not len(ranks):
+        return ordered, np.sort(removed), np.sort(added), 0
+
+    def at_most(v: float) -> int:  # values of the changed sample <= v
+        return int(np.searchsorted(ordered, v, side="right")
+                   - np.count_nonzero(removed <= v) + np.count_nonzero(added <= v))
+
+    least, most = int(ranks.min()), int(ranks.max())
+    first = least - WINDOW
+    while (below := at_most(lo := ordered[first] if first >= 0 else -np.inf)) > least:
+        first -= below - least + WINDOW
+    last = most + WINDOW
+    while (upto := at_most(hi := ordered[last] if last < n else np.inf)) <= most:
+        last += most + 1 - upto + WINDOW
+
+    def inside(x: np.ndarray) -> np.ndarray:
+        return np.sort(x[(x > lo) & (x <= hi)])
+
+    start, stop = np.searchsorted(ordered, [lo, hi], side="right")
+    return ordered[start:stop], inside(removed), inside(added), below
+
+
 def _order_statistics(ordered: np.ndarray, removed: np.ndarray, added: np.ndarray,
                       ranks: np.ndarray) -> np.ndarray:
     """The values at ``ranks`` (0 the smallest) of ``ordered`` less ``removed`` plus
@@ -118,42 +204,3 @@ def _order_statistics(ordered: np.ndarray, removed: np.ndarray, added: np.ndarra
         return np.where(lo < len(values), found, np.inf)  # len: no value holds it
 
     return np.minimum(least(ordered), least(added))
-
-
-def replaced_percentiles(ordered: np.ndarray, removed: np.ndarray, added: np.ndarray,
-                         levels: Sequence[float]) -> np.ndarray:
-    """``np.percentile`` of a sample with some values replaced, from its parts sorted.
-
-    The sample is ``ordered`` (sorted) with the values ``removed`` taken out and
-    ``added`` put in: for the run with a risk switched off, the run's finishes sorted,
-    the finishes of the futures where the risk occurred, and those futures' finishes
-    without it. Costs a few dozen binary searches instead of building the changed
-    sample and partitioning it.
-
-    Parameters
-    ----------
-    ordered : ndarray
-        The sample before the change, one-dimensional float64, sorted ascending.
-    removed : ndarray
-        Values of ``ordered`` taken out, sorted ascending.
-    added : ndarray
-        Values put in, sorted ascending.
-    levels : sequence of float
-        Percentile levels from 0 to 100.
-
-    Returns
-    -------
-    ndarray
-        One value per level: the same floats as ``np.percentile`` of the changed sample.
-
-    Raises
-    ------
-    ValueError
-        A value is not finite (NaN or infinite: take ``np.percentile`` of the whole
-        changed sample instead), or a level is outside [0, 100].
-    """
-    if not all(np.isfinite(x[[0, -1]]).all() for x in (ordered, removed, added) if len(x)):
-        raise ValueError("replaced_percentiles needs finite values")
-    lower, upper, weight = _positions(len(ordered) - len(removed) + len(added), levels)
-    values = _order_statistics(ordered, removed, added, np.concatenate([lower, upper]))
-    return _interpolate(values[:len(lower)], values[len(lower):], weight)

@@ -49,8 +49,8 @@ def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
     a risk is taken of its whole vector, rebuilt in one buffer risk by risk (so it is
     the same number as on a dense array, and memory stays at a few vectors of the run
     whatever the number of risks); its P80 and P90 are read from the run sorted once
-    and the kept iterations' values before and after, sorted (``replaced_percentiles``:
-    the same numbers as ``np.percentile`` of the whole vector).
+    and the kept iterations' values before and after (``replaced_percentiles``: the
+    same numbers as ``np.percentile`` of the whole vector).
     """
     w = result.without_risk
     assert w is not None  # called only for a run with its risks ranked
@@ -79,7 +79,7 @@ def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
             mean_off = alone.mean()
             shift[f"mean_{what}_impact"][i] = mean - mean_off
             if np.isfinite(mean_off):  # every value finite
-                q = replaced_percentiles(ordered, np.sort(run[cols]), np.sort(off), levels)
+                q = replaced_percentiles(ordered, run[cols], off, levels)
             else:
                 q = np.percentile(alone, levels)
             for k, level in enumerate(levels):

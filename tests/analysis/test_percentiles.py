@@ -6,6 +6,7 @@ The summary document reads its percentiles this way and promises the numbers
 import numpy as np
 import pytest
 
+from riskmodel.analysis import percentiles as percentiles_module
 from riskmodel.analysis.percentiles import percentiles, replaced_percentiles, sorted_percentiles
 
 LEVELS = [0, 5, 10, 20, 33.3, 50, 70, 80, 90, 95, 99.9, 100]
@@ -41,10 +42,15 @@ def test_a_nan_makes_every_percentile_nan_as_in_numpy():
     assert np.isnan(np.percentile(x, LEVELS)).all()
 
 
-def test_replaced_percentiles_are_those_of_the_changed_sample():
+@pytest.mark.parametrize("levels", [LEVELS, [80, 90], [50]])
+@pytest.mark.parametrize("window", [1, 3, percentiles_module.WINDOW])
+def test_replaced_percentiles_are_those_of_the_changed_sample(monkeypatch, window, levels):
+    # a window of 1 or 3 values has to grow to take in the ranks (the samples are small;
+    # levels 0 and 100 make it the whole sample at once)
+    monkeypatch.setattr(percentiles_module, "WINDOW", window)
     for rng, x in samples(seed=2):
         n = len(x)
-        where = np.sort(rng.choice(n, int(rng.integers(0, n + 1)), replace=False))
+        where = rng.choice(n, int(rng.integers(0, n + 1)), replace=False)  # any order
         if x[0] == int(x[0]):  # ties: move values by whole steps, onto others
             new = x[where] + rng.integers(-2, 3, len(where))
         else:
@@ -52,8 +58,26 @@ def test_replaced_percentiles_are_those_of_the_changed_sample():
         changed = x.copy()
         changed[where] = new
         np.testing.assert_array_equal(
-            replaced_percentiles(np.sort(x), np.sort(x[where]), np.sort(new), LEVELS),
-            np.percentile(changed, LEVELS))
+            replaced_percentiles(np.sort(x), x[where], new, levels),
+            np.percentile(changed, levels))
+
+
+@pytest.mark.parametrize("shift", [-3.0, 0.5, 3.0])
+def test_replaced_percentiles_of_a_large_sample_whose_ranks_move_far(shift):
+    # 30% of 200,001 values moved by up to 3 sd: the P80 moves by tens of thousands of
+    # ranks, beyond the first window, which grows; integers give ties at its edges
+    rng = np.random.default_rng(5)
+    for x in (rng.normal(size=200_001), rng.integers(0, 50, 200_001).astype(float)):
+        where = rng.choice(len(x), 60_000, replace=False)
+        new = x[where] + shift * rng.random(len(where)) * x.std()
+        if x[0] == int(x[0]):
+            new = np.round(new)
+        changed = x.copy()
+        changed[where] = new
+        levels = [80, 90]  # as the risk table reads them
+        np.testing.assert_array_equal(
+            replaced_percentiles(np.sort(x), x[where], new, levels),
+            np.percentile(changed, levels))
 
 
 def test_replacing_nothing_or_everything():
@@ -62,9 +86,9 @@ def test_replacing_nothing_or_everything():
     none = np.array([])
     np.testing.assert_array_equal(replaced_percentiles(np.sort(x), none, none, LEVELS),
                                   np.percentile(x, LEVELS))
-    np.testing.assert_array_equal(replaced_percentiles(np.sort(x), np.sort(x), np.sort(y),
-                                                       LEVELS),
+    np.testing.assert_array_equal(replaced_percentiles(np.sort(x), x, y, LEVELS),
                                   np.percentile(y, LEVELS))
+    np.testing.assert_array_equal(replaced_percentiles(np.sort(x), x[:3], y[:3], []), [])
 
 
 def test_replaced_percentiles_refuse_values_that_are_not_finite():
