@@ -42,10 +42,9 @@ def _number(x) -> float | None:
     return None if math.isnan(x) else x
 
 
-def _percentiles(values: np.ndarray, *levels: tuple[float, ...]) -> list[dict[str, float]]:
+def _percentiles(ordered: np.ndarray, *levels: tuple[float, ...]) -> list[dict[str, float]]:
     """``result.percentiles(of, levels)`` for each tuple of ``levels`` (labelled ``p50``,
-    ``p80``...), read from the values sorted once."""
-    ordered = np.sort(values)
+    ``p80``...), read from the values sorted (``result.sorted_values``)."""
     return [{f"p{q:g}": float(x) for q, x in zip(each, sorted_percentiles(ordered, each))}
             for each in levels]
 
@@ -114,8 +113,8 @@ def _tables(result: Result) -> tuple:
     from .analysis.joint import jcl_summary
 
     def rest() -> tuple:
-        f, dates = _percentiles(result.finish, FINISH_LEVELS, DATE_LEVELS)
-        (c,) = _percentiles(result.cost, COST_LEVELS)
+        f, dates = _percentiles(result.sorted_values("finish"), FINISH_LEVELS, DATE_LEVELS)
+        (c,) = _percentiles(result.sorted_values("cost"), COST_LEVELS)
         return (f, dates, c, result.columns("workstreams"),
                 result.columns("contingency", CONTINGENCY_LEVELS), jcl_summary(result))
 

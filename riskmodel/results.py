@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -27,6 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .sim.without_risk import RiskOff
 
 __all__ = ["SimulationResult", "FINISH_LEVELS", "COST_LEVELS", "rank_correlation"]
+
+_SORTING = threading.Lock()  # one sort of a result's values, whichever thread asks first
 
 
 def _rate_means(blocks, n: int) -> dict[str, np.ndarray] | None:
@@ -208,6 +211,42 @@ class SimulationResult:
         datetime.date
         """
         return self.scenario.start_date + dt.timedelta(days=math.ceil(round(weeks * 7, 9)))
+
+    def sorted_values(self, of: str) -> np.ndarray:
+        """The run's per-iteration ``"finish"`` (the end) or ``"cost"``, or those of the
+        run without risks (``"no_risks:end"``, ``"no_risks:cost"``), sorted ascending.
+
+        Kept for the next call: the summary document reads each several times (its
+        percentiles, the contingency, the risk table), on two threads after a run on two
+        workers, and sorting a million values takes about 50 ms.
+
+        Parameters
+        ----------
+        of : str
+            Which values, as above.
+
+        Returns
+        -------
+        ndarray
+            Read-only, shared with later calls.
+
+        Raises
+        ------
+        ValueError
+            The result keeps no such values.
+        """
+        key = ("sorted", of)
+        with _SORTING:
+            if key not in self._cache:
+                values = {"finish": self.finish, "cost": self.cost,
+                          **{f"no_risks:{k}": v for k, v in (self.no_risks or {}).items()
+                             if k in ("end", "cost")}}
+                if of not in values:
+                    raise ValueError(f"no values {of!r}: {', '.join(values)}")
+                ordered = np.sort(values[of])
+                ordered.flags.writeable = False
+                self._cache[key] = ordered
+        return self._cache[key]
 
     def finish_of(self, milestone: str = RESERVED_MILESTONE) -> np.ndarray:
         """Per-iteration finish (weeks) of ``end`` or of a workstream a target is set on.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .percentiles import percentiles
+from .percentiles import sorted_percentiles
 from .table import Table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,14 +54,15 @@ def contingency_columns(result: Sample,
     """``contingency_table``'s table as columns (no pandas), indexed ``p50``, ``p70``...
     (``confidence``); the parameters are ``contingency_table``'s."""
     q = list(levels)
-    weeks, money = percentiles(result.finish, q), percentiles(result.cost, q)
-    none = result.no_risks
-    if none is None and not result.scenario.risks:  # no risks: estimates are everything
-        none = {"end": result.finish, "cost": result.cost}
-    if none is None:
-        free_weeks = free_money = np.full(len(q), np.nan)
+    weeks = sorted_percentiles(result.sorted_values("finish"), q)
+    money = sorted_percentiles(result.sorted_values("cost"), q)
+    if result.no_risks is not None:
+        free_weeks = sorted_percentiles(result.sorted_values("no_risks:end"), q)
+        free_money = sorted_percentiles(result.sorted_values("no_risks:cost"), q)
+    elif not result.scenario.risks:  # no risks: estimates are everything
+        free_weeks, free_money = weeks, money
     else:
-        free_weeks, free_money = percentiles(none["end"], q), percentiles(none["cost"], q)
+        free_weeks = free_money = np.full(len(q), np.nan)
     return Table("confidence", [f"p{x:g}" for x in levels], {
         "finish_weeks": weeks,
         "finish_date": [result.date_of(x) for x in weeks],

@@ -48,9 +48,10 @@ def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
     milestones where it moved them (the others are those of the run). The mean without
     a risk is taken of its whole vector, rebuilt in one buffer risk by risk (so it is
     the same number as on a dense array, and memory stays at a few vectors of the run
-    whatever the number of risks); its P80 and P90 are read from the run sorted once
-    and the kept iterations' values before and after (``replaced_percentiles``: the
-    same numbers as ``np.percentile`` of the whole vector).
+    whatever the number of risks); its P80 and P90 are read from the run sorted
+    (``result.sorted_values``, shared with the rest of the document) and the kept
+    iterations' values before and after (``replaced_percentiles``: the same numbers as
+    ``np.percentile`` of the whole vector).
     """
     w = result.without_risk
     assert w is not None  # called only for a run with its risks ranked
@@ -63,8 +64,9 @@ def _shifts(result: Sample, shift: dict[str, np.ndarray]) -> None:
     met = int(np.count_nonzero(on_time))
     levels = (80, 90)
     for name, what in (("end", "finish"), ("cost", "cost")):
-        run = w.base[name]
-        ordered = np.sort(run)
+        run = w.base[name]  # the run's own: result.finish and result.cost
+        ordered = result.sorted_values(what)
+        assert len(ordered) == len(run)
         mean, quantiles = run.mean(), sorted_percentiles(ordered, levels)
         alone = np.empty_like(run)  # one risk's whole vector at a time
         for i in range(w.risks):
