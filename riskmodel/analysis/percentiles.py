@@ -129,8 +129,8 @@ def replaced_percentiles(ordered: np.ndarray, removed: np.ndarray, added: np.nda
         raise ValueError("replaced_percentiles needs finite values")
     lower, upper, weight = _positions(len(ordered) - len(removed) + len(added), levels)
     values = np.empty((len(lower), 2))
-    for k, ranks in enumerate(zip(lower, upper)):  # each level's two ranks, side by side
-        ranks = np.array(ranks)
+    for k in range(len(lower)):  # each level's two ranks, side by side
+        ranks = np.array([lower[k], upper[k]])
         near, out, into, below = _window(ordered, removed, added, ranks)
         values[k] = _order_statistics(near, out, into, ranks - below)
     return _interpolate(values[:, 0], values[:, 1], weight)
