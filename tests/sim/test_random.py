@@ -76,7 +76,8 @@ def test_unknown_sampling_is_refused():
 
 
 @pytest.mark.parametrize("sampling", ["lhs", "random"])
-@pytest.mark.parametrize("n", [1000, 1003, 3])  # the vector builds take 8 or 4 at a time
+# the vector builds take 8 or 4 at a time; the strata sort 32-bit items up to 2^14 keys
+@pytest.mark.parametrize("n", [1000, 1003, 3, 8192, 20_001])
 @pytest.mark.parametrize("block", [9, 2**32 + 9])  # the block's number in two words
 def test_every_build_of_the_generator_gives_the_same_numbers(sampling, n, block):
     from riskmodel.sim.kernels import _numpy, uniform_rows
