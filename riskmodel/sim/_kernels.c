@@ -54,8 +54,9 @@
  * 3: typed links (FS, SS, FF, SF) in the network's passes; 4: levelling; 5: the risks
  * switched off re-scheduled in place (reschedule_cols; labour_cols until 6), the
  * Iman-Conover reordering (rank_reorder_rows); 6: no labour_cols (a risk's labour is
- * the change in what it hits); 7: fte_by_week (the FTE in use each week). */
-#define KERNELS_VERSION 7
+ * the change in what it hits); 7: fte_by_week (the FTE in use each week); 8: the copula's
+ * normal scores without the CDF (gaussian_copula's uniform), rank_reorder_rows' normal. */
+#define KERNELS_VERSION 8
 
 EXPORT int kernels_version(void) { return KERNELS_VERSION; }
 
@@ -585,21 +586,25 @@ MULTIVERSION EXPORT void weighted_sum(const double *w, const double *x, int64_t 
 
 /* The standard normal quantile: Wichura's AS241 (Applied Statistics 37(3), 1988), accurate
  * to about 1e-16; coefficients as in CPython's statistics.NormalDist.inv_cdf. */
+static ALWAYS_INLINE double normal_quantile_central(double q) /* for |q| <= 0.425 */
+{
+    double r = 0.180625 - q * q;
+    double num = (((((((2.5090809287301226727e+3 * r + 3.3430575583588128105e+4) * r +
+                       6.7265770927008700853e+4) * r + 4.5921953931549871457e+4) * r +
+                     1.3731693765509461125e+4) * r + 1.9715909503065514427e+3) * r +
+                   1.3314166789178437745e+2) * r + 3.3871328727963666080e+0) * q;
+    double den = ((((((5.2264952788528545610e+3 * r + 2.8729085735721942674e+4) * r +
+                       3.9307895800092710610e+4) * r + 2.1213794301586595867e+4) * r +
+                     5.3941960214247511077e+3) * r + 6.8718700749205790830e+2) * r +
+                   4.2313330701600911252e+1) * r + 1.0;
+    return num / den;
+}
+
 static double normal_quantile(double p)
 {
     double q = p - 0.5, r, num, den;
-    if (fabs(q) <= 0.425) {
-        r = 0.180625 - q * q;
-        num = (((((((2.5090809287301226727e+3 * r + 3.3430575583588128105e+4) * r +
-                    6.7265770927008700853e+4) * r + 4.5921953931549871457e+4) * r +
-                  1.3731693765509461125e+4) * r + 1.9715909503065514427e+3) * r +
-                1.3314166789178437745e+2) * r + 3.3871328727963666080e+0) * q;
-        den = ((((((5.2264952788528545610e+3 * r + 2.8729085735721942674e+4) * r +
-                    3.9307895800092710610e+4) * r + 2.1213794301586595867e+4) * r +
-                  5.3941960214247511077e+3) * r + 6.8718700749205790830e+2) * r +
-                4.2313330701600911252e+1) * r + 1.0;
-        return num / den;
-    }
+    if (fabs(q) <= 0.425)
+        return normal_quantile_central(q);
     r = sqrt(-log(q <= 0.0 ? p : 1.0 - p));
     if (r <= 5.0) {
         r -= 1.6;
@@ -626,22 +631,32 @@ static double normal_quantile(double p)
 }
 
 /* Rows of u (k x n) given the rank correlation of a lower Cholesky factor (k x k): to
- * normals (u kept within [eps, 1 - eps]), mixed, and back through the normal CDF. */
-EXPORT int gaussian_copula(const double *u, const double *factor, int64_t k, int64_t n,
-                           double *out)
+ * normals (u kept within [eps, 1 - eps]), mixed, and, with uniform, back through the
+ * normal CDF (without it, the mixed normals: scores whose order is all a Latin hypercube
+ * reads). The quantiles are computed in two passes: every point by the central formula
+ * (no branches: this vectorises), then the points beyond it (about 15%) again with
+ * normal_quantile, the same numbers as one pass. */
+MULTIVERSION EXPORT int gaussian_copula(const double *u, const double *factor, int64_t k,
+                                        int64_t n, int64_t uniform, double *out)
 {
     const double eps = 2.220446049250313e-16;
-    double *z = scratch(k * n, sizeof(double));
+    double *RESTRICT z = scratch(k * n, sizeof(double));
     if (!z)
         return -1;
     for (int64_t i = 0; i < k * n; i++) {
         double p = u[i] < eps ? eps : (u[i] > 1.0 - eps ? 1.0 - eps : u[i]);
-        z[i] = normal_quantile(p);
+        z[i] = normal_quantile_central(p - 0.5);
+    }
+    for (int64_t i = 0; i < k * n; i++) {
+        double p = u[i] < eps ? eps : (u[i] > 1.0 - eps ? 1.0 - eps : u[i]);
+        if (fabs(p - 0.5) > 0.425)
+            z[i] = normal_quantile(p);
     }
     for (int64_t r = 0; r < k; r++)
         weighted_sum(factor + r * k, z, r + 1, n, out + r * n);
-    for (int64_t i = 0; i < k * n; i++)
-        out[i] = 0.5 * erfc(-out[i] / M_SQRT2);
+    if (uniform)
+        for (int64_t i = 0; i < k * n; i++)
+            out[i] = 0.5 * erfc(-out[i] / M_SQRT2);
     free(z);
     return 0;
 }
@@ -649,25 +664,34 @@ EXPORT int gaussian_copula(const double *u, const double *factor, int64_t k, int
 /* ---- Iman and Conover's reordering ------------------------------------------------------ */
 
 /* idx: 0..n-1 in the order of x, ties in index order (NumPy's stable argsort), for finite
- * x: a bucket per floor(x n) (clamped to [0, n - 1], so the buckets are in order whatever
- * the values; uniforms in [0, 1) put about one in each), filled in index order, then an
- * insertion sort that moves a value only past larger ones (so only within its bucket). */
-static void stable_order(const double *x, int64_t n, int64_t *count, int64_t *idx)
+ * x: a bucket per floor(n g(x)), clamped to [0, n - 1] (so the buckets are in order
+ * whatever the values), filled in index order, then an insertion sort that moves a value
+ * only past larger ones (so only within its bucket). g is x for uniforms in [0, 1) and,
+ * for standard normal scores (normal), (1 + c x / sqrt(1 + (c x)^2)) / 2, increasing
+ * from 0 to 1 like the normal CDF and as steep at 0 (c = 0.8), so that the buckets hold
+ * about one value each (1.3 on average at most, near x = 1). The buckets only make the
+ * sort quick: any increasing g gives the same order. at: n doubles of scratch. */
+static void stable_order(const double *RESTRICT x, int64_t n, int normal, int64_t *count,
+                         int64_t *idx, double *RESTRICT at)
 {
+    if (normal)
+        for (int64_t i = 0; i < n; i++) { /* no branches: this vectorises */
+            double cx = 0.8 * x[i];
+            at[i] = (0.5 + 0.5 * (cx / sqrt(1.0 + cx * cx))) * (double)n;
+        }
+    else
+        for (int64_t i = 0; i < n; i++)
+            at[i] = x[i] * (double)n;
+#define BUCKET(t) ((t) >= 1.0 ? ((t) < (double)n ? (int64_t)(t) : n - 1) : 0)
     for (int64_t b = 0; b <= n; b++)
         count[b] = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double t = x[i] * (double)n;
-        int64_t b = t >= 1.0 ? (t < (double)n ? (int64_t)t : n - 1) : 0;
-        count[b + 1]++;
-    }
+    for (int64_t i = 0; i < n; i++)
+        count[BUCKET(at[i]) + 1]++;
     for (int64_t b = 0; b < n; b++)
         count[b + 1] += count[b];
-    for (int64_t i = 0; i < n; i++) {
-        double t = x[i] * (double)n;
-        int64_t b = t >= 1.0 ? (t < (double)n ? (int64_t)t : n - 1) : 0;
-        idx[count[b]++] = i;
-    }
+    for (int64_t i = 0; i < n; i++)
+        idx[count[BUCKET(at[i])]++] = i;
+#undef BUCKET
     for (int64_t i = 1; i < n; i++) {
         int64_t cur = idx[i], j = i;
         for (; j > 0 && x[idx[j - 1]] > x[cur]; j--)
@@ -677,19 +701,23 @@ static void stable_order(const double *x, int64_t n, int64_t *count, int64_t *id
 }
 
 /* Row r of out: row r of values sorted, put in the rank order of row r of scores
- * (out[argsort(scores)] = sort(values), both sorts stable; finite values). */
+ * (out[argsort(scores)] = sort(values), both stable; finite values). The values are
+ * uniforms in [0, 1), the scores too or (normal) standard normal; other finite numbers
+ * give the same result, more slowly. */
 MULTIVERSION EXPORT int rank_reorder_rows(const double *values, const double *scores,
-                                          int64_t rows, int64_t n, double *out)
+                                          int64_t rows, int64_t n, int64_t normal,
+                                          double *out)
 {
-    int64_t *work = scratch(3 * n + 1, sizeof(int64_t));
+    int64_t *work = scratch(4 * n + 1, sizeof(int64_t)); /* 8 bytes each: a double too */
     if (!work)
         return -1;
     int64_t *count = work, *by_value = work + n + 1, *by_score = work + 2 * n + 1;
+    double *at = (double *)(work + 3 * n + 1);
     for (int64_t r = 0; r < rows; r++) {
         const double *v = values + r * n, *s = scores + r * n;
         double *o = out + r * n;
-        stable_order(v, n, count, by_value);
-        stable_order(s, n, count, by_score);
+        stable_order(v, n, 0, count, by_value, at);
+        stable_order(s, n, normal != 0, count, by_score, at);
         for (int64_t t = 0; t < n; t++)
             o[by_score[t]] = v[by_value[t]];
     }

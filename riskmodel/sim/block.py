@@ -30,10 +30,12 @@ def _correlated_uniforms(spec: EngineSpec, root, block: int, n: int) -> dict[str
         return {}
     assert spec.corr_factor is not None  # set whenever inputs are correlated
     u = uniforms(root, block, spec.correlated, n, spec.sampling)
-    scores = correlate_uniforms(u, spec.corr_factor)
     if spec.sampling == "lhs":  # keep every row's strata: its own values, reordered
-        scores = rank_reorder(u, scores)
-    return dict(zip(spec.correlated, scores))
+        mixed = rank_reorder(u, correlate_uniforms(u, spec.corr_factor, scores=True),
+                             normal=True)
+    else:
+        mixed = correlate_uniforms(u, spec.corr_factor)
+    return dict(zip(spec.correlated, mixed))
 
 
 def _sample_rows(spec: EngineSpec, root, block: int, keys: Sequence[str],

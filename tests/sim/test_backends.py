@@ -249,6 +249,12 @@ def test_gaussian_copula_central_tails_and_clamps():
     identical(a, b)
     (a, b), _ = run_both(kernels.gaussian_copula, u, np.eye(k), out_like=u)
     identical(a, b)
+    # the scores a Latin hypercube reorders by: the mixed normals, whose CDF is the above
+    (scores, other), _ = run_both(kernels.gaussian_copula, u, factor, out_like=u,
+                                  uniform=False)
+    identical(scores, other)
+    (uniform, _), _ = run_both(kernels.gaussian_copula, u, factor, out_like=u)
+    identical(np.vectorize(lambda x: 0.5 * math.erfc(-x / math.sqrt(2)))(scores), uniform)
 
 
 # ---- calendar and network ------------------------------------------------------------------
@@ -390,12 +396,19 @@ def test_rank_reorder_rows_is_iman_conovers_stable_reordering(n):
     scores[2] = 0.5  # all tied
     values[3] = rng.uniform(-3, 7, n)  # beyond [0, 1): every value in an end bucket
     scores[3] = np.where(rng.random(n) < 0.5, 0.0, 1.0 - 1e-17)
-    (a, b), _ = run_both(kernels.rank_reorder_rows, values, scores, out_like=values)
-    identical(a, b)
-    for r in range(4):
-        expected = np.empty(n)
-        expected[np.argsort(scores[r], kind="stable")] = np.sort(values[r], kind="stable")
-        identical(a[r], expected)
+    normal = rng.normal(size=(4, n))  # the copula's scores under a Latin hypercube
+    normal[1] = np.round(normal[1], 1)
+    normal[2, : n // 2] = [-9.0, 9.0] * (n // 4) + [40.0] * (n // 2 % 2)  # far out
+    for these in (scores, normal):
+        for flag in (False, True):  # the buckets for uniform or for normal scores
+            (a, b), _ = run_both(kernels.rank_reorder_rows, values, these, out_like=values,
+                                 normal=flag)
+            identical(a, b)
+            for r in range(4):
+                expected = np.empty(n)
+                expected[np.argsort(these[r], kind="stable")] = np.sort(values[r],
+                                                                        kind="stable")
+                identical(a[r], expected)
     with pytest.raises(ValueError, match="finite"):
         kernels.rank_reorder_rows(np.full((1, 3), np.nan), np.zeros((1, 3)), np.empty((1, 3)))
 

@@ -476,10 +476,13 @@ def weighted_sum(w: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
     _impl.weighted_sum(w, x, x.shape[0], x.shape[1], out)
 
 
-def gaussian_copula(u: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:
+def gaussian_copula(u: np.ndarray, factor: np.ndarray, out: np.ndarray,
+                    uniform: bool = True) -> None:
     """Rows of ``u`` (k x n) given the rank correlation of the lower Cholesky ``factor``:
     normal quantiles (Wichura's AS241; ``u`` kept within [eps, 1 - eps]), mixed by
-    ``factor``, and back through the normal CDF (0.5 erfc(-x / sqrt 2)).
+    ``factor``, and, with ``uniform``, back through the normal CDF (0.5 erfc(-x /
+    sqrt 2)); without it, the mixed standard normals themselves (scores in the same
+    order, but for two whose CDFs round to one double).
 
     Parameters
     ----------
@@ -489,6 +492,8 @@ def gaussian_copula(u: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:
         Lower Cholesky factor, k x k.
     out : ndarray of float64
         k x n, written in place.
+    uniform : bool
+        Uniforms (True) or standard normal scores (False).
 
     Raises
     ------
@@ -501,7 +506,7 @@ def gaussian_copula(u: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:
     if factor.shape != (k, k):
         raise ValueError("gaussian_copula: factor must be square with a row per row of u")
     _same_shape(u, out)
-    _ok(_impl.gaussian_copula(u, factor, k, u.shape[1], out))
+    _ok(_impl.gaussian_copula(u, factor, k, u.shape[1], int(bool(uniform)), out))
 
 
 def _calendar(name: str, kt: np.ndarray, kw: np.ndarray, x: np.ndarray, out: np.ndarray):
@@ -825,10 +830,13 @@ def reschedule_cols(duration, finish, cols, down, local, first, pred, lag, earli
                           sinks.size, end)
 
 
-def rank_reorder_rows(values: np.ndarray, scores: np.ndarray, out: np.ndarray) -> None:
+def rank_reorder_rows(values: np.ndarray, scores: np.ndarray, out: np.ndarray,
+                      normal: bool = False) -> None:
     """Iman and Conover's reordering: row r of ``out`` is row r of ``values`` sorted, put
     in the rank order of row r of ``scores`` (``out[r, argsort(scores[r])] =
-    sort(values[r])``, both stable). Every value and score must be finite.
+    sort(values[r])``, both stable). Every value and score must be finite. The compiled
+    loops are quickest on values in [0, 1) and scores in [0, 1) or, with ``normal``,
+    standard normal; any finite numbers give the same result.
 
     Parameters
     ----------
@@ -836,6 +844,8 @@ def rank_reorder_rows(values: np.ndarray, scores: np.ndarray, out: np.ndarray) -
         Rows x iterations.
     out : ndarray of float64
         Rows x iterations, written in place.
+    normal : bool
+        The scores are standard normal rather than uniform (only the speed depends on it).
 
     Raises
     ------
@@ -850,7 +860,8 @@ def rank_reorder_rows(values: np.ndarray, scores: np.ndarray, out: np.ndarray) -
         raise ValueError("rank_reorder_rows: values must be rows x iterations")
     if not (np.isfinite(values).all() and np.isfinite(scores).all()):
         raise ValueError("rank_reorder_rows: values and scores must be finite")
-    _ok(_impl.rank_reorder_rows(values, scores, values.shape[0], values.shape[1], out))
+    _ok(_impl.rank_reorder_rows(values, scores, values.shape[0], values.shape[1],
+                                int(bool(normal)), out))
 
 
 MAX_WEEK = 2**31

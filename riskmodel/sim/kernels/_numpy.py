@@ -216,7 +216,7 @@ def weighted_sum(w, x, rows, n, out):
         out += w[j] * x2[j]
 
 
-def rank_reorder_rows(values, scores, rows, n, out):
+def rank_reorder_rows(values, scores, rows, n, normal, out):
     if n == 0:
         return 0
     v2, s2, o2 = values.reshape(rows, n), scores.reshape(rows, n), out.reshape(rows, n)
@@ -276,7 +276,7 @@ _EPS = 2.220446049250313e-16
 _SQRT2 = 1.4142135623730951  # M_SQRT2
 
 
-def gaussian_copula(u, factor, k, n, out):
+def gaussian_copula(u, factor, k, n, uniform, out):
     if k * n == 0:
         return 0
     p = np.where(u < _EPS, _EPS, np.where(u > 1.0 - _EPS, 1.0 - _EPS, u)).reshape(k, n)
@@ -284,7 +284,8 @@ def gaussian_copula(u, factor, k, n, out):
     f2, out2 = factor.reshape(k, k), out.reshape(k, n)
     for r in range(k):
         weighted_sum(f2[r], z, r + 1, n, out2[r])
-    out[...] = 0.5 * _erfc(-out / _SQRT2)
+    if uniform:
+        out[...] = 0.5 * _erfc(-out / _SQRT2)
     return 0
 
 

@@ -19,7 +19,7 @@ __all__ = ["VERSION", "SIGNATURES", "CTYPES", "ARGTYPES", "RESTYPE"]
 
 # KERNELS_VERSION of _kernels.c that these bindings and the NumPy backend match; a build
 # reporting another version is stale and is not used (reinstall to rebuild it)
-VERSION = 7
+VERSION = 8
 
 _F64, _I64, _U64, _U32, _U8 = "double", "int64_t", "uint64_t", "uint32_t", "uint8_t"
 IN_F, IN_I, IN_U64, IN_U32, IN_U8 = (f"const {t} *" for t in (_F64, _I64, _U64, _U32, _U8))
@@ -36,7 +36,7 @@ SIGNATURES: dict[str, tuple[str, tuple[str, ...]]] = {
                          IN_F, IN_I, OUT_F)),
     "apply_risks": ("void", (IN_F, _I64, _I64, IN_U8, IN_F, _I64, IN_I, IN_I, IN_I, OUT_F)),
     "weighted_sum": ("void", (IN_F, IN_F, _I64, _I64, OUT_F)),
-    "gaussian_copula": ("int", (IN_F, IN_F, _I64, _I64, OUT_F)),
+    "gaussian_copula": ("int", (IN_F, IN_F, _I64, _I64, _I64, OUT_F)),
     "calendar_work": ("void", (IN_F, IN_F, _I64, _I64, IN_F, OUT_F)),
     "calendar_time": ("void", (IN_F, IN_F, _I64, _I64, IN_F, OUT_F)),
     "start_rows": ("void", (IN_F, IN_F, _I64, _I64, IN_I, IN_I, IN_I, IN_F, IN_I, IN_F, IN_F,
@@ -48,7 +48,7 @@ SIGNATURES: dict[str, tuple[str, tuple[str, ...]]] = {
     "reschedule_cols": ("void", (IN_F, IN_F, _I64, _I64, IN_I, _I64, IN_I, _I64, IN_I, IN_I,
                                  IN_I, IN_F, IN_F, IN_F, IN_I, IN_F, IN_F, IN_F, _I64, OUT_F,
                                  IN_I, _I64, OUT_F)),
-    "rank_reorder_rows": ("int", (IN_F, IN_F, _I64, _I64, OUT_F)),
+    "rank_reorder_rows": ("int", (IN_F, IN_F, _I64, _I64, _I64, OUT_F)),
     "critical_rows": ("int", (IN_F, IN_F, IN_F, _I64, _I64, IN_I, IN_I, IN_I, IN_F, IN_I, IN_F,
                               IN_F, _I64, _F64, OUT_F, OUT_U8)),
     "fte_by_week": ("int", (IN_F, IN_F, _I64, _I64, IN_I, _I64, IN_F, _I64, _I64, _F64, OUT_F)),
