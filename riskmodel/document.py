@@ -68,7 +68,7 @@ def summary_document(result: Result) -> dict[str, Any]:
         ``riskmodel.summary/2``: what ``SimulationResult.to_dict()`` and ``riskmodel
         simulate --json`` give.
     """
-    rk, (f, dates, c, ws, contingency, jcl) = _tables(result)
+    (rk, jcl), (f, dates, c, ws, contingency) = _tables(result)
     out: dict[str, Any] = {
         "schema": SCHEMA,
         "scenario": {"name": result.scenario.name, "sha256": result.scenario.sha256},
@@ -104,28 +104,32 @@ def summary_document(result: Result) -> dict[str, Any]:
 
 
 def _tables(result: Result) -> tuple:
-    """The parts of the document that take the time: the risk ranking, and (the rest)
-    the percentiles of the end and the cost, the drivers, the contingency and the joint
-    confidence. A run made on two workers or more (``result.jobs``) has the risk ranking
-    made on a thread of its own meanwhile (NumPy's sorts let go of Python's lock: 0.5-0.6
-    -> 0.3 s at 1M iterations of the benchmark network, 2026-12-01); each part is
-    computed as it would be alone, so the numbers are the same."""
+    """The parts of the document that take the time: the risk ranking and the joint
+    confidence, and (the rest) the percentiles of the end and the cost, the drivers and
+    the contingency. A run made on two workers or more (``result.jobs``) has the first
+    two made on a thread of its own meanwhile (NumPy's sorts let go of Python's lock:
+    0.82 -> 0.46 s at 1M iterations of the benchmark network, 2026-12-01, where the risk
+    ranking alone on the thread took 0.61); each part is computed as it would be alone,
+    so the numbers are the same."""
     from .analysis.joint import jcl_summary
+
+    def first() -> tuple:
+        return result.columns("risks"), jcl_summary(result)
 
     def rest() -> tuple:
         f, dates = _percentiles(result.sorted_values("finish"), FINISH_LEVELS, DATE_LEVELS)
         (c,) = _percentiles(result.sorted_values("cost"), COST_LEVELS)
         return (f, dates, c, result.columns("workstreams"),
-                result.columns("contingency", CONTINGENCY_LEVELS), jcl_summary(result))
+                result.columns("contingency", CONTINGENCY_LEVELS))
 
     if result.jobs < 2:
-        return result.columns("risks"), rest()
+        return first(), rest()
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:
-        risks = pool.submit(result.columns, "risks")
+        made = pool.submit(first)
         others = rest()
-        return risks.result(), others
+        return made.result(), others
 
 
 def _people(result: Result) -> dict[str, Any]:

@@ -52,11 +52,12 @@ def test_the_documents_figures_are_the_results_to_the_last_bit(default_result):
 
 
 def test_a_run_on_two_workers_makes_its_risk_table_on_a_second_thread(monkeypatch):
-    """``result.jobs`` >= 2: the risk ranking is made on another thread while the drivers,
-    the contingency and the joint confidence are made here; the document is the one a
-    single thread makes, key for key and bit for bit."""
+    """``result.jobs`` >= 2: the risk ranking and the joint confidence are made on another
+    thread while the percentiles, the drivers and the contingency are made here; the
+    document is the one a single thread makes, key for key and bit for bit."""
     import threading
 
+    import riskmodel.analysis.joint as joint
     from riskmodel.results import SimulationResult
 
     scenario = load_scenario(DEFAULT)
@@ -71,9 +72,17 @@ def test_a_run_on_two_workers_makes_its_risk_table_on_a_second_thread(monkeypatc
         return columns(self, table, *args)
 
     monkeypatch.setattr(SimulationResult, "columns", watched)
+    jcl_summary = joint.jcl_summary
+
+    def watched_jcl(result, *args, **kwargs):
+        where.setdefault("jcl", threading.current_thread().name)
+        return jcl_summary(result, *args, **kwargs)
+
+    monkeypatch.setattr(joint, "jcl_summary", watched_jcl)
     assert json.dumps(two.to_dict()) == json.dumps(one.to_dict())
     here = threading.current_thread().name
-    assert where["risks"] != here and where["workstreams"] == here
+    assert where["risks"] != here and where["jcl"] == where["risks"]
+    assert where["workstreams"] == here and where["contingency"] == here
     where.clear()
     one._cache.clear()
     one.to_dict()
