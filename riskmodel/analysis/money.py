@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .percentiles import sorted_percentiles
+from .percentiles import percentiles, sorted_percentiles
 from .table import Table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,8 +57,8 @@ def contingency_columns(result: Sample,
     weeks = sorted_percentiles(result.sorted_values("finish"), q)
     money = sorted_percentiles(result.sorted_values("cost"), q)
     if result.no_risks is not None:
-        free_weeks = sorted_percentiles(result.sorted_values("no_risks:end"), q)
-        free_money = sorted_percentiles(result.sorted_values("no_risks:cost"), q)
+        free_weeks = percentiles(result.no_risks["end"], q)
+        free_money = percentiles(result.no_risks["cost"], q)
     elif not result.scenario.risks:  # no risks: estimates are everything
         free_weeks, free_money = weeks, money
     else:
