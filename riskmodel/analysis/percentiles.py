@@ -116,18 +116,23 @@ def replaced_percentiles(ordered: np.ndarray, removed: np.ndarray, added: np.nda
     Returns
     -------
     ndarray
-        One value per level: the same floats as ``np.percentile`` of the changed sample.
+        One value per level: the same floats as ``np.percentile`` of the changed sample
+        (but for the sign of a zero).
 
     Raises
     ------
     ValueError
         A value is not finite (NaN or infinite: take ``np.percentile`` of the whole
-        changed sample instead), or a level is outside [0, 100].
+        changed sample instead), the changed sample is empty, or a level is outside
+        [0, 100].
     """
     if not (np.isfinite(ordered[[0, -1]]).all() if len(ordered) else True) or \
             not all(np.isfinite(x).all() for x in (removed, added)):
         raise ValueError("replaced_percentiles needs finite values")
-    lower, upper, weight = _positions(len(ordered) - len(removed) + len(added), levels)
+    size = len(ordered) - len(removed) + len(added)
+    if size < 1:
+        raise ValueError("replaced_percentiles: the changed sample is empty")
+    lower, upper, weight = _positions(size, levels)
     values = np.empty((len(lower), 2))
     for k in range(len(lower)):  # each level's two ranks, side by side
         ranks = np.array([lower[k], upper[k]])
@@ -162,7 +167,7 @@ def _window(ordered: np.ndarray, removed: np.ndarray, added: np.ndarray,
                    - np.count_nonzero(removed <= v) + np.count_nonzero(added <= v))
 
     least, most = int(ranks.min()), int(ranks.max())
-    first = least - WINDOW
+    first = min(least - WINDOW, n - 1)  # the changed sample can be larger than ordered
     while (below := at_most(lo := ordered[first] if first >= 0 else -np.inf)) > least:
         first -= below - least + WINDOW
     last = most + WINDOW

@@ -140,11 +140,11 @@ def correlate_uniforms(u: np.ndarray, factor: np.ndarray, scores: bool = False) 
         k x k lower-triangular factor (``copula_factor``).
     scores : bool
         Return the mixed standard normals instead of their normal CDFs (the uniforms):
-        the same order, which is all ``rank_reorder`` reads (``normal=True``), without a
-        call of the C library's ``erfc`` per value. The CDF could only tie two scores
-        that differ (it rounds to the same double), and then the two keep their
-        iterations' order; no such tie came up in 200 million scores of 20 rows
-        (2026-12-01).
+        the order that ``rank_reorder`` reads (``normal=True``), without a call of the C
+        library's ``erfc`` per value. It is the uniforms' order but where the CDF rounds
+        two different scores far in the upper tail (beyond about 5.5 sd) to one double
+        and so ties them; no such tie came up in 200 million scores of 20 rows
+        (2026-12-01; docs/DESIGN.md, correlation under Latin hypercube sampling).
 
     Returns
     -------

@@ -80,6 +80,23 @@ def test_replaced_percentiles_of_a_large_sample_whose_ranks_move_far(shift):
             np.percentile(changed, levels))
 
 
+@pytest.mark.parametrize("window", [1, percentiles_module.WINDOW])
+def test_replaced_percentiles_with_more_or_fewer_values_put_in(monkeypatch, window):
+    monkeypatch.setattr(percentiles_module, "WINDOW", window)
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=3000)
+    for out, into in [(0, 5000), (10, 2), (2900, 10), (0, 1), (3000, 7)]:
+        where = rng.choice(len(x), out, replace=False)
+        new = rng.normal(1.0, 2.0, into)
+        changed = np.concatenate([np.delete(x, where), new])
+        for levels in ([80, 90], LEVELS):
+            np.testing.assert_array_equal(
+                replaced_percentiles(np.sort(x), x[where], new, levels),
+                np.percentile(changed, levels))
+    with pytest.raises(ValueError, match="empty"):
+        replaced_percentiles(np.sort(x[:2]), x[:2], np.array([]), [50])
+
+
 def test_replacing_nothing_or_everything():
     x = np.random.default_rng(3).normal(size=501)
     y = np.random.default_rng(4).normal(size=501)
