@@ -48,7 +48,7 @@ def test_replaced_percentiles_are_those_of_the_changed_sample(monkeypatch, windo
     # a window of 1 or 3 values has to grow to take in the ranks (the samples are small;
     # levels 0 and 100 make it the whole sample at once)
     monkeypatch.setattr(percentiles_module, "WINDOW", window)
-    for rng, x in samples(seed=2):
+    for rng, x in samples(count=150, seed=2):
         n = len(x)
         where = rng.choice(n, int(rng.integers(0, n + 1)), replace=False)  # any order
         if x[0] == int(x[0]):  # ties: move values by whole steps, onto others
